@@ -1,0 +1,94 @@
+package data
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReferenceCounts(t *testing.T) {
+	ref, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ref.Counties) != 11 {
+		t.Fatalf("counties = %d, want 11", len(ref.Counties))
+	}
+	// In-scope townships per county, counted by hand from china-division
+	// 2.7.0 dist/streets.csv (codes below 400); 118 in all.
+	want := map[string]int{
+		"140702": 18, "140703": 8, "140721": 7, "140722": 8, "140723": 8, "140724": 10,
+		"140725": 12, "140727": 7, "140728": 16, "140729": 10, "140781": 14,
+	}
+	got := map[string]int{}
+	total := 0
+	for _, tw := range ref.Townships {
+		if tw.InScope {
+			got[tw.CountyCode]++
+			total++
+		}
+		if tw.InScope != (tw.Code[6:9] < "400") {
+			t.Errorf("%s %s in_scope=%v", tw.Code, tw.Name, tw.InScope)
+		}
+	}
+	if total != 118 {
+		t.Errorf("in-scope townships = %d, want 118", total)
+	}
+	for code, n := range want {
+		if got[code] != n {
+			t.Errorf("county %s: %d in-scope townships, want %d", code, got[code], n)
+		}
+	}
+	if c, ok := ref.County("140703"); !ok || c.Name != "太谷区" || !strings.Contains(strings.Join(c.Aliases, "|"), "太谷县") {
+		t.Errorf("太谷区 = %+v", c)
+	}
+}
+
+func TestHolidays(t *testing.T) {
+	ref, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]string{}
+	for _, h := range ref.Holidays {
+		kinds[h.Date.Format(time.DateOnly)] = h.Kind
+	}
+	// From the State Council's 2023 and 2024 arrangements.
+	for d, k := range map[string]string{"2023-05-03": "holiday", "2023-05-06": "workday", "2023-10-07": "workday", "2024-02-04": "workday", "2023-10-06": "holiday"} {
+		if kinds[d] != k {
+			t.Errorf("%s: %q, want %q", d, kinds[d], k)
+		}
+	}
+}
+
+func TestPolicyDefaults(t *testing.T) {
+	p, err := LoadPolicy("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.CoverageTarget != 1 || p.OperatingWindowDays != 30 || p.UseWarning != 80 || p.UseWeightServices != 0.4 {
+		t.Errorf("defaults: %+v", p)
+	}
+	if got := p.CoverageDeadline.Format(time.DateOnly); got != "2023-12-31" {
+		t.Errorf("coverage_deadline = %s", got)
+	}
+	if len(p.AllowedFundPurposes) != 5 {
+		t.Errorf("allowed purposes = %v", p.AllowedFundPurposes)
+	}
+}
+
+func TestPolicyErrors(t *testing.T) {
+	good := string(DefaultPolicyCSV())
+	cases := map[string]string{
+		"missing key":  strings.Replace(good, "use_warning,80,", "x_warning,80,", 1),
+		"bad number":   strings.Replace(good, "use_warning,80,", "use_warning,八十,", 1),
+		"weights != 1": strings.Replace(good, "use_weight_baseinfo,0.2,", "use_weight_baseinfo,0.3,", 1),
+	}
+	want := map[string]string{"missing key": "unknown key x_warning", "bad number": "use_warning", "weights != 1": "add up to"}
+	for name, text := range cases {
+		_, err := ParsePolicy("p.csv", []byte(text))
+		if err == nil || !strings.Contains(err.Error(), want[name]) {
+			t.Errorf("%s: err = %v, want mention of %q", name, err, want[name])
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package data
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Policy holds every threshold and weight named in spec/indicators.md as
+// policy.X. The defaults are data/policy.csv; a user passes an edited copy.
+type Policy struct {
+	CoverageTarget             float64
+	CoverageDeadline           time.Time
+	OperatingWindowDays        int
+	BaseinfoCutoff             time.Time
+	BaseinfoGraceDays          int
+	ServiceEntryGraceDays      int
+	SummaryDueDay              int
+	SummaryExtensionWorkdays   int
+	UseWeightBaseinfo          float64
+	UseWeightServices          float64
+	UseWeightSummaries         float64
+	UseWarning                 float64
+	StartupServiceWindowDays   int
+	ImprovingMonths            int
+	ImprovingServicesPerMonth  float64
+	ImprovingServiceTypes      int
+	ImprovingResourceLinks     int
+	ProfessionalCoreShare      float64
+	AllowedFundPurposes        []string
+	AssessPointsCoverage       float64
+	AssessPointsOperating      float64
+	AssessPointsCertification  float64
+	AssessPointsSystemUse      float64
+	AssessPointsServiceVolume  float64
+	AssessServiceVolumeTarget  float64
+	AssessPointsStages         float64
+	AssessDeductionFundFlag    float64
+	AssessDeductionMissingLedg float64
+	AssessDeductionCap         float64
+
+	// Entries are the file's rows in order, as read, for recording the
+	// policy an output was computed with.
+	Entries [][2]string
+}
+
+// DefaultPolicyCSV returns the embedded default policy file.
+func DefaultPolicyCSV() []byte {
+	b, err := files.ReadFile("policy.csv")
+	if err != nil {
+		panic(err) // embedded at build time
+	}
+	return b
+}
+
+// LoadPolicy reads the policy file at path, or the embedded defaults when
+// path is empty. Every key of the defaults must be present exactly once.
+func LoadPolicy(path string) (Policy, error) {
+	b, name := DefaultPolicyCSV(), "policy.csv"
+	if path != "" {
+		var err error
+		if b, err = os.ReadFile(path); err != nil {
+			return Policy{}, err
+		}
+		name = path
+	}
+	return ParsePolicy(name, b)
+}
+
+// ParsePolicy parses a policy file's bytes; name is used in errors.
+func ParsePolicy(name string, b []byte) (Policy, error) {
+	var p Policy
+	seen := map[string]bool{}
+	err := parseCSV(name, b, []string{"key", "value", "说明"}, func(r []string) error {
+		key, val := r[0], r[1]
+		if seen[key] {
+			return fmt.Errorf("key %s appears twice", key)
+		}
+		seen[key] = true
+		p.Entries = append(p.Entries, [2]string{key, val})
+		return p.set(key, val)
+	})
+	if err != nil {
+		return Policy{}, err
+	}
+	for _, key := range policyKeys {
+		if !seen[key] {
+			return Policy{}, fmt.Errorf("%s: key %s is missing", name, key)
+		}
+	}
+	if s := p.UseWeightBaseinfo + p.UseWeightServices + p.UseWeightSummaries; s < 0.999 || s > 1.001 {
+		return Policy{}, fmt.Errorf("%s: use_weight_* add up to %g, want 1", name, s)
+	}
+	return p, nil
+}
+
+var policyKeys = []string{
+	"coverage_target", "coverage_deadline", "operating_window_days", "baseinfo_cutoff",
+	"baseinfo_grace_days", "service_entry_grace_days", "summary_due_day", "summary_extension_workdays",
+	"use_weight_baseinfo", "use_weight_services", "use_weight_summaries", "use_warning",
+	"startup_service_window_days", "improving_months", "improving_services_per_month",
+	"improving_service_types", "improving_resource_links", "professional_core_share",
+	"allowed_fund_purposes", "assess_points_coverage", "assess_points_operating",
+	"assess_points_certification", "assess_points_system_use", "assess_points_service_volume",
+	"assess_service_volume_target", "assess_points_stages", "assess_deduction_fund_flag",
+	"assess_deduction_missing_ledger_month", "assess_deduction_cap",
+}
+
+func (p *Policy) set(key, val string) error {
+	num := func(dst *float64) error {
+		f, err := strconv.ParseFloat(val, 64)
+		if err != nil || f < 0 {
+			return fmt.Errorf("%s: %q is not a non-negative number", key, val)
+		}
+		*dst = f
+		return nil
+	}
+	whole := func(dst *int) error {
+		n, err := strconv.Atoi(val)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%s: %q is not a non-negative whole number", key, val)
+		}
+		*dst = n
+		return nil
+	}
+	date := func(dst *time.Time) error {
+		d, err := time.Parse(time.DateOnly, val)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a date YYYY-MM-DD", key, val)
+		}
+		*dst = d
+		return nil
+	}
+	switch key {
+	case "coverage_target":
+		return num(&p.CoverageTarget)
+	case "coverage_deadline":
+		return date(&p.CoverageDeadline)
+	case "operating_window_days":
+		return whole(&p.OperatingWindowDays)
+	case "baseinfo_cutoff":
+		return date(&p.BaseinfoCutoff)
+	case "baseinfo_grace_days":
+		return whole(&p.BaseinfoGraceDays)
+	case "service_entry_grace_days":
+		return whole(&p.ServiceEntryGraceDays)
+	case "summary_due_day":
+		return whole(&p.SummaryDueDay)
+	case "summary_extension_workdays":
+		return whole(&p.SummaryExtensionWorkdays)
+	case "use_weight_baseinfo":
+		return num(&p.UseWeightBaseinfo)
+	case "use_weight_services":
+		return num(&p.UseWeightServices)
+	case "use_weight_summaries":
+		return num(&p.UseWeightSummaries)
+	case "use_warning":
+		return num(&p.UseWarning)
+	case "startup_service_window_days":
+		return whole(&p.StartupServiceWindowDays)
+	case "improving_months":
+		return whole(&p.ImprovingMonths)
+	case "improving_services_per_month":
+		return num(&p.ImprovingServicesPerMonth)
+	case "improving_service_types":
+		return whole(&p.ImprovingServiceTypes)
+	case "improving_resource_links":
+		return whole(&p.ImprovingResourceLinks)
+	case "professional_core_share":
+		return num(&p.ProfessionalCoreShare)
+	case "allowed_fund_purposes":
+		p.AllowedFundPurposes = strings.Split(val, "|")
+		return nil
+	case "assess_points_coverage":
+		return num(&p.AssessPointsCoverage)
+	case "assess_points_operating":
+		return num(&p.AssessPointsOperating)
+	case "assess_points_certification":
+		return num(&p.AssessPointsCertification)
+	case "assess_points_system_use":
+		return num(&p.AssessPointsSystemUse)
+	case "assess_points_service_volume":
+		return num(&p.AssessPointsServiceVolume)
+	case "assess_service_volume_target":
+		return num(&p.AssessServiceVolumeTarget)
+	case "assess_points_stages":
+		return num(&p.AssessPointsStages)
+	case "assess_deduction_fund_flag":
+		return num(&p.AssessDeductionFundFlag)
+	case "assess_deduction_missing_ledger_month":
+		return num(&p.AssessDeductionMissingLedg)
+	case "assess_deduction_cap":
+		return num(&p.AssessDeductionCap)
+	}
+	return fmt.Errorf("unknown key %s", key)
+}

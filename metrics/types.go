@@ -1,0 +1,78 @@
+package metrics
+
+import "time"
+
+// CityCode is the division code of 晋中市; the city total row carries it.
+const CityCode = "140700"
+
+// CountyIndicators is one row of indicators.md "Machine-readable output":
+// one county (or the city total) as of one date.
+//
+// A nil pointer means "no value": a rate whose denominator is zero, or a
+// ledger figure of a county that has no ledger by the as-of date (未报送,
+// never shown as zero).
+type CountyIndicators struct {
+	CountyCode string `json:"county_code"`
+	County     string `json:"county"`
+	// LedgerDate is the report date (填报日期) of the ledger current at the
+	// as-of date; nil when the county has not reported (未报送).
+	LedgerDate *time.Time `json:"ledger_date"`
+
+	TownshipsInScope    int      `json:"townships_in_scope"`
+	StationsEstablished *int     `json:"stations_established"`
+	CoverageRate        *float64 `json:"coverage_rate"`
+	StationsOperating   *int     `json:"stations_operating"`
+	OperatingRate       *float64 `json:"operating_rate"`
+	ResidentWorkers     *int     `json:"resident_workers"`
+	CertifiedWorkers    *int     `json:"certified_workers"`
+	CertificationRate   *float64 `json:"certification_rate"`
+	FulltimeRate        *float64 `json:"fulltime_rate"`
+	ServicesMonth       int      `json:"services_month"`
+	PersonTimesMonth    int      `json:"person_times_month"`
+
+	// Filled by the system-use and stage issues; nil until then.
+	BaseinfoTimelyRate *float64 `json:"baseinfo_timely_rate"`
+	ServiceTimelyRate  *float64 `json:"service_timely_rate"`
+	SummaryOntimeRate  *float64 `json:"summary_ontime_rate"`
+	SystemUseScore     *float64 `json:"system_use_score"`
+	StageStartup       *int     `json:"stage_startup"`
+	StageImproving     *int     `json:"stage_improving"`
+	StageProfessional  *int     `json:"stage_professional"`
+}
+
+// Reported says whether the county had a ledger by the as-of date.
+func (c CountyIndicators) Reported() bool { return c.LedgerDate != nil }
+
+// MonthPoint is one month of the city's (or one county's) monthly series,
+// as known at the as-of date of the series.
+type MonthPoint struct {
+	Month string `json:"month"` // YYYY-MM
+	// StationsEstablished counts in-scope townships with an established
+	// station at the end of the month, by the ledger current then.
+	StationsEstablished int `json:"stations_established"`
+	Services            int `json:"services"`
+	PersonTimes         int `json:"person_times"`
+}
+
+// Source is one loaded input file that a figure was computed from.
+type Source struct {
+	FileName   string     `json:"file_name"`
+	Kind       string     `json:"kind"`
+	CountyName string     `json:"county"`
+	ReportDate *time.Time `json:"report_date"`
+	SHA256     string     `json:"sha256"`
+}
+
+// Snapshot is everything the overview dashboard shows for one as-of date.
+type Snapshot struct {
+	AsOf time.Time `json:"as_of"`
+	// Counties holds one row per county in code order and the city total
+	// (CountyCode == CityCode) last.
+	Counties []CountyIndicators `json:"counties"`
+	// Monthly is the city's series from the first month with data to the
+	// month of AsOf.
+	Monthly          []MonthPoint `json:"monthly"`
+	Sources          []Source     `json:"sources"`
+	CoverageTarget   float64      `json:"coverage_target"`
+	CoverageDeadline time.Time    `json:"coverage_deadline"`
+}

@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-//go:embed counties.csv townships.csv township_aliases.csv holidays.csv policy.csv
+//go:embed counties.csv townships.csv township_aliases.csv holidays.csv policy.csv headers.csv
 var files embed.FS
 
 // County is one county-level unit (县/区/市) of 晋中市.
@@ -157,4 +157,25 @@ func parseCSV(name string, b []byte, want []string, fn func([]string) error) err
 			return fmt.Errorf("%s:%d: %w", name, line, err)
 		}
 	}
+}
+
+// Header is one synonym of data/headers.csv: the column header Header of a
+// sheet of kind Kind means field Field. Key fields identify the kind.
+type Header struct {
+	Kind, Field, Header string
+	Key                 bool
+}
+
+// Headers reads the embedded header synonym table.
+func Headers() ([]Header, error) {
+	var out []Header
+	err := readCSV("headers.csv", []string{"kind", "field", "header", "key"}, func(r []string) error {
+		key, err := strconv.ParseBool(r[3])
+		if err != nil {
+			return fmt.Errorf("key %q is not true/false", r[3])
+		}
+		out = append(out, Header{Kind: r[0], Field: r[1], Header: r[2], Key: key})
+		return nil
+	})
+	return out, err
 }

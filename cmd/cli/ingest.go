@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"sgz/ingest"
+	"sgz/metrics"
+)
+
+func runIngest(e *env, args []string) int { return ingestOrValidate(e, "ingest", args, true) }
+
+func runValidate(e *env, args []string) int { return ingestOrValidate(e, "validate", args, false) }
+
+func ingestOrValidate(e *env, name string, args []string, write bool) int {
+	fs, dbPath := e.flags(name)
+	quiet := fs.Bool("quiet", false, "print only files with problems")
+	if !parse(fs, args) {
+		return ExitError
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintf(e.stderr, "sgz %s: name at least one file or folder\n", name)
+		return ExitError
+	}
+	paths, err := ingest.Expand(fs.Args())
+	if err != nil {
+		return e.fail(err)
+	}
+	st, err := openStore(e.ctx, *dbPath)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer st.Close()
+	ld, err := st.loader(e.ctx)
+	if err != nil {
+		return e.fail(err)
+	}
+	var results []*ingest.Result
+	if write {
+		results, err = ld.Load(e.ctx, paths)
+	} else {
+		results = ld.Prepare(e.ctx, paths)
+	}
+	printResults(e, results, *quiet)
+	if err != nil {
+		return e.fail(err)
+	}
+	for _, r := range results {
+		if r.Status == ingest.Refused || r.Status == ingest.Partly {
+			return ExitRejected
+		}
+	}
+	return ExitOK
+}
+
+// printResults writes the per-file summary and every reject of the files,
+// in the form 文件:工作表:R行:列: 原因.
+func printResults(e *env, results []*ingest.Result, quiet bool) {
+	counts := map[ingest.Status]int{}
+	for _, r := range results {
+		counts[r.Status]++
+		name := filepath.Base(r.Path)
+		switch r.Status {
+		case ingest.Refused:
+			fmt.Fprintf(e.stdout, "拒收  %s: %s\n", name, r.Reason)
+			continue
+		case ingest.Unchanged:
+			if !quiet {
+				fmt.Fprintf(e.stdout, "未变  %s: %s\n", name, r.Reason)
+			}
+			continue
+		}
+		p := r.Parsed
+		if quiet && r.Status == ingest.Loaded {
+			continue
+		}
+		what := metrics.KindLabel(p.Class)
+		if p.Class == "ledger" {
+			what += " " + p.CountyCode + " 填报日期 " + p.ReportDate.Format("2006-01-02")
+		}
+		var parts []string
+		tables := make([]string, 0, len(p.Tables))
+		for t := range p.Tables {
+			tables = append(tables, t)
+		}
+		sort.Strings(tables)
+		for _, t := range tables {
+			parts = append(parts, fmt.Sprintf("%s %d 行", ingest.KindLabel[ingest.Kind(t)], len(p.Tables[t].Rows)))
+		}
+		label := map[ingest.Status]string{ingest.Loaded: "载入", ingest.Partly: "部分载入"}[r.Status]
+		fmt.Fprintf(e.stdout, "%s  %s (%s): %s; 拒收 %d 行, 跳过 %d 行%s\n", label, name, what,
+			strings.Join(parts, ", "), rejectedRows(p), p.SkippedTotal(), skippedDetail(p))
+		for _, old := range r.Replaced {
+			fmt.Fprintf(e.stdout, "      取代同县同填报日期的旧台账 %s\n", old)
+		}
+		for _, n := range p.Notes {
+			fmt.Fprintf(e.stdout, "      %s\n", n)
+		}
+		for _, rj := range p.Rejects {
+			fmt.Fprintf(e.stdout, "      %s:%s:R%d:%s: %s\n", name, rj.Sheet, rj.RowNum, rj.Column, rj.Reason)
+		}
+	}
+	fmt.Fprintf(e.stdout, "共 %d 个文件: 载入 %d, 部分载入 %d, 拒收 %d, 未变 %d\n", len(results),
+		counts[ingest.Loaded], counts[ingest.Partly], counts[ingest.Refused], counts[ingest.Unchanged])
+}
+
+func rejectedRows(p *ingest.Parsed) int {
+	rows := map[string]bool{}
+	for _, r := range p.Rejects {
+		rows[fmt.Sprintf("%s\x00%d", r.Sheet, r.RowNum)] = true
+	}
+	return len(rows)
+}
+
+var skipLabels = map[string]string{"blank": "空行", "total": "合计行", "footer": "表尾", "seq_only": "仅序号"}
+
+func skippedDetail(p *ingest.Parsed) string {
+	if len(p.Skipped) == 0 {
+		return ""
+	}
+	kinds := make([]string, 0, len(p.Skipped))
+	for k := range p.Skipped {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	var parts []string
+	for _, k := range kinds {
+		parts = append(parts, fmt.Sprintf("%s %d", skipLabels[k], p.Skipped[k]))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}

@@ -1,0 +1,82 @@
+package cli
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+
+	"sgz/data"
+	"sgz/ingest"
+	"sgz/metrics"
+	"sgz/transform"
+)
+
+// The pipeline, in one place:
+//
+//	data/       reference data and policy  ─┐
+//	input files ── ingest/ ── raw + typed tables (DuckDB)
+//	                 transform/sql ── canonical views (stg_*): the current
+//	                                  ledger, one row per record
+//	                 metrics/sql   ── indicator macros, as of a date
+//	                 metrics/      ── Go rows ── report / dashboards/
+//
+// openStore opens the database and (re)creates every layer above the
+// tables, so that the views always match this binary's definitions.
+
+type store struct {
+	db     *sql.DB
+	ref    *data.Reference
+	policy data.Policy
+}
+
+func openStore(ctx context.Context, path string) (*store, error) {
+	ref, err := data.Load()
+	if err != nil {
+		return nil, fmt.Errorf("reference data: %w", err)
+	}
+	pol, err := data.LoadPolicy("")
+	if err != nil {
+		return nil, fmt.Errorf("policy: %w", err)
+	}
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	s := &store{db: db, ref: ref, policy: pol}
+	for _, step := range []func(context.Context, *sql.DB) error{
+		ingest.EnsureSchema,
+		func(ctx context.Context, db *sql.DB) error { return transform.Apply(ctx, db, ref, pol) },
+		metrics.Apply,
+	} {
+		if err := step(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+func (s *store) Close() error { return s.db.Close() }
+
+func (s *store) loader(ctx context.Context) (*ingest.Loader, error) {
+	hs, err := data.Headers()
+	if err != nil {
+		return nil, err
+	}
+	salt, err := ingest.Salt(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	return &ingest.Loader{
+		DB:   s.db,
+		Conv: &ingest.Converter{Recogniser: ingest.NewRecogniser(hs), Resolver: ingest.NewResolver(s.ref), Salt: salt},
+		Now:  func() time.Time { return time.Now().UTC().Truncate(time.Second) },
+	}, nil
+}

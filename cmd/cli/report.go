@@ -1,0 +1,312 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/text/width"
+
+	"sgz/metrics"
+)
+
+func runReport(e *env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, "sgz report: say which report: indicators or rejects")
+		return ExitError
+	}
+	switch args[0] {
+	case "indicators":
+		return reportIndicators(e, args[1:])
+	case "rejects":
+		return reportRejects(e, args[1:])
+	}
+	fmt.Fprintf(e.stderr, "sgz report: unknown report %q (indicators, rejects)\n", args[0])
+	return ExitError
+}
+
+// asOfFlag parses --as-of: YYYY-MM-DD, latest (the latest date in the
+// data) or, when empty, today.
+func asOfFlag(e *env, st *store, value string) (time.Time, error) {
+	switch value {
+	case "":
+		now := time.Now()
+		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), nil
+	case "latest":
+		return metrics.LatestDate(e.ctx, st.db)
+	}
+	t, err := time.Parse(time.DateOnly, value)
+	if err != nil {
+		return t, fmt.Errorf("--as-of %q is not a date YYYY-MM-DD or latest", value)
+	}
+	return t, nil
+}
+
+func checkFormat(f string) error {
+	switch f {
+	case "table", "csv", "json":
+		return nil
+	}
+	return fmt.Errorf("--format %q: use table, csv or json", f)
+}
+
+// column is one column of a printed report.
+type column[T any] struct {
+	name, label string
+	value       func(T) any // nil prints empty
+}
+
+// indicatorColumns are exactly indicators.md "Machine-readable output".
+var indicatorColumns = []column[metrics.CountyIndicators]{
+	{"county_code", "代码", func(c metrics.CountyIndicators) any { return c.CountyCode }},
+	{"county", "县(市、区)", func(c metrics.CountyIndicators) any { return c.County }},
+	{"ledger_date", "台账日期", func(c metrics.CountyIndicators) any { return date(c.LedgerDate) }},
+	{"townships_in_scope", "乡镇数", func(c metrics.CountyIndicators) any { return c.TownshipsInScope }},
+	{"stations_established", "已建站", func(c metrics.CountyIndicators) any { return deref(c.StationsEstablished) }},
+	{"coverage_rate", "覆盖率", func(c metrics.CountyIndicators) any { return deref(c.CoverageRate) }},
+	{"stations_operating", "运营", func(c metrics.CountyIndicators) any { return deref(c.StationsOperating) }},
+	{"operating_rate", "运营率", func(c metrics.CountyIndicators) any { return deref(c.OperatingRate) }},
+	{"resident_workers", "驻站社工", func(c metrics.CountyIndicators) any { return deref(c.ResidentWorkers) }},
+	{"certified_workers", "持证", func(c metrics.CountyIndicators) any { return deref(c.CertifiedWorkers) }},
+	{"certification_rate", "持证率", func(c metrics.CountyIndicators) any { return deref(c.CertificationRate) }},
+	{"fulltime_rate", "专职率", func(c metrics.CountyIndicators) any { return deref(c.FulltimeRate) }},
+	{"services_month", "本月服务", func(c metrics.CountyIndicators) any { return c.ServicesMonth }},
+	{"person_times_month", "服务人次", func(c metrics.CountyIndicators) any { return c.PersonTimesMonth }},
+	{"baseinfo_timely_rate", "基础信息及时率", func(c metrics.CountyIndicators) any { return deref(c.BaseinfoTimelyRate) }},
+	{"service_timely_rate", "服务记录及时率", func(c metrics.CountyIndicators) any { return deref(c.ServiceTimelyRate) }},
+	{"summary_ontime_rate", "月度总结按时率", func(c metrics.CountyIndicators) any { return deref(c.SummaryOntimeRate) }},
+	{"system_use_score", "系统使用得分", func(c metrics.CountyIndicators) any { return deref(c.SystemUseScore) }},
+	{"stage_startup", "起步", func(c metrics.CountyIndicators) any { return deref(c.StageStartup) }},
+	{"stage_improving", "提升", func(c metrics.CountyIndicators) any { return deref(c.StageImproving) }},
+	{"stage_professional", "专业", func(c metrics.CountyIndicators) any { return deref(c.StageProfessional) }},
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+func date(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.Format(time.DateOnly)
+}
+
+func reportIndicators(e *env, args []string) int {
+	fs, dbPath := e.flags("report indicators")
+	asOf := fs.String("as-of", "", "date YYYY-MM-DD, or latest (default today)")
+	format := fs.String("format", "table", "table, csv or json")
+	if !parse(fs, args) {
+		return ExitError
+	}
+	if err := checkFormat(*format); err != nil {
+		return e.fail(err)
+	}
+	st, err := openStore(e.ctx, *dbPath)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer st.Close()
+	d, err := asOfFlag(e, st, *asOf)
+	if err != nil {
+		return e.fail(err)
+	}
+	rows, err := metrics.Indicators(e.ctx, st.db, d)
+	if err != nil {
+		return e.fail(err)
+	}
+	if *format == "table" {
+		fmt.Fprintf(e.stdout, "截至 %s（未报送：该县截至此日无台账）\n", d.Format("2006年1月2日"))
+	}
+	if err := printRows(e.stdout, *format, indicatorColumns, rows, func(c metrics.CountyIndicators, col string) string {
+		if !c.Reported() && c.CountyCode != metrics.CityCode && col == "ledger_date" {
+			return "未报送"
+		}
+		return ""
+	}); err != nil {
+		return e.fail(err)
+	}
+	return ExitOK
+}
+
+// printRows prints rows as csv (machine names, rates with 6 decimals),
+// json (an array of objects) or an aligned table (Chinese labels; override
+// may replace a blank cell's text).
+func printRows[T any](w io.Writer, format string, cols []column[T], rows []T, override func(T, string) string) error {
+	switch format {
+	case "csv":
+		cw := csv.NewWriter(w)
+		names := make([]string, len(cols))
+		for i, c := range cols {
+			names[i] = c.name
+		}
+		_ = cw.Write(names)
+		for _, r := range rows {
+			rec := make([]string, len(cols))
+			for i, c := range cols {
+				rec[i] = cellText(c.value(r), 6)
+			}
+			_ = cw.Write(rec)
+		}
+		cw.Flush()
+		return cw.Error()
+	case "json":
+		out := make([]map[string]any, len(rows))
+		for i, r := range rows {
+			m := map[string]any{}
+			for _, c := range cols {
+				m[c.name] = c.value(r)
+			}
+			out[i] = m
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	grid := [][]string{make([]string, len(cols))}
+	for i, c := range cols {
+		grid[0][i] = c.label
+	}
+	for _, r := range rows {
+		rec := make([]string, len(cols))
+		for i, c := range cols {
+			v := c.value(r)
+			if f, ok := v.(float64); ok && strings.HasSuffix(c.name, "_rate") {
+				rec[i] = strconv.FormatFloat(100*f, 'f', 1, 64) + "%"
+			} else {
+				rec[i] = cellText(v, 2)
+			}
+			if rec[i] == "" && override != nil {
+				rec[i] = override(r, c.name)
+			}
+			if rec[i] == "" {
+				rec[i] = "—"
+			}
+		}
+		grid = append(grid, rec)
+	}
+	return printGrid(w, grid)
+}
+
+func cellText(v any, decimals int) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		return strconv.FormatFloat(x, 'f', decimals, 64)
+	case int:
+		return strconv.Itoa(x)
+	case int64:
+		return strconv.FormatInt(x, 10)
+	case string:
+		return x
+	case time.Time:
+		return x.Format(time.DateOnly)
+	}
+	return fmt.Sprint(v)
+}
+
+// printGrid aligns columns by display width (a Chinese character is two
+// columns wide on a terminal).
+func printGrid(w io.Writer, grid [][]string) error {
+	widths := make([]int, len(grid[0]))
+	for _, row := range grid {
+		for i, cell := range row {
+			widths[i] = max(widths[i], displayWidth(cell))
+		}
+	}
+	for _, row := range grid {
+		var b strings.Builder
+		for i, cell := range row {
+			pad := widths[i] - displayWidth(cell)
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if _, err := strconv.ParseFloat(strings.TrimSuffix(cell, "%"), 64); err == nil {
+				b.WriteString(strings.Repeat(" ", pad) + cell)
+			} else {
+				b.WriteString(cell + strings.Repeat(" ", pad))
+			}
+		}
+		if _, err := fmt.Fprintln(w, strings.TrimRight(b.String(), " ")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// rejectRow is one line of `sgz report rejects`.
+type rejectRow struct {
+	File, Sheet, Column, Value, Reason string
+	Row                                int
+}
+
+var rejectColumns = []column[rejectRow]{
+	{"file", "文件", func(r rejectRow) any { return r.File }},
+	{"sheet", "工作表", func(r rejectRow) any { return r.Sheet }},
+	{"row", "行", func(r rejectRow) any { return r.Row }},
+	{"column", "列", func(r rejectRow) any { return r.Column }},
+	{"value", "值", func(r rejectRow) any { return r.Value }},
+	{"reason", "原因", func(r rejectRow) any { return r.Reason }},
+}
+
+func reportRejects(e *env, args []string) int {
+	fs, dbPath := e.flags("report rejects")
+	format := fs.String("format", "table", "table, csv or json")
+	if !parse(fs, args) {
+		return ExitError
+	}
+	if err := checkFormat(*format); err != nil {
+		return e.fail(err)
+	}
+	st, err := openStore(e.ctx, *dbPath)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer st.Close()
+	rows, err := st.db.QueryContext(e.ctx, `
+		SELECT f.file_name, r.sheet_name, r.row_number, r.column_name, r.value, r.reason
+		FROM rejects r JOIN files f USING (file_id)
+		WHERE f.replaced_by IS NULL
+		UNION ALL
+		SELECT file_name, '', 0, '', '', '整个文件拒收: ' || reason FROM refused_files
+		ORDER BY 1, 2, 3, 4`)
+	if err != nil {
+		return e.fail(err)
+	}
+	var out []rejectRow
+	for rows.Next() {
+		var r rejectRow
+		if err := rows.Scan(&r.File, &r.Sheet, &r.Row, &r.Column, &r.Value, &r.Reason); err != nil {
+			rows.Close()
+			return e.fail(err)
+		}
+		out = append(out, r)
+	}
+	rows.Close()
+	if err := printRows(e.stdout, *format, rejectColumns, out, nil); err != nil {
+		return e.fail(err)
+	}
+	return ExitOK
+}
+

@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"sgz/dashboards"
+	"sgz/data"
+	"sgz/gen"
+	"sgz/ingest"
+	"sgz/metrics"
+)
+
+func runGen(e *env, args []string) int {
+	fs, _ := e.flags("gen")
+	scale := fs.String("scale", "city", "city (晋中市, 11 counties)")
+	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same files")
+	out := fs.String("out", "", "folder to write into")
+	if !parse(fs, args) {
+		return ExitError
+	}
+	if *out == "" {
+		fmt.Fprintln(e.stderr, "sgz gen: --out DIR is required")
+		return ExitError
+	}
+	if *scale != "city" {
+		fmt.Fprintf(e.stderr, "sgz gen: --scale %s: only city (晋中市) is available in this version\n", *scale)
+		return ExitError
+	}
+	ref, err := data.Load()
+	if err != nil {
+		return e.fail(err)
+	}
+	w, err := gen.Generate(ref, *seed, *out)
+	if err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintf(e.stdout, "wrote %d ledgers, system exports (%d stations, %d services, %d summaries) and truth.json to %s\n",
+		len(w.Ledgers), len(w.Stations), len(w.Services), len(w.Summaries), *out)
+	return ExitOK
+}
+
+func runDashboard(e *env, args []string) int {
+	fs, dbPath := e.flags("dashboard")
+	asOf := fs.String("as-of", "", "date YYYY-MM-DD, or latest (default today)")
+	out := fs.String("out", "", "folder to write the site into")
+	if !parse(fs, args) {
+		return ExitError
+	}
+	if *out == "" {
+		fmt.Fprintln(e.stderr, "sgz dashboard: --out DIR is required")
+		return ExitError
+	}
+	st, err := openStore(e.ctx, *dbPath)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer st.Close()
+	d, err := asOfFlag(e, st, *asOf)
+	if err != nil {
+		return e.fail(err)
+	}
+	index, err := writeDashboard(e, st, d, *out)
+	if err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintf(e.stdout, "dashboard as of %s: %s\n", d.Format(time.DateOnly), index)
+	return ExitOK
+}
+
+func writeDashboard(e *env, st *store, asOf time.Time, out string) (string, error) {
+	snap, err := metrics.TakeSnapshot(e.ctx, st.db, asOf, st.policy.CoverageTarget, st.policy.CoverageDeadline)
+	if err != nil {
+		return "", err
+	}
+	if err := dashboards.WriteOverview(out, snap); err != nil {
+		return "", err
+	}
+	abs, err := filepath.Abs(filepath.Join(out, "index.html"))
+	if err != nil {
+		return "", err
+	}
+	return abs, nil
+}
+
+// demoAsOf is the date the demo shows: the end of the notice's target year.
+var demoAsOf = time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
+
+func runDemo(e *env, args []string) int {
+	fs, _ := e.flags("demo")
+	out := fs.String("out", "demo", "folder for the inputs, the database and the site")
+	seed := fs.Uint64("seed", 1, "random seed of the sample inputs")
+	if !parse(fs, args) {
+		return ExitError
+	}
+	if err := dashboards.CheckAssets(); err != nil {
+		return e.fail(err)
+	}
+	inputs := filepath.Join(*out, "inputs")
+	dbPath := filepath.Join(*out, "sgz.duckdb")
+	// A fresh database and fresh inputs every time.
+	for _, p := range []string{inputs, dbPath, dbPath + ".wal", filepath.Join(*out, "site")} {
+		if err := os.RemoveAll(p); err != nil {
+			return e.fail(err)
+		}
+	}
+	if code := runGen(e, []string{"--seed", strconv.FormatUint(*seed, 10), "--out", inputs}); code != ExitOK {
+		return code
+	}
+	st, err := openStore(e.ctx, dbPath)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer st.Close()
+	ld, err := st.loader(e.ctx)
+	if err != nil {
+		return e.fail(err)
+	}
+	paths, err := ingest.Expand([]string{inputs})
+	if err != nil {
+		return e.fail(err)
+	}
+	results, err := ld.Load(e.ctx, paths)
+	printResults(e, results, true)
+	if err != nil {
+		return e.fail(err)
+	}
+	index, err := writeDashboard(e, st, demoAsOf, filepath.Join(*out, "site"))
+	if err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintf(e.stdout, "\n数据库: %s\n指标:   sgz report indicators --db %s --as-of 2023-12-31\n总览:   file://%s\n", dbPath, dbPath, index)
+	return ExitOK
+}

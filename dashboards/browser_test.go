@@ -1,0 +1,187 @@
+package dashboards
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"html"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+var keepDir = flag.String("keep", "", "browser test: write the page, the self-check page and the screenshot into this folder and keep them")
+
+// chromiumFlags run headless Chromium as root with every network request
+// failing: host names do not resolve and the proxy is a closed port.
+func chromiumFlags(profile string) []string {
+	return []string{
+		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update",
+		"--disable-sync", "--disable-extensions", "--hide-scrollbars", "--mute-audio",
+		"--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
+		"--user-data-dir=" + profile,
+		"--virtual-time-budget=5000",
+	}
+}
+
+func runChromium(t *testing.T, bin string, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium %v: %v\n%s", args[len(args)-1], err, stderr.String())
+	}
+	return out
+}
+
+type selfCheck struct {
+	Echarts  string   `json:"echarts"`
+	Features []string `json:"features"`
+	Errors   []string `json:"errors"`
+	Charts   []struct {
+		ID       string         `json:"id"`
+		Instance bool           `json:"instance"`
+		Canvas   bool           `json:"canvas"`
+		Width    int            `json:"width"`
+		Height   int            `json:"height"`
+		Painted  int            `json:"painted"`
+		Sat      int            `json:"saturated"`
+		Probes   map[string]int `json:"probes"`
+		Series   []struct {
+			Type  string   `json:"type"`
+			Map   string   `json:"map"`
+			Data  int      `json:"data"`
+			Names []string `json:"names"`
+		} `json:"series"`
+		MissingRegions []string `json:"missingRegions"`
+	} `json:"charts"`
+}
+
+// TestOverviewInBrowser opens the fixture's overview from file:// in headless
+// Chromium with networking off and checks that every chart is drawn and the
+// map shows the counties. It also takes a screenshot for a person to look at.
+func TestOverviewInBrowser(t *testing.T) {
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium not on PATH")
+	}
+	dir := writeFixture(t)
+	if *keepDir != "" {
+		if err := os.MkdirAll(*keepDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteOverview(*keepDir, fixtureSnapshot()); err != nil {
+			t.Fatal(err)
+		}
+		dir, _ = filepath.Abs(*keepDir)
+	}
+
+	// The self-check page is index.html with two scripts injected: an error
+	// recorder first in <head>, the check last in <body>. index.html itself
+	// stays as published.
+	page := readFile(t, filepath.Join(dir, OverviewFile))
+	head := readFile(t, filepath.Join("testdata", "selfcheck_head.js"))
+	check := readFile(t, filepath.Join("testdata", "selfcheck.js"))
+	const charset = `<meta charset="utf-8">`
+	if !strings.Contains(page, charset) || !strings.Contains(page, "</body>") {
+		t.Fatal("index.html lacks <meta charset> or </body>")
+	}
+	page = strings.Replace(page, charset, charset+"\n<script>"+head+"</script>", 1)
+	page = strings.Replace(page, "</body>", "<script>"+check+"</script>\n</body>", 1)
+	checkPage := filepath.Join(dir, "selfcheck.html")
+	if err := os.WriteFile(checkPage, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	dom := runChromium(t, bin, append(chromiumFlags(t.TempDir()), "--dump-dom", "file://"+checkPage)...)
+	// The last match: the script's own comment mentions the element too.
+	all := regexp.MustCompile(`(?s)<pre id="selfcheck">(\{.*?)</pre>`).FindAllSubmatch(dom, -1)
+	if len(all) == 0 {
+		t.Fatalf("no self-check result in the dumped DOM (did the page load?):\n%.2000s", dom)
+	}
+	m := all[len(all)-1]
+	var res selfCheck
+	if err := json.Unmarshal([]byte(html.UnescapeString(string(m[1]))), &res); err != nil {
+		t.Fatalf("self-check JSON: %v\n%s", err, m[1])
+	}
+	t.Logf("self-check: %s", html.UnescapeString(string(m[1])))
+
+	if res.Echarts != EchartsVersion {
+		t.Errorf("echarts version %q, want %s (assets/echarts.min.js loaded?)", res.Echarts, EchartsVersion)
+	}
+	if len(res.Errors) > 0 {
+		t.Errorf("page reported errors:\n%s", strings.Join(res.Errors, "\n"))
+	}
+	if len(res.Features) != 11 {
+		t.Errorf("map 晋中 has %d regions, want 11 (assets/jinzhong.js loaded?): %v", len(res.Features), res.Features)
+	}
+
+	wantIDs := []string{chartMapID, chartCoverageID, chartTrendID, chartStagesID}
+	var gotIDs []string
+	for _, c := range res.Charts {
+		gotIDs = append(gotIDs, c.ID)
+		if !c.Instance || !c.Canvas {
+			t.Errorf("%s: echarts instance %v, canvas %v", c.ID, c.Instance, c.Canvas)
+			continue
+		}
+		// devicePixelRatio 2 doubles the canvas.
+		if c.Width != 2*chartWidth {
+			t.Errorf("%s: canvas %d px wide, want %d", c.ID, c.Width, 2*chartWidth)
+		}
+		// Titles and axes are grey; coloured pixels mean data was drawn
+		// (bars, lines, regions). Thousands, not a handful.
+		if c.Sat < 5000 {
+			t.Errorf("%s: only %d coloured pixels of %d painted; chart looks blank", c.ID, c.Sat, c.Painted)
+		}
+	}
+	if !slices.Equal(gotIDs, wantIDs) {
+		t.Errorf("charts on the page = %v, want %v", gotIDs, wantIDs)
+	}
+
+	for _, c := range res.Charts {
+		if c.ID != chartMapID {
+			continue
+		}
+		if len(c.Series) != 1 || c.Series[0].Type != "map" || c.Series[0].Map != MapName {
+			t.Fatalf("map chart series = %+v, want one map series of %s", c.Series, MapName)
+		}
+		// echarts lists every region of the map in the series data, named
+		// through nameMap: eleven, with 太谷区 and not 太谷县. Without the
+		// alias there would be twelve (太谷区 without a region, and 太谷县).
+		names := c.Series[0].Names
+		if len(names) != 11 || !slices.Contains(names, "太谷区") || slices.Contains(names, "太谷县") {
+			t.Errorf("map data names = %v, want the 11 counties with 太谷区", names)
+		}
+		if len(c.MissingRegions) > 0 {
+			t.Errorf("map data with no region: %v", c.MissingRegions)
+		}
+		// 榆社县 has no ledger: its region is the 未报送 grey. 太谷区 is at
+		// 100%, the darkest colour of the scale; only its region (and the
+		// end of the legend bar) has it, so this fails if 太谷区 does not
+		// reach the region named 太谷县.
+		if c.Probes["unreported"] < 1000 {
+			t.Errorf("map: %d pixels of the 未报送 grey, want the 榆社县 region", c.Probes["unreported"])
+		}
+		if c.Probes["full"] < 1000 {
+			t.Errorf("map: %d pixels of the 100%% colour, want the 太谷区 region", c.Probes["full"])
+		}
+	}
+
+	shot := filepath.Join(dir, "overview.png")
+	runChromium(t, bin, append(chromiumFlags(t.TempDir()),
+		"--screenshot="+shot, "--window-size=1400,2400", "file://"+filepath.Join(dir, OverviewFile))...)
+	if fi, err := os.Stat(shot); err != nil || fi.Size() == 0 {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	t.Logf("screenshot: %s", shot)
+}

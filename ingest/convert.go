@@ -1,0 +1,356 @@
+package ingest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Parsed is everything one file yields before it is written: the typed
+// rows of each table, every rejected row with its reason, what was skipped,
+// and the raw rows (personal data masked) for provenance.
+type Parsed struct {
+	FileName string
+	// Class is "ledger" (a county ledger workbook) or "export" (system).
+	Class      string
+	CountyCode string     // ledgers: the county reporting
+	ReportDate *time.Time // ledgers: 填报日期
+	Tables     map[string]*TableRows
+	Raw        []RawRow
+	Rejects    []Reject
+	Skipped    map[string]int // kind of skip -> rows
+	Notes      []string       // sheets not loaded and why
+}
+
+// TableRows are typed rows bound for one table; Columns follow the
+// provenance columns (file_id, sheet_name, row_number) in the schema.
+type TableRows struct {
+	Columns []string
+	Rows    []Row
+}
+
+// Row is one typed row with its place in the file.
+type Row struct {
+	Sheet  string
+	RowNum int // 1-based spreadsheet row
+	Values []any
+}
+
+// RawRow is one non-empty row as it stood in the file, personal data masked.
+type RawRow struct {
+	Sheet  string
+	RowNum int
+	Kind   string // the sheet's kind, or "" for an unrecognised sheet
+	Role   string // title, header, data, skip:<why>, rejected
+	Cells  string // JSON array of cell texts
+}
+
+// Reject is one row that was not loaded, and why.
+type Reject struct {
+	Sheet  string
+	RowNum int
+	Column string // column letter and header, e.g. "F 身份证号码"
+	Value  string // the offending value, personal data masked
+	Reason string
+}
+
+// Loaded counts the typed rows per table.
+func (p *Parsed) Loaded() int {
+	n := 0
+	for _, t := range p.Tables {
+		n += len(t.Rows)
+	}
+	return n
+}
+
+// SkippedTotal counts skipped rows of all kinds.
+func (p *Parsed) SkippedTotal() int {
+	n := 0
+	for _, v := range p.Skipped {
+		n += v
+	}
+	return n
+}
+
+// Converter turns sheets into Parsed files.
+type Converter struct {
+	Recogniser *Recogniser
+	Resolver   *Resolver
+	Salt       []byte
+}
+
+// Convert recognises every sheet of a file and converts its rows. A file
+// with no recognisable sheet, or a ledger without a report date, is refused.
+func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
+	name := filepath.Base(path)
+	p := &Parsed{FileName: name, Tables: map[string]*TableRows{}, Skipped: map[string]int{}}
+	type found struct {
+		sheet  Sheet
+		layout Layout
+	}
+	var fs []found
+	for _, s := range sheets {
+		l, ok := c.Recogniser.Recognise(s)
+		if !ok {
+			if nonEmptyRows(s) > 0 {
+				p.Notes = append(p.Notes, fmt.Sprintf("sheet %s: no recognisable header row, not loaded", s.Name))
+				p.addRaw(s, 0, len(s.Rows), "", "unrecognised")
+			}
+			continue
+		}
+		fs = append(fs, found{s, l})
+	}
+	if len(fs) == 0 {
+		return nil, refuse(name, "no sheet has a recognisable header row (expected %s)", c.Recogniser.Expected())
+	}
+	ledger := fs[0].layout.Kind.IsLedger()
+	for _, f := range fs[1:] {
+		if f.layout.Kind.IsLedger() != ledger {
+			return nil, refuse(name, "mixes county ledger sheets and system export sheets; send them as separate files")
+		}
+	}
+	if ledger {
+		p.Class = "ledger"
+		var meta []string
+		for _, f := range fs {
+			for _, row := range f.sheet.Rows[:f.layout.HeaderRow] {
+				meta = append(meta, row...)
+			}
+		}
+		d, err := reportDate(meta, name)
+		if err != nil {
+			return nil, refuse(name, "%v", err)
+		}
+		p.ReportDate = &d
+		if code, ok := c.countyFromText(meta, name); ok {
+			p.CountyCode = code
+		}
+	} else {
+		p.Class = "export"
+	}
+	for _, f := range fs {
+		if err := c.convertSheet(p, f.sheet, f.layout); err != nil {
+			return nil, refuse(name, "%v", err)
+		}
+	}
+	if ledger && p.CountyCode == "" {
+		return nil, refuse(name, "cannot tell which county this ledger is from: no county in its title, 填报单位, file name or county column")
+	}
+	return p, nil
+}
+
+func nonEmptyRows(s Sheet) int {
+	n := 0
+	for _, r := range s.Rows {
+		if !blankRow(r) {
+			n++
+		}
+	}
+	return n
+}
+
+func blankRow(r []string) bool {
+	for _, c := range r {
+		if Clean(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *Parsed) addRaw(s Sheet, from, to int, kind Kind, role string) {
+	for i := from; i < to && i < len(s.Rows); i++ {
+		p.addRawRow(s.Name, i+1, s.Rows[i], kind, role)
+	}
+}
+
+func (p *Parsed) addRawRow(sheet string, rowNum int, cells []string, kind Kind, role string) {
+	if blankRow(cells) {
+		return
+	}
+	masked := make([]string, len(cells))
+	for i, c := range cells {
+		masked[i] = ScrubText(c)
+	}
+	b, _ := json.Marshal(masked)
+	p.Raw = append(p.Raw, RawRow{Sheet: sheet, RowNum: rowNum, Kind: string(kind), Role: role, Cells: string(b)})
+}
+
+var (
+	reReportDate = regexp.MustCompile(`填报(?:日期|时间)\s*[:：]?\s*(.*)$`)
+	reFileMonth  = regexp.MustCompile(`(20\d{2})\s*[-_.年]?\s*(\d{1,2})(?:\s*[-_.月]\s*(\d{1,2}))?`)
+)
+
+// reportDate takes the ledger's 填报日期 from the rows above its header
+// (the date in the same cell or the next one), else the file name's year
+// and month (the last day of that month), else fails.
+func reportDate(meta []string, name string) (time.Time, error) {
+	for i, cell := range meta {
+		g := reReportDate.FindStringSubmatch(Clean(cell))
+		if g == nil {
+			continue
+		}
+		text := strings.TrimSpace(g[1])
+		if text == "" {
+			for _, next := range meta[i+1:] {
+				if Clean(next) != "" {
+					text = next
+					break
+				}
+			}
+		}
+		d, err := ParseDate(text)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("填报日期 %v", err)
+		}
+		return d.Time, nil
+	}
+	if g := reFileMonth.FindStringSubmatch(name); g != nil {
+		y, m := atoi(g[1]), atoi(g[2])
+		if m >= 1 && m <= 12 {
+			if g[3] != "" {
+				if d, err := ParseDate(fmt.Sprintf("%d-%d-%s", y, m, g[3])); err == nil {
+					return d.Time, nil
+				}
+			}
+			return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC), nil
+		}
+	}
+	return time.Time{}, errors.New("no report date: the sheet has no 填报日期 row and the file name has no year and month (e.g. 榆次区_2023-06.xlsx)")
+}
+
+// countyFromText finds the county named in the title and 填报单位 rows or the
+// file name, trying longer names first (so 太谷区 wins over 太谷).
+func (c *Converter) countyFromText(meta []string, name string) (string, bool) {
+	type cand struct{ name, code string }
+	var cs []cand
+	for n, code := range c.Resolver.countyBy {
+		if !reDigits.MatchString(n) && len([]rune(n)) >= 2 {
+			cs = append(cs, cand{n, code})
+		}
+	}
+	sort.Slice(cs, func(i, j int) bool {
+		if len(cs[i].name) != len(cs[j].name) {
+			return len(cs[i].name) > len(cs[j].name)
+		}
+		return cs[i].name < cs[j].name
+	})
+	for _, text := range append(meta, name) {
+		text = Clean(text)
+		for _, x := range cs {
+			if strings.Contains(text, x.name) {
+				return x.code, true
+			}
+		}
+	}
+	return "", false
+}
+
+// skipReason classifies rows that carry no record: totals, footers, rows
+// with only a 序号.
+func skipReason(row []string, l Layout) string {
+	first := ""
+	filled := 0
+	seqOnly := true
+	for j, cell := range row {
+		v := Clean(cell)
+		if v == "" {
+			continue
+		}
+		if first == "" {
+			first = v
+		}
+		filled++
+		if seq, ok := l.Columns["seq"]; !ok || seq != j {
+			seqOnly = false
+		}
+	}
+	compact := strings.ReplaceAll(first, " ", "")
+	switch {
+	case strings.HasPrefix(compact, "合计") || strings.HasPrefix(compact, "总计") || strings.HasPrefix(compact, "小计"):
+		return "total"
+	case strings.HasPrefix(compact, "填表人") || strings.HasPrefix(compact, "联系电话") || strings.HasPrefix(compact, "注") ||
+		strings.HasPrefix(compact, "说明") || strings.HasPrefix(compact, "审核人") || strings.HasPrefix(compact, "制表") ||
+		strings.HasPrefix(compact, "负责人"):
+		return "footer"
+	case filled > 0 && seqOnly:
+		return "seq_only"
+	}
+	return ""
+}
+
+// rowCtx gives field access and collects one row's problems.
+type rowCtx struct {
+	row     []string
+	layout  Layout
+	header  []string
+	rejects []Reject
+	sheet   string
+	rowNum  int
+}
+
+func (r *rowCtx) has(field string) bool { _, ok := r.layout.Columns[field]; return ok }
+
+func (r *rowCtx) get(field string) string {
+	j, ok := r.layout.Columns[field]
+	if !ok || j >= len(r.row) {
+		return ""
+	}
+	return r.row[j]
+}
+
+func (r *rowCtx) column(field string) string {
+	j, ok := r.layout.Columns[field]
+	if !ok {
+		return field
+	}
+	letter, _ := excelize.ColumnNumberToName(j + 1)
+	h := ""
+	if j < len(r.header) {
+		h = Clean(r.header[j])
+	}
+	return letter + " " + h
+}
+
+func (r *rowCtx) fail(field, value, format string, args ...any) {
+	r.rejects = append(r.rejects, Reject{Sheet: r.sheet, RowNum: r.rowNum, Column: r.column(field),
+		Value: ScrubText(Clean(value)), Reason: fmt.Sprintf(format, args...)})
+}
+
+// parse applies fn to the field's text; a blank value is nil, or a reject
+// when required.
+func parse[T any](r *rowCtx, field string, required bool, fn func(string) (T, error)) any {
+	s := r.get(field)
+	v, err := fn(s)
+	if errors.Is(err, errNoValue) || (err == nil && Clean(s) == "" && !required) {
+		if required {
+			r.fail(field, s, "required value is blank")
+		}
+		return nil
+	}
+	if err != nil {
+		r.fail(field, s, "%v", err)
+		return nil
+	}
+	return v
+}
+
+func text(s string) (string, error) {
+	s = Clean(s)
+	if s == "" {
+		return "", errNoValue
+	}
+	return s, nil
+}
+
+func date(s string) (time.Time, error) {
+	d, err := ParseDate(s)
+	return d.Time, err
+}

@@ -1,0 +1,237 @@
+package ingest
+
+import (
+	"fmt"
+	"time"
+
+	"sgz/data"
+)
+
+// Table columns after the provenance columns (file_id, sheet_name,
+// row_number); they match ingest/sql/schema.sql.
+var tableColumns = map[Kind][]string{
+	LedgerStations: {"county_code", "township_code", "station_name", "established_date", "established_approx",
+		"operation_mode", "operator", "has_site", "site_area_m2", "has_rules", "has_signage", "signature_project", "remarks"},
+	LedgerStaff: {"county_code", "township_code", "person_key", "id_hash", "id_masked", "id_status", "name_hash",
+		"sex", "birth_year", "role", "is_fulltime", "cert_level", "certified_date", "joined_date", "left_date"},
+	SysStations: {"station_id", "station_name", "county_code", "township_code", "established_date", "baseinfo_entered_at", "station_status"},
+	SysServices: {"service_id", "station_id", "service_type", "target_kind", "start_date", "end_date", "person_times", "entered_at"},
+	SysSummaries: {"station_id", "summary_month", "submitted_at", "review_status"},
+}
+
+// convertSheet converts the data rows of one recognised sheet.
+func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
+	table := string(l.Kind)
+	if p.Tables[table] == nil {
+		p.Tables[table] = &TableRows{Columns: tableColumns[l.Kind]}
+	}
+	p.addRaw(s, 0, l.HeaderRow, l.Kind, "title")
+	p.addRaw(s, l.HeaderRow, l.HeaderRow+1, l.Kind, "header")
+	header := s.Rows[l.HeaderRow]
+	seen := map[string]int{} // person key -> first row, within this sheet
+	for i := l.HeaderRow + 1; i < len(s.Rows); i++ {
+		row := s.Rows[i]
+		if blankRow(row) {
+			p.Skipped["blank"]++
+			continue
+		}
+		if why := skipReason(row, l); why != "" {
+			p.Skipped[why]++
+			p.addRawRow(s.Name, i+1, row, l.Kind, "skip:"+why)
+			continue
+		}
+		r := &rowCtx{row: row, layout: l, header: header, sheet: s.Name, rowNum: i + 1}
+		var vals []any
+		switch l.Kind {
+		case LedgerStations:
+			vals = c.ledgerStation(p, r)
+		case LedgerStaff:
+			vals = c.ledgerStaff(p, r, seen)
+		case SysStations:
+			vals = c.sysStation(r)
+		case SysServices:
+			vals = sysService(r)
+		case SysSummaries:
+			vals = sysSummary(r)
+		default:
+			return fmt.Errorf("sheet %s: kind %s has no converter", s.Name, l.Kind)
+		}
+		if len(r.rejects) > 0 {
+			p.Rejects = append(p.Rejects, r.rejects...)
+			p.addRawRow(s.Name, i+1, row, l.Kind, "rejected")
+			continue
+		}
+		p.addRawRow(s.Name, i+1, row, l.Kind, "data")
+		p.Tables[table].Rows = append(p.Tables[table].Rows, Row{Sheet: s.Name, RowNum: i + 1, Values: vals})
+	}
+	return nil
+}
+
+// ledgerPlace resolves a ledger row's county (which must be the ledger's)
+// and township.
+func (c *Converter) ledgerPlace(p *Parsed, r *rowCtx) (county string, town data.Township, ok bool) {
+	county = p.CountyCode
+	if raw := r.get("county"); Clean(raw) != "" {
+		code, err := c.Resolver.County(raw)
+		switch {
+		case err != nil:
+			r.fail("county", raw, "%v", err)
+			return "", town, false
+		case county == "":
+			p.CountyCode, county = code, code
+		case code != county:
+			r.fail("county", raw, "county %s differs from this ledger's county %s; a ledger holds one county", code, county)
+			return "", town, false
+		}
+	}
+	if county == "" {
+		r.fail("county", "", "no county in this row or in the ledger's title")
+		return "", town, false
+	}
+	raw := r.get("township")
+	t, err := c.Resolver.Township(county, raw)
+	if err != nil {
+		if err == errNoValue {
+			r.fail("township", raw, "required value is blank")
+		} else {
+			r.fail("township", raw, "%v", err)
+		}
+		return "", town, false
+	}
+	return county, t, true
+}
+
+func (c *Converter) ledgerStation(p *Parsed, r *rowCtx) []any {
+	county, t, ok := c.ledgerPlace(p, r)
+	var est any
+	approx := false
+	// A blank 挂牌时间 is allowed: the system's 建站日期 stands in (indicators.md).
+	if raw := r.get("established"); Clean(raw) == "" {
+	} else if d, err := ParseDate(raw); err != nil {
+		r.fail("established", raw, "%v", err)
+	} else {
+		est, approx = d.Time, d.Approx
+	}
+	name := parse(r, "station_name", false, text)
+	if name == nil && ok {
+		name = t.Name + "社会工作服务站"
+	}
+	vals := []any{county, t.Code, name, est, approx,
+		parse(r, "mode", false, text), parse(r, "operator", false, text),
+		parse(r, "has_site", false, ParseYesNo), parse(r, "site_area", false, ParseNumber),
+		parse(r, "has_rules", false, ParseYesNo), parse(r, "has_signage", false, ParseYesNo),
+		parse(r, "signature", false, text), parse(r, "remarks", false, text)}
+	if !ok {
+		return nil
+	}
+	return vals
+}
+
+func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string]int) []any {
+	county, t, ok := c.ledgerPlace(p, r)
+	name := Clean(r.get("name"))
+	if name == "" {
+		r.fail("name", "", "required value is blank")
+	}
+	id := NormalizeID(r.get("id_number"))
+	var idHash, idMasked, birthYear any
+	sex := parse(r, "sex", false, text)
+	status := "missing"
+	if id != "" {
+		valid, want := IDCheck(id)
+		switch {
+		case valid:
+			status = "valid"
+		case want != "":
+			status = "bad_check_digit"
+		default:
+			status = "malformed"
+		}
+		idHash, idMasked = Hash(c.Salt, "id", id), MaskID(id)
+		if y, sx, ok := IDFacts(id); ok && want != "" {
+			birthYear = int64(y)
+			if sex == nil {
+				sex = sx
+			}
+		}
+	}
+	nameHash := Hash(c.Salt, "name", name)
+	// A person is one ID; without a valid ID, one name at one township.
+	personKey := Hash(c.Salt, "person-name", t.Code+"\x00"+name)
+	if status == "valid" {
+		personKey = idHash.(string)
+	}
+	cert := parse(r, "cert", false, ParseCert)
+	if cert == nil && len(r.rejects) == 0 {
+		cert = CertNone
+	}
+	joined := parse(r, "joined", true, date)
+	vals := []any{county, t.Code, personKey, idHash, idMasked, status, nameHash, sex, birthYear,
+		parse(r, "role", false, text), parse(r, "fulltime", false, ParseFullTime), cert,
+		parse(r, "cert_date", false, date), joined, parse(r, "left", false, date)}
+	if !ok || len(r.rejects) > 0 {
+		return nil
+	}
+	if first, dup := seen[personKey]; dup {
+		what := "ID number"
+		if status != "valid" {
+			what = "name at the same township"
+		}
+		r.fail("id_number", id, "the same person (same %s) is already listed in row %d; this row is not counted", what, first)
+		return nil
+	}
+	seen[personKey] = r.rowNum
+	return vals
+}
+
+func (c *Converter) sysStation(r *rowCtx) []any {
+	id := parse(r, "station_id", true, text)
+	raw := Clean(r.get("division"))
+	var county, town any
+	switch {
+	case raw == "":
+		r.fail("division", raw, "required value is blank")
+	case !reDigits.MatchString(raw) || (len(raw) != 9 && len(raw) != 12):
+		r.fail("division", raw, "%q is not a 9- or 12-digit division code", raw)
+	default:
+		found := false
+		for _, t := range c.Resolver.ref.Townships {
+			if t.Code == raw[:9] {
+				county, town, found = t.CountyCode, t.Code, true
+				break
+			}
+		}
+		if !found {
+			r.fail("division", raw, "%s is not a township code of 晋中市", raw[:9])
+		}
+	}
+	return []any{id, parse(r, "station_name", false, text), county, town,
+		parse(r, "established", false, date), parse(r, "baseinfo_entered", false, ParseTimestamp),
+		parse(r, "status", false, text)}
+}
+
+func sysService(r *rowCtx) []any {
+	start := parse(r, "start", true, date)
+	end := parse(r, "end", false, date)
+	if end == nil {
+		end = start // a blank end date is the start date (inputs.md)
+	}
+	if s, ok := start.(time.Time); ok {
+		if e, ok := end.(time.Time); ok && e.Before(s) {
+			r.fail("end", r.get("end"), "service ends (%s) before it starts (%s)", e.Format(time.DateOnly), s.Format(time.DateOnly))
+		}
+	}
+	pt := parse(r, "person_times", false, ParseCount)
+	return []any{parse(r, "service_id", true, text), parse(r, "station_id", true, text),
+		parse(r, "service_type", false, text), parse(r, "target", false, text),
+		start, end, pt, parse(r, "entered", true, ParseTimestamp)}
+}
+
+func sysSummary(r *rowCtx) []any {
+	status := parse(r, "status", false, text)
+	if status == nil {
+		status = "已提交"
+	}
+	return []any{parse(r, "station_id", true, text), parse(r, "month", true, ParseMonth),
+		parse(r, "submitted", true, ParseTimestamp), status}
+}

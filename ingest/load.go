@@ -1,0 +1,385 @@
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+//go:embed sql/schema.sql
+var schemaSQL string
+
+// EnsureSchema creates the ingest tables if they are missing and makes the
+// database's salt for personal hashes on first use.
+func EnsureSchema(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, schemaSQL); err != nil {
+		return fmt.Errorf("creating tables: %w", err)
+	}
+	salt := make([]byte, 32)
+	if _, err := rand.Read(salt); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, `INSERT INTO meta VALUES ('pii_salt', ?) ON CONFLICT DO NOTHING`, hex.EncodeToString(salt))
+	return err
+}
+
+// Salt returns the database's salt for personal hashes.
+func Salt(ctx context.Context, db *sql.DB) ([]byte, error) {
+	var s string
+	if err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'pii_salt'`).Scan(&s); err != nil {
+		return nil, fmt.Errorf("reading the salt: %w", err)
+	}
+	return hex.DecodeString(s)
+}
+
+// Status is how a file ended.
+type Status string
+
+// The states of inputs.md "Every file ends in one of three states", plus
+// unchanged for bytes loaded before.
+const (
+	Loaded    Status = "loaded"
+	Partly    Status = "partly loaded"
+	Refused   Status = "refused"
+	Unchanged Status = "unchanged"
+)
+
+// Result is what happened to one file.
+type Result struct {
+	Path     string
+	Status   Status
+	Parsed   *Parsed // nil when refused or unchanged
+	Reason   string  // refused: why; unchanged: which file had the bytes
+	Replaced []string
+	sha      string
+	size     int64
+}
+
+// Loader reads, converts and loads files.
+type Loader struct {
+	DB   *sql.DB
+	Conv *Converter
+	// Now stamps loaded_at; tests fix it.
+	Now func() time.Time
+}
+
+// Expand turns files and folders into the list of files under them, in
+// name order; hidden files and Office lock files (~$…) are left out.
+func Expand(paths []string) ([]string, error) {
+	var out []string
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, p)
+			continue
+		}
+		err = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			base := d.Name()
+			if path != p && (strings.HasPrefix(base, ".") || strings.HasPrefix(base, "~$")) {
+				if d.IsDir() {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if !d.IsDir() && base != "truth.json" {
+				out = append(out, path)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Prepare reads and converts files without writing anything: the checks of
+// `sgz validate`, and the first half of Load.
+func (l *Loader) Prepare(ctx context.Context, paths []string) []*Result {
+	var out []*Result
+	for _, path := range paths {
+		out = append(out, l.prepare(ctx, path))
+	}
+	// Load ledgers, then station exports, then what refers to stations, so
+	// that a service's station is known when it is checked.
+	sort.SliceStable(out, func(i, j int) bool { return order(out[i]) < order(out[j]) })
+	return out
+}
+
+func order(r *Result) int {
+	if r.Parsed == nil {
+		return 0
+	}
+	switch {
+	case r.Parsed.Class == "ledger":
+		return 1
+	case r.Parsed.Tables[string(SysStations)] != nil:
+		return 2
+	}
+	return 3
+}
+
+func (l *Loader) prepare(ctx context.Context, path string) *Result {
+	res := &Result{Path: path}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		res.Status, res.Reason = Refused, err.Error()
+		return res
+	}
+	sum := sha256.Sum256(b)
+	res.sha, res.size = hex.EncodeToString(sum[:]), int64(len(b))
+	var prev string
+	err = l.DB.QueryRowContext(ctx, `SELECT file_name FROM files WHERE sha256 = ?`, res.sha).Scan(&prev)
+	if err == nil {
+		res.Status, res.Reason = Unchanged, "the same bytes were loaded before as "+prev
+		return res
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		res.Status, res.Reason = Refused, err.Error()
+		return res
+	}
+	sheets, err := ReadSheets(path, b)
+	if err == nil {
+		res.Parsed, err = l.Conv.Convert(path, sheets)
+	}
+	if err != nil {
+		res.Status, res.Reason = Refused, refusalReason(err)
+		return res
+	}
+	res.Status = Loaded
+	if len(res.Parsed.Rejects) > 0 {
+		res.Status = Partly
+	}
+	return res
+}
+
+func refusalReason(err error) string {
+	var r *Refusal
+	if errors.As(err, &r) {
+		return r.Reason
+	}
+	return err.Error()
+}
+
+// Load prepares and loads files, each in its own transaction, and records
+// refusals. A file whose bytes were loaded before changes nothing.
+func (l *Loader) Load(ctx context.Context, paths []string) ([]*Result, error) {
+	results := l.Prepare(ctx, paths)
+	for _, r := range results {
+		switch r.Status {
+		case Refused:
+			_, err := l.DB.ExecContext(ctx, `INSERT INTO refused_files VALUES (?, ?, ?, ?, ?)`,
+				filepath.Base(r.Path), r.Path, nullIf(r.sha), r.Reason, l.Now())
+			if err != nil {
+				return results, err
+			}
+		case Loaded, Partly:
+			if err := l.write(ctx, r); err != nil {
+				return results, fmt.Errorf("%s: %w (nothing of it was written)", filepath.Base(r.Path), err)
+			}
+		}
+	}
+	return results, nil
+}
+
+func nullIf(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// write loads one converted file in one transaction.
+func (l *Loader) write(ctx context.Context, r *Result) (err error) {
+	conn, err := l.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		}
+	}()
+	p := r.Parsed
+	var fileID int64
+	if err := conn.QueryRowContext(ctx, `SELECT nextval('file_id_seq')`).Scan(&fileID); err != nil {
+		return err
+	}
+	if p.Class == "ledger" {
+		// A newer ledger for the same county and report date replaces the
+		// older one (inputs.md).
+		rows, err := conn.QueryContext(ctx, `SELECT file_id, file_name FROM files
+			WHERE file_class = 'ledger' AND county_code = ? AND report_date = ? AND replaced_by IS NULL`, p.CountyCode, *p.ReportDate)
+		if err != nil {
+			return err
+		}
+		var old []int64
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				rows.Close()
+				return err
+			}
+			old = append(old, id)
+			r.Replaced = append(r.Replaced, name)
+		}
+		rows.Close()
+		for _, id := range old {
+			for _, t := range []string{"ledger_stations", "ledger_staff"} {
+				if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", id); err != nil {
+					return err
+				}
+			}
+			if _, err := conn.ExecContext(ctx, `UPDATE files SET replaced_by = ? WHERE file_id = ?`, fileID, id); err != nil {
+				return err
+			}
+		}
+	}
+	var county, report any
+	if p.Class == "ledger" {
+		county, report = p.CountyCode, *p.ReportDate
+	}
+	_, err = conn.ExecContext(ctx, `INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL)`,
+		fileID, p.FileName, r.Path, r.sha, r.size, p.Class, county, report, l.Now())
+	if err != nil {
+		return err
+	}
+	err = conn.Raw(func(dc any) error {
+		c := dc.(driver.Conn)
+		raw := make([][]any, len(p.Raw))
+		for i, x := range p.Raw {
+			raw[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Kind, x.Role, x.Cells}
+		}
+		if err := appendRows(c, "raw_rows", raw); err != nil {
+			return err
+		}
+		rej := make([][]any, len(p.Rejects))
+		for i, x := range p.Rejects {
+			rej[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Column, x.Value, x.Reason}
+		}
+		if err := appendRows(c, "rejects", rej); err != nil {
+			return err
+		}
+		names := make([]string, 0, len(p.Tables))
+		for t := range p.Tables {
+			names = append(names, t)
+		}
+		slices.Sort(names)
+		for _, t := range names {
+			rows := make([][]any, len(p.Tables[t].Rows))
+			for i, x := range p.Tables[t].Rows {
+				rows[i] = append([]any{fileID, x.Sheet, int64(x.RowNum)}, x.Values...)
+			}
+			if err := appendRows(c, t, rows); err != nil {
+				return fmt.Errorf("table %s: %w", t, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if p.Tables[string(SysServices)] != nil || p.Tables[string(SysSummaries)] != nil {
+		if err := rejectUnknownStations(ctx, conn, fileID, r); err != nil {
+			return err
+		}
+	}
+	_, err = conn.ExecContext(ctx, `UPDATE files SET
+		count_loaded = (SELECT count(*) FROM ledger_stations WHERE file_id = $1) + (SELECT count(*) FROM ledger_staff WHERE file_id = $1)
+		             + (SELECT count(*) FROM sys_stations WHERE file_id = $1) + (SELECT count(*) FROM sys_services WHERE file_id = $1)
+		             + (SELECT count(*) FROM sys_summaries WHERE file_id = $1),
+		count_rejected = (SELECT count(DISTINCT (sheet_name, row_number)) FROM rejects WHERE file_id = $1),
+		count_skipped = $2
+		WHERE file_id = $1`, fileID, p.SkippedTotal())
+	if err != nil {
+		return err
+	}
+	_, err = conn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// rejectUnknownStations moves the service and summary rows of a file whose
+// station id no stations export has into the rejects (inputs.md: a service
+// whose station id is unknown is a reject, not a silently dropped row).
+func rejectUnknownStations(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) error {
+	for _, t := range []string{"sys_services", "sys_summaries"} {
+		q := fmt.Sprintf(`INSERT INTO rejects
+			SELECT file_id, sheet_name, row_number, '站点编号', station_id,
+			       'station id ' || station_id || ' is in no stations export loaded so far; load the stations export first'
+			FROM %[1]s WHERE file_id = ? AND station_id NOT IN (SELECT station_id FROM sys_stations)`, t)
+		res, err := conn.ExecContext(ctx, q, fileID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			r.Status = Partly
+			rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT sheet_name, row_number, station_id FROM %s
+				WHERE file_id = ? AND station_id NOT IN (SELECT station_id FROM sys_stations) ORDER BY row_number`, t), fileID)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				rj := Reject{Column: "站点编号", Reason: "station id is in no stations export loaded so far; load the stations export first"}
+				if err := rows.Scan(&rj.Sheet, &rj.RowNum, &rj.Value); err != nil {
+					rows.Close()
+					return err
+				}
+				r.Parsed.Rejects = append(r.Parsed.Rejects, rj)
+			}
+			rows.Close()
+			if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE file_id = ? AND station_id NOT IN (SELECT station_id FROM sys_stations)`, t), fileID); err != nil {
+				return err
+			}
+			if _, err := conn.ExecContext(ctx, `UPDATE raw_rows SET row_role = 'rejected'
+				WHERE file_id = ? AND (sheet_name, row_number) IN (SELECT (sheet_name, row_number) FROM rejects WHERE file_id = ?)`, fileID, fileID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func appendRows(c driver.Conn, table string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	a, err := duckdb.NewAppenderFromConn(c, "", table)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		vals := make([]driver.Value, len(row))
+		for i, v := range row {
+			vals[i] = v
+		}
+		if err := a.AppendRow(vals...); err != nil {
+			a.Close()
+			return err
+		}
+	}
+	return a.Close()
+}

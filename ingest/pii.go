@@ -1,0 +1,121 @@
+package ingest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Personal data (inputs.md): a resident ID number is kept only as a salted
+// hash (to count distinct people) and a masked form; phone numbers are not
+// kept at all; names only as a salted hash (to tell people without an ID
+// apart). Raw rows are stored with every ID-like and phone-like string
+// masked.
+
+// IDCheck reports whether s is an 18-character resident ID number with a
+// valid GB 11643-1999 MOD 11-2 check digit; want is the check digit its first
+// 17 digits call for ("" when s is not ID-shaped).
+func IDCheck(s string) (ok bool, want string) {
+	if len(s) != 18 {
+		return false, ""
+	}
+	weights := [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false, ""
+		}
+		sum += int(s[i]-'0') * weights[i]
+	}
+	last := s[17]
+	if last != 'X' && (last < '0' || last > '9') {
+		return false, ""
+	}
+	want = string("10X98765432"[sum%11])
+	return string(last) == want, want
+}
+
+// NormalizeID folds an ID number as typed (full-width digits, lower-case x,
+// spaces, a leading ') to its canonical form.
+func NormalizeID(s string) string {
+	return strings.ToUpper(strings.ReplaceAll(Clean(s), " ", ""))
+}
+
+// MaskID keeps the first 6 and last 4 characters: 140702********123X.
+func MaskID(id string) string {
+	if len(id) <= 10 {
+		return strings.Repeat("*", len(id))
+	}
+	return id[:6] + strings.Repeat("*", len(id)-10) + id[len(id)-4:]
+}
+
+// IDFacts derives birth year and sex (odd 17th digit: 男) from a valid ID.
+func IDFacts(id string) (birthYear int, sex string, ok bool) {
+	if len(id) != 18 {
+		return 0, "", false
+	}
+	t, err := time.Parse("20060102", id[6:14])
+	if err != nil {
+		return 0, "", false
+	}
+	n, _ := strconv.Atoi(id[16:17])
+	sex = "女"
+	if n%2 == 1 {
+		sex = "男"
+	}
+	return t.Year(), sex, true
+}
+
+// Hash is the salted SHA-256 of a personal value, hex encoded. The salt is
+// made once per database and never leaves it.
+func Hash(salt []byte, kind, value string) string {
+	h := sha256.New()
+	h.Write(salt)
+	fmt.Fprintf(h, "\x00%s\x00%s", kind, value)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+var (
+	reIDLike    = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?:[^0-9A-Za-z]|$)`)
+	rePhoneLike = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?:[^0-9A-Za-z]|$)`)
+)
+
+// ScrubText masks every ID-number-like and phone-like number standing on its
+// own in free text, so that raw rows, footers (填表人…联系电话…) and messages
+// carry none. Codes that are part of longer identifiers are left alone.
+func ScrubText(s string) string {
+	s = replaceGroup(reIDLike, s, func(m string) string { return MaskID(strings.ToUpper(m)) })
+	return replaceGroup(rePhoneLike, s, func(m string) string {
+		return m[:3] + strings.Repeat("*", len(m)-7) + m[len(m)-4:]
+	})
+}
+
+// replaceGroup replaces the first group of every match of re in s.
+func replaceGroup(re *regexp.Regexp, s string, fn func(string) string) string {
+	locs := re.FindAllStringSubmatchIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		b.WriteString(s[last:l[2]])
+		b.WriteString(fn(s[l[2]:l[3]]))
+		last = l[3]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// MaskName keeps a name's first character: 张** .
+func MaskName(s string) string {
+	r := []rune(Clean(s))
+	if len(r) == 0 {
+		return ""
+	}
+	return string(r[0]) + strings.Repeat("*", len(r)-1)
+}

@@ -1,0 +1,144 @@
+-- Tables that ingest writes. Grain and meaning of each are stated on it;
+-- spec/inputs.md describes the files they come from. Every loaded row keeps
+-- (file_id, sheet_name, row_number) so that any figure traces back to it.
+-- No full ID number, phone number or name is stored anywhere (inputs.md,
+-- "Personal data").
+
+CREATE SEQUENCE IF NOT EXISTS file_id_seq START 1;
+
+-- meta: one row per setting of this database (the salt of personal hashes).
+CREATE TABLE IF NOT EXISTS meta (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR NOT NULL
+);
+
+-- files: one row per file loaded (whole or partly). A file replaced by a
+-- newer ledger of the same county and report date keeps its row, with
+-- replaced_by set, and loses its data rows.
+CREATE TABLE IF NOT EXISTS files (
+    file_id        INTEGER PRIMARY KEY,
+    file_name      VARCHAR NOT NULL,
+    source_path    VARCHAR NOT NULL,
+    sha256         VARCHAR NOT NULL UNIQUE,
+    size_bytes     BIGINT NOT NULL,
+    file_class     VARCHAR NOT NULL,   -- ledger | export
+    county_code    VARCHAR,            -- ledgers
+    report_date    DATE,               -- ledgers: 填报日期
+    loaded_at      TIMESTAMP NOT NULL,
+    count_loaded   INTEGER NOT NULL,
+    count_rejected INTEGER NOT NULL,
+    count_skipped  INTEGER NOT NULL,
+    replaced_by    INTEGER
+);
+
+-- refused_files: one row per refusal of a whole file (nothing of it loaded).
+CREATE TABLE IF NOT EXISTS refused_files (
+    file_name   VARCHAR NOT NULL,
+    source_path VARCHAR NOT NULL,
+    sha256      VARCHAR,
+    reason      VARCHAR NOT NULL,
+    refused_at  TIMESTAMP NOT NULL
+);
+
+-- raw_rows: one row per non-empty spreadsheet row of a loaded file, cells
+-- as text (JSON array), ID-like and phone-like numbers masked.
+CREATE TABLE IF NOT EXISTS raw_rows (
+    file_id    INTEGER NOT NULL,
+    sheet_name VARCHAR NOT NULL,
+    row_number INTEGER NOT NULL,
+    sheet_kind VARCHAR NOT NULL,       -- '' when the sheet was not recognised
+    row_role   VARCHAR NOT NULL,       -- title, header, data, rejected, skip:<why>, unrecognised
+    cells      VARCHAR NOT NULL
+);
+
+-- rejects: one row per problem in a row that was not loaded.
+CREATE TABLE IF NOT EXISTS rejects (
+    file_id     INTEGER NOT NULL,
+    sheet_name  VARCHAR NOT NULL,
+    row_number  INTEGER NOT NULL,
+    column_name VARCHAR NOT NULL,
+    value       VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL
+);
+
+-- ledger_stations: one row per station row of a county ledger (站点台账).
+CREATE TABLE IF NOT EXISTS ledger_stations (
+    file_id            INTEGER NOT NULL,
+    sheet_name         VARCHAR NOT NULL,
+    row_number         INTEGER NOT NULL,
+    county_code        VARCHAR NOT NULL,
+    township_code      VARCHAR NOT NULL,
+    station_name       VARCHAR,
+    established_date   DATE,              -- 挂牌时间; blank: the system's 建站日期 stands in
+    established_approx BOOLEAN NOT NULL,  -- month-only date, taken as the 1st
+    operation_mode     VARCHAR,
+    operator           VARCHAR,
+    has_site           BOOLEAN,
+    site_area_m2       DOUBLE,
+    has_rules          BOOLEAN,
+    has_signage        BOOLEAN,
+    signature_project  VARCHAR,
+    remarks            VARCHAR
+);
+
+-- ledger_staff: one row per person placed at a station in a ledger (人员台账).
+CREATE TABLE IF NOT EXISTS ledger_staff (
+    file_id        INTEGER NOT NULL,
+    sheet_name     VARCHAR NOT NULL,
+    row_number     INTEGER NOT NULL,
+    county_code    VARCHAR NOT NULL,
+    township_code  VARCHAR NOT NULL,
+    person_key     VARCHAR NOT NULL,   -- salted hash of the ID, else of name+township
+    id_hash        VARCHAR,
+    id_masked      VARCHAR,            -- 140702********123X
+    id_status      VARCHAR NOT NULL,   -- valid | bad_check_digit | malformed | missing
+    name_hash      VARCHAR NOT NULL,
+    sex            VARCHAR,
+    birth_year     INTEGER,
+    role           VARCHAR,
+    is_fulltime    BOOLEAN,
+    cert_level     VARCHAR NOT NULL,   -- 无 | 助理社会工作师 | 社会工作师 | 高级社会工作师
+    certified_date DATE,
+    joined_date    DATE NOT NULL,
+    left_date      DATE
+);
+
+-- sys_stations: one row per station row of a system stations export.
+CREATE TABLE IF NOT EXISTS sys_stations (
+    file_id             INTEGER NOT NULL,
+    sheet_name          VARCHAR NOT NULL,
+    row_number          INTEGER NOT NULL,
+    station_id          VARCHAR NOT NULL,
+    station_name        VARCHAR,
+    county_code         VARCHAR NOT NULL,
+    township_code       VARCHAR NOT NULL,
+    established_date    DATE,              -- 建站日期
+    baseinfo_entered_at TIMESTAMP,         -- 信息录入时间
+    station_status      VARCHAR            -- 运营中 | 筹建中 | 已撤销
+);
+
+-- sys_services: one row per service record row of a system export.
+CREATE TABLE IF NOT EXISTS sys_services (
+    file_id      INTEGER NOT NULL,
+    sheet_name   VARCHAR NOT NULL,
+    row_number   INTEGER NOT NULL,
+    service_id   VARCHAR NOT NULL,
+    station_id   VARCHAR NOT NULL,
+    service_type VARCHAR,
+    target_kind  VARCHAR,
+    start_date   DATE NOT NULL,
+    end_date     DATE NOT NULL,          -- blank in the export: = start_date
+    person_times INTEGER,
+    entered_at   TIMESTAMP NOT NULL      -- 录入时间
+);
+
+-- sys_summaries: one row per monthly summary row of a system export.
+CREATE TABLE IF NOT EXISTS sys_summaries (
+    file_id       INTEGER NOT NULL,
+    sheet_name    VARCHAR NOT NULL,
+    row_number    INTEGER NOT NULL,
+    station_id    VARCHAR NOT NULL,
+    summary_month DATE NOT NULL,         -- first day of the month summarised
+    submitted_at  TIMESTAMP NOT NULL,
+    review_status VARCHAR NOT NULL       -- 已提交 | 已退回 | 已通过
+);

@@ -1,0 +1,240 @@
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/width"
+)
+
+// Clean folds a cell's text the way a clerk means it: full-width letters and
+// digits to half-width, stray spaces and line breaks removed at the ends and
+// collapsed inside, a leading ' (kept from text-formatted numbers) dropped.
+func Clean(s string) string {
+	s = width.Fold.String(s)
+	s = strings.TrimPrefix(strings.TrimSpace(s), "'")
+	if strings.ContainsAny(s, "\r\n\t\u00a0\u3000") || strings.Contains(s, "  ") {
+		s = strings.Join(strings.Fields(s), " ")
+	}
+	return strings.TrimSpace(s)
+}
+
+// HeaderKey is the form in which column headers are compared: Clean, all
+// spaces removed, Chinese brackets and colons made ASCII, a trailing colon
+// and required-field stars dropped.
+func HeaderKey(s string) string {
+	s = Clean(s)
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r), r == '*':
+			return -1
+		case r == '（' || r == '【' || r == '[':
+			return '('
+		case r == '）' || r == '】' || r == ']':
+			return ')'
+		case r == '：':
+			return ':'
+		}
+		return r
+	}, s)
+	return strings.TrimSuffix(s, ":")
+}
+
+// A Date is a calendar day parsed from a cell. Approx marks a month-only
+// date (2023年5月), which is taken as the 1st of the month.
+type Date struct {
+	Time   time.Time
+	Approx bool
+}
+
+var (
+	reYMD       = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$`)
+	reYM        = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$`)
+	reCompact   = regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`)
+	reYMCompact = regexp.MustCompile(`^(\d{4})(\d{2})$`)
+	reYMDTime   = regexp.MustCompile(`^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2}))?$`)
+	reSerial    = regexp.MustCompile(`^\d{1,5}(\.\d+)?$`)
+	errNoValue  = errors.New("empty")
+)
+
+// excelEpoch is day 0 of Excel's 1900 date system as used after 1900-03-01
+// (the fictitious 1900-02-29 makes serial 60 meaningless; no ledger date is
+// that old).
+var excelEpoch = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
+
+// ParseDate reads a date in any form inputs.md lists: an Excel serial
+// number, 2023-05-31, 2023/5/31, 2023.5.31, 2023年5月31日, 20230531, or a
+// month only (2023年5月, 2023-05), which is approximate. A timestamp's date
+// part is accepted too. Years outside 1950–2100 are refused.
+func ParseDate(s string) (Date, error) {
+	s = Clean(s)
+	if s == "" {
+		return Date{}, errNoValue
+	}
+	var y, m, d int
+	approx := false
+	if g := reYMD.FindStringSubmatch(s); g != nil {
+		y, m, d = atoi(g[1]), atoi(g[2]), atoi(g[3])
+	} else if g := reCompact.FindStringSubmatch(s); g != nil {
+		y, m, d = atoi(g[1]), atoi(g[2]), atoi(g[3])
+	} else if g := reYM.FindStringSubmatch(s); g != nil {
+		y, m, d, approx = atoi(g[1]), atoi(g[2]), 1, true
+	} else if g := reYMDTime.FindStringSubmatch(s); g != nil {
+		y, m, d = atoi(g[1]), atoi(g[2]), atoi(g[3])
+	} else if reSerial.MatchString(s) {
+		f, _ := strconv.ParseFloat(s, 64)
+		if f < 61 {
+			return Date{}, fmt.Errorf("%q is not a date", s)
+		}
+		t := excelEpoch.AddDate(0, 0, int(f))
+		y, m, d = t.Year(), int(t.Month()), t.Day()
+	} else {
+		return Date{}, fmt.Errorf("%q is not a date (expected e.g. 2023-05-31 or 2023年5月31日)", s)
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Year() != y || int(t.Month()) != m || t.Day() != d {
+		return Date{}, fmt.Errorf("%q is not a real calendar day", s)
+	}
+	if y < 1950 || y > 2100 {
+		return Date{}, fmt.Errorf("%q: year %d is out of range", s, y)
+	}
+	return Date{Time: t, Approx: approx}, nil
+}
+
+// ParseTimestamp reads a system timestamp: 2023-06-01 09:12:33,
+// 2023/6/1 9:12, or an Excel serial with a fraction of a day.
+func ParseTimestamp(s string) (time.Time, error) {
+	s = Clean(s)
+	if s == "" {
+		return time.Time{}, errNoValue
+	}
+	if g := reYMDTime.FindStringSubmatch(s); g != nil {
+		sec := 0
+		if g[6] != "" {
+			sec = atoi(g[6])
+		}
+		y, mo, d, h, mi := atoi(g[1]), atoi(g[2]), atoi(g[3]), atoi(g[4]), atoi(g[5])
+		t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
+		if t.Year() != y || int(t.Month()) != mo || t.Day() != d || h > 23 || mi > 59 || sec > 59 {
+			return time.Time{}, fmt.Errorf("%q is not a real time", s)
+		}
+		return t, nil
+	}
+	if reSerial.MatchString(s) {
+		f, _ := strconv.ParseFloat(s, 64)
+		if f >= 61 {
+			secs := int64(f*86400 + 0.5)
+			return excelEpoch.Add(time.Duration(secs) * time.Second), nil
+		}
+	}
+	// A date alone is midnight of that day.
+	d, err := ParseDate(s)
+	if err != nil || d.Approx {
+		return time.Time{}, fmt.Errorf("%q is not a timestamp (expected e.g. 2023-06-01 09:12:33)", s)
+	}
+	return d.Time, nil
+}
+
+// ParseMonth reads a summary month: 2023-06, 2023年6月, 202306, 2023/6.
+func ParseMonth(s string) (time.Time, error) {
+	s = Clean(s)
+	if g := reYMCompact.FindStringSubmatch(s); g != nil {
+		s = g[1] + "-" + g[2]
+	}
+	if g := reYM.FindStringSubmatch(s); g != nil {
+		y, m := atoi(g[1]), atoi(g[2])
+		if m >= 1 && m <= 12 && y >= 1950 && y <= 2100 {
+			return time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a month (expected e.g. 2023-06 or 2023年6月)", s)
+}
+
+// ParseYesNo reads 是/否, 有/无, √/×, Y/N, 1/0 and their kin.
+func ParseYesNo(s string) (bool, error) {
+	switch strings.ToUpper(Clean(s)) {
+	case "是", "有", "√", "✓", "Y", "YES", "1", "TRUE", "已建立", "已上墙":
+		return true, nil
+	case "否", "无", "×", "✗", "X", "N", "NO", "0", "FALSE", "未建立":
+		return false, nil
+	case "":
+		return false, errNoValue
+	}
+	return false, fmt.Errorf("%q is neither yes nor no (expected 是/否)", s)
+}
+
+// ParseFullTime reads 专职/兼职 or a yes/no answer to 是否专职.
+func ParseFullTime(s string) (bool, error) {
+	switch Clean(s) {
+	case "专职", "全职":
+		return true, nil
+	case "兼职":
+		return false, nil
+	}
+	b, err := ParseYesNo(s)
+	if err != nil && err != errNoValue {
+		return false, fmt.Errorf("%q is neither 专职 nor 兼职", s)
+	}
+	return b, err
+}
+
+// Certificate levels, canonical names.
+const (
+	CertNone      = "无"
+	CertAssistant = "助理社会工作师"
+	CertSocial    = "社会工作师"
+	CertSenior    = "高级社会工作师"
+)
+
+// ParseCert reads a certificate level and its synonyms; blank is no
+// certificate.
+func ParseCert(s string) (string, error) {
+	switch strings.ReplaceAll(Clean(s), " ", "") {
+	case "", "无", "无证", "未取得", "—", "-", "--", "/", "否":
+		return CertNone, nil
+	case "助理社会工作师", "初级", "助理社工师", "初级社会工作者", "助理社工":
+		return CertAssistant, nil
+	case "社会工作师", "中级", "社工师", "中级社会工作者":
+		return CertSocial, nil
+	case "高级社会工作师", "高级", "高级社工师":
+		return CertSenior, nil
+	}
+	return "", fmt.Errorf("%q is not a certificate level (expected 无, 助理社会工作师, 社会工作师 or 高级社会工作师)", s)
+}
+
+// ParseCount reads a whole number, possibly stored as text ("12", "12.0").
+func ParseCount(s string) (int64, error) {
+	s = strings.ReplaceAll(Clean(s), ",", "")
+	if s == "" {
+		return 0, errNoValue
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 || f != float64(int64(f)) {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return int64(f), nil
+}
+
+// ParseNumber reads a non-negative number, possibly stored as text.
+func ParseNumber(s string) (float64, error) {
+	s = strings.ReplaceAll(Clean(s), ",", "")
+	s = strings.TrimSuffix(strings.TrimSuffix(s, "㎡"), "平方米")
+	if s == "" {
+		return 0, errNoValue
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	return f, nil
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
+}

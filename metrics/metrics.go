@@ -1,0 +1,205 @@
+// Package metrics computes the indicators of spec/indicators.md as of a
+// date from the canonical views, with SQL table macros (metrics/sql, one
+// model per file, the number before the name being its layer) and small Go
+// readers that turn their rows into typed values.
+//
+// In: a DuckDB database prepared by ingest and transform. Out: rows of
+// CountyIndicators, MonthPoint and Source.
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+)
+
+//go:embed sql/*.sql
+var models embed.FS
+
+// Apply (re)creates the indicator macros.
+func Apply(ctx context.Context, db *sql.DB) error {
+	names, err := fs.Glob(models, "sql/*.sql")
+	if err != nil {
+		return err
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		b, err := models.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		if _, err := db.ExecContext(ctx, string(b)); err != nil {
+			return fmt.Errorf("metrics/%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Indicators returns one row per county in code order and the city row
+// last, as of asOf.
+func Indicators(ctx context.Context, db *sql.DB, asOf time.Time) ([]CountyIndicators, error) {
+	rows, err := db.QueryContext(ctx, `SELECT * FROM county_indicators(CAST(? AS DATE))`, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("indicators as of %s: %w", asOf.Format(time.DateOnly), err)
+	}
+	defer rows.Close()
+	var out []CountyIndicators
+	for rows.Next() {
+		var c CountyIndicators
+		var ledger sql.NullTime
+		var est, op, workers, cert sql.NullInt64
+		var cov, opr, certr, ftr sql.NullFloat64
+		var services, pt int64
+		if err := rows.Scan(&c.CountyCode, &c.County, &ledger, &c.TownshipsInScope, &est, &cov, &op, &opr,
+			&workers, &cert, &certr, &ftr, &services, &pt); err != nil {
+			return nil, err
+		}
+		c.LedgerDate = nullTime(ledger)
+		c.StationsEstablished, c.StationsOperating = nullInt(est), nullInt(op)
+		c.ResidentWorkers, c.CertifiedWorkers = nullInt(workers), nullInt(cert)
+		c.CoverageRate, c.OperatingRate = nullFloat(cov), nullFloat(opr)
+		c.CertificationRate, c.FulltimeRate = nullFloat(certr), nullFloat(ftr)
+		c.ServicesMonth, c.PersonTimesMonth = int(services), int(pt)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// LatestDate is the latest date seen in the data (for --as-of latest): the
+// latest ledger report date or system entry date.
+func LatestDate(ctx context.Context, db *sql.DB) (time.Time, error) {
+	var t sql.NullTime
+	err := db.QueryRowContext(ctx, `SELECT CAST(greatest(
+		(SELECT max(report_date) FROM stg_ledgers),
+		(SELECT max(CAST(entered_at AS DATE)) FROM stg_sys_services),
+		(SELECT max(CAST(baseinfo_entered_at AS DATE)) FROM stg_sys_stations),
+		(SELECT max(CAST(submitted_at AS DATE)) FROM stg_sys_summaries)) AS DATE)`).Scan(&t)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if !t.Valid {
+		return time.Time{}, fmt.Errorf("the database holds no data yet: load files with sgz ingest first")
+	}
+	return t.Time.UTC(), nil
+}
+
+// Monthly returns the city's series month by month from the first month
+// with a ledger or a service to the month of asOf, as known at asOf:
+// stations established at each month end by the ledger current then
+// (capped at asOf), services that ended in the month and were entered by
+// asOf.
+func Monthly(ctx context.Context, db *sql.DB, asOf time.Time) ([]MonthPoint, error) {
+	var first sql.NullTime
+	err := db.QueryRowContext(ctx, `SELECT CAST(least(
+		(SELECT min(report_date) FROM stg_ledgers WHERE report_date <= CAST($1 AS DATE)),
+		(SELECT min(end_date) FROM stg_sys_services WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY)) AS DATE)`, asOf).Scan(&first)
+	if err != nil || !first.Valid {
+		return nil, err
+	}
+	services := map[string][2]int{}
+	rows, err := db.QueryContext(ctx, `SELECT strftime(end_date, '%Y-%m'), count(*), sum(person_times)
+		FROM stg_sys_services
+		WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY AND end_date <= CAST($1 AS DATE)
+		GROUP BY ALL`, asOf)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var m string
+		var n, pt int
+		if err := rows.Scan(&m, &n, &pt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		services[m] = [2]int{n, pt}
+	}
+	rows.Close()
+	var out []MonthPoint
+	for m := time.Date(first.Time.Year(), first.Time.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(asOf); m = m.AddDate(0, 1, 0) {
+		end := m.AddDate(0, 1, -1)
+		if end.After(asOf) {
+			end = asOf
+		}
+		var est int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM stations_asof(CAST(? AS DATE)) WHERE in_scope`, end).Scan(&est); err != nil {
+			return nil, err
+		}
+		label := m.Format("2006-01")
+		out = append(out, MonthPoint{Month: label, StationsEstablished: est, Services: services[label][0], PersonTimes: services[label][1]})
+	}
+	return out, nil
+}
+
+// Sources lists the files the figures as of asOf were computed from: the
+// county ledgers current at asOf and every system export.
+func Sources(ctx context.Context, db *sql.DB, asOf time.Time) ([]Source, error) {
+	rows, err := db.QueryContext(ctx, `
+		SELECT f.file_name, f.file_class, coalesce(c.county_name, ''), f.report_date, f.sha256
+		FROM files f
+		LEFT JOIN ref_counties c USING (county_code)
+		WHERE f.file_id IN (SELECT file_id FROM current_ledger(CAST(? AS DATE)))
+		   OR (f.file_class = 'export' AND f.replaced_by IS NULL)
+		ORDER BY f.file_class DESC, f.county_code, f.file_name`, asOf)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Source
+	for rows.Next() {
+		var s Source
+		var report sql.NullTime
+		if err := rows.Scan(&s.FileName, &s.Kind, &s.CountyName, &report, &s.SHA256); err != nil {
+			return nil, err
+		}
+		s.ReportDate = nullTime(report)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// TakeSnapshot gathers everything the overview dashboard shows.
+func TakeSnapshot(ctx context.Context, db *sql.DB, asOf time.Time, target float64, deadline time.Time) (Snapshot, error) {
+	s := Snapshot{AsOf: asOf, CoverageTarget: target, CoverageDeadline: deadline}
+	var err error
+	if s.Counties, err = Indicators(ctx, db, asOf); err != nil {
+		return s, err
+	}
+	if s.Monthly, err = Monthly(ctx, db, asOf); err != nil {
+		return s, err
+	}
+	s.Sources, err = Sources(ctx, db, asOf)
+	return s, err
+}
+
+func nullTime(t sql.NullTime) *time.Time {
+	if !t.Valid {
+		return nil
+	}
+	u := t.Time.UTC()
+	return &u
+}
+
+func nullInt(n sql.NullInt64) *int {
+	if !n.Valid {
+		return nil
+	}
+	v := int(n.Int64)
+	return &v
+}
+
+func nullFloat(f sql.NullFloat64) *float64 {
+	if !f.Valid {
+		return nil
+	}
+	return &f.Float64
+}
+
+// KindLabel names a file class in Chinese.
+func KindLabel(class string) string {
+	return map[string]string{"ledger": "县级台账", "export": "系统导出"}[strings.ToLower(class)]
+}

@@ -1,0 +1,82 @@
+-- county_indicators(as_of): one row per county in code order and a last row
+-- for the city (140700 晋中市): the columns of indicators.md
+-- "Machine-readable output" that this layer computes. Ledger figures of a
+-- county with no ledger by as_of are NULL (未报送), never zero; a rate
+-- whose denominator is zero is NULL.
+CREATE OR REPLACE MACRO county_indicators(as_of) AS TABLE
+WITH scope AS (
+    SELECT county_code, count(*) FILTER (WHERE in_scope) AS townships_in_scope
+    FROM ref_townships
+    GROUP BY county_code
+),
+stations AS (
+    SELECT county_code,
+           count(*) FILTER (WHERE in_scope) AS stations_established,
+           count(*) FILTER (WHERE in_scope AND is_operating) AS stations_operating
+    FROM stations_asof(as_of)
+    GROUP BY county_code
+),
+staff AS (
+    SELECT county_code,
+           count(*) AS resident_workers,
+           count(*) FILTER (WHERE is_certified) AS certified_workers,
+           count(*) FILTER (WHERE is_fulltime) AS fulltime_workers
+    FROM staff_asof(as_of)
+    GROUP BY county_code
+),
+services AS (
+    -- services that ended in the calendar month of as_of, entered by as_of
+    SELECT county_code, count(*) AS services_month, sum(person_times) AS person_times_month
+    FROM stg_sys_services
+    WHERE date_trunc('month', end_date) = date_trunc('month', as_of)
+      AND entered_at < as_of + INTERVAL 1 DAY
+    GROUP BY county_code
+),
+counties AS (
+    SELECT c.county_code, c.county_name AS county, l.report_date AS ledger_date,
+           s.townships_in_scope,
+           CASE WHEN l.county_code IS NOT NULL THEN coalesce(st.stations_established, 0) END AS stations_established,
+           CASE WHEN l.county_code IS NOT NULL THEN coalesce(st.stations_operating, 0) END AS stations_operating,
+           CASE WHEN l.county_code IS NOT NULL THEN coalesce(sf.resident_workers, 0) END AS resident_workers,
+           CASE WHEN l.county_code IS NOT NULL THEN coalesce(sf.certified_workers, 0) END AS certified_workers,
+           CASE WHEN l.county_code IS NOT NULL THEN coalesce(sf.fulltime_workers, 0) END AS fulltime_workers,
+           coalesce(sv.services_month, 0) AS services_month,
+           coalesce(sv.person_times_month, 0) AS person_times_month
+    FROM ref_counties c
+    JOIN scope s USING (county_code)
+    LEFT JOIN current_ledger(as_of) l USING (county_code)
+    LEFT JOIN stations st USING (county_code)
+    LEFT JOIN staff sf USING (county_code)
+    LEFT JOIN services sv USING (county_code)
+),
+city AS (
+    -- the city's ledger date is the oldest current ledger, once every county
+    -- has reported; townships of unreported counties count as not covered.
+    SELECT '140700' AS county_code, '晋中市' AS county,
+           CASE WHEN count(ledger_date) = count(*) THEN min(ledger_date) END AS ledger_date,
+           sum(townships_in_scope) AS townships_in_scope,
+           sum(stations_established) AS stations_established,
+           sum(stations_operating) AS stations_operating,
+           sum(resident_workers) AS resident_workers,
+           sum(certified_workers) AS certified_workers,
+           sum(fulltime_workers) AS fulltime_workers,
+           sum(services_month) AS services_month,
+           sum(person_times_month) AS person_times_month
+    FROM counties
+),
+combined AS (
+    SELECT *, 0 AS sort_key FROM counties
+    UNION ALL
+    SELECT *, 1 AS sort_key FROM city
+)
+SELECT county_code, county, ledger_date, townships_in_scope,
+       stations_established,
+       stations_established / nullif(townships_in_scope, 0) AS coverage_rate,
+       stations_operating,
+       stations_operating / nullif(stations_established, 0) AS operating_rate,
+       resident_workers, certified_workers,
+       certified_workers / nullif(resident_workers, 0) AS certification_rate,
+       fulltime_workers / nullif(resident_workers, 0) AS fulltime_rate,
+       services_month, person_times_month
+FROM combined
+ORDER BY sort_key, county_code;

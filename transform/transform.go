@@ -1,0 +1,122 @@
+// Package transform builds the canonical layer over what ingest loaded: the
+// reference tables (ref_*) from data/, and staging views (stg_*) that pick
+// the ledger in force and make one row per record out of overlapping
+// exports. Each view is one SQL file in transform/sql named after it; the
+// number before the name is its layer (a view reads only lower layers), and
+// files run in name order.
+//
+// In: the ingest tables and the reference data. Out: ref_* tables and stg_*
+// views in the same DuckDB database.
+package transform
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+
+	"sgz/data"
+)
+
+//go:embed sql/*.sql
+var models embed.FS
+
+// Apply (re)creates the reference tables and the staging views.
+func Apply(ctx context.Context, db *sql.DB, ref *data.Reference, pol data.Policy) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := loadReference(ctx, tx, ref, pol); err != nil {
+		return fmt.Errorf("reference tables: %w", err)
+	}
+	if err := RunModels(ctx, tx, models, "sql"); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// RunModels executes every .sql file of dir in name order.
+func RunModels(ctx context.Context, tx *sql.Tx, fsys fs.FS, dir string) error {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".sql") {
+			names = append(names, e.Name())
+		}
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		b, err := fs.ReadFile(fsys, dir+"/"+name)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(b)); err != nil {
+			return fmt.Errorf("%s/%s: %w", dir, name, err)
+		}
+	}
+	return nil
+}
+
+func loadReference(ctx context.Context, tx *sql.Tx, ref *data.Reference, pol data.Policy) error {
+	stmts := []string{
+		`CREATE OR REPLACE TABLE ref_counties (county_code VARCHAR PRIMARY KEY, county_name VARCHAR NOT NULL, build_from INTEGER, build_to INTEGER)`,
+		`CREATE OR REPLACE TABLE ref_townships (township_code VARCHAR PRIMARY KEY, township_name VARCHAR NOT NULL, county_code VARCHAR NOT NULL, township_kind VARCHAR NOT NULL, in_scope BOOLEAN NOT NULL)`,
+		`CREATE OR REPLACE TABLE ref_holidays (holiday_date DATE PRIMARY KEY, day_kind VARCHAR NOT NULL, holiday_name VARCHAR NOT NULL)`,
+		`CREATE OR REPLACE TABLE ref_policy (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return err
+		}
+	}
+	var rows [][]any
+	for _, c := range ref.Counties {
+		rows = append(rows, []any{c.Code, c.Name, c.BuildFrom, c.BuildTo})
+	}
+	if err := insert(ctx, tx, "ref_counties", rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, t := range ref.Townships {
+		rows = append(rows, []any{t.Code, t.Name, t.CountyCode, t.Kind, t.InScope})
+	}
+	if err := insert(ctx, tx, "ref_townships", rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, h := range ref.Holidays {
+		rows = append(rows, []any{h.Date, h.Kind, h.Name})
+	}
+	if err := insert(ctx, tx, "ref_holidays", rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, e := range pol.Entries {
+		rows = append(rows, []any{e[0], e[1]})
+	}
+	return insert(ctx, tx, "ref_policy", rows)
+}
+
+// insert writes a few hundred reference rows as one multi-row INSERT.
+func insert(ctx context.Context, tx *sql.Tx, table string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	ph := "(" + strings.TrimSuffix(strings.Repeat("?,", len(rows[0])), ",") + ")"
+	var args []any
+	parts := make([]string, len(rows))
+	for i, r := range rows {
+		parts[i] = ph
+		args = append(args, r...)
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO "+table+" VALUES "+strings.Join(parts, ","), args...)
+	return err
+}

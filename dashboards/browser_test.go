@@ -73,7 +73,7 @@ type selfCheck struct {
 func TestOverviewInBrowser(t *testing.T) {
 	bin, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Skip("chromium not on PATH")
+		skipUnlessRequired(t, "chromium not on PATH")
 	}
 	dir := writeFixture(t)
 	if *keepDir != "" {

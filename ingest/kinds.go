@@ -14,8 +14,8 @@ var tableColumns = map[Kind][]string{
 		"operation_mode", "operator", "has_site", "site_area_m2", "has_rules", "has_signage", "signature_project", "remarks"},
 	LedgerStaff: {"county_code", "township_code", "person_key", "id_hash", "id_masked", "id_status", "name_hash",
 		"sex", "birth_year", "role", "is_fulltime", "cert_level", "certified_date", "joined_date", "left_date"},
-	SysStations: {"station_id", "station_name", "county_code", "township_code", "established_date", "baseinfo_entered_at", "station_status"},
-	SysServices: {"service_id", "station_id", "service_type", "target_kind", "start_date", "end_date", "person_times", "entered_at"},
+	SysStations:  {"station_id", "station_name", "county_code", "township_code", "established_date", "baseinfo_entered_at", "station_status"},
+	SysServices:  {"service_id", "station_id", "service_type", "target_kind", "start_date", "end_date", "person_times", "entered_at"},
 	SysSummaries: {"station_id", "summary_month", "submitted_at", "review_status"},
 }
 

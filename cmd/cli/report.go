@@ -309,4 +309,3 @@ func reportRejects(e *env, args []string) int {
 	}
 	return ExitOK
 }
-

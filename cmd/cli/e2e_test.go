@@ -1,0 +1,313 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"sgz/cmd/cli"
+	"sgz/data"
+	"sgz/gen"
+)
+
+// The end-to-end tests generate the sample inputs once, load them through
+// the command line, and compare `sgz report indicators` with figures worked
+// out here from the generator's ground truth (truth.json) by the rules of
+// spec/indicators.md — plain loops over what the generator created, not the
+// SQL under test.
+
+type demoData struct {
+	dir, db string
+	world   *gen.World
+	ingest  string
+	err     error
+}
+
+var (
+	demoOnce sync.Once
+	demo     demoData
+)
+
+func loadDemo(t *testing.T) demoData {
+	t.Helper()
+	demoOnce.Do(func() {
+		dir, err := mkTemp()
+		if err != nil {
+			demo.err = err
+			return
+		}
+		demo.dir, demo.db = dir, filepath.Join(dir, "sgz.duckdb")
+		inputs := filepath.Join(dir, "inputs")
+		if out, code := run("gen", "--seed", "7", "--out", inputs); code != 0 {
+			demo.err = fmt.Errorf("gen: exit %d: %s", code, out)
+			return
+		}
+		out, code := run("ingest", inputs, "--db", demo.db)
+		demo.ingest = out
+		if code != 0 {
+			demo.err = fmt.Errorf("ingest: exit %d: %s", code, out)
+			return
+		}
+		demo.world, demo.err = gen.ReadTruth(filepath.Join(inputs, "truth.json"))
+	})
+	if demo.err != nil {
+		t.Fatal(demo.err)
+	}
+	return demo
+}
+
+func run(args ...string) (string, int) {
+	var out, errb bytes.Buffer
+	code := cli.Do(args, nil, &out, &errb)
+	return out.String() + errb.String(), code
+}
+
+// expected is one county's figures worked out from the truth.
+type expected struct {
+	ledger                                         string
+	established, operating, workers, cert, fulltim int
+	services, personTimes                          int
+}
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// fromTruth applies indicators.md to the world as the county ledgers and
+// system exports report it.
+func fromTruth(w *gen.World, county string, asOf time.Time) expected {
+	var e expected
+	var report time.Time
+	for _, l := range w.Ledgers {
+		if l.CountyCode == county && !l.ReportDate.After(asOf) && l.ReportDate.After(report) {
+			report = l.ReportDate.Time
+		}
+	}
+	endOfDay := asOf.AddDate(0, 0, 1)
+	window := asOf.AddDate(0, 0, -30)
+	monthStart := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
+	stationTown := map[string]string{}
+	for _, s := range w.Stations {
+		stationTown[s.ID] = s.TownshipCode
+	}
+	recent := map[string]bool{} // township -> a service ended in the window, entered by as-of
+	for _, sv := range w.Services {
+		if !sv.Entered.Before(endOfDay) || stationTown[sv.StationID][:6] != county {
+			continue
+		}
+		if sv.End.After(window) && !sv.End.After(asOf) {
+			recent[stationTown[sv.StationID]] = true
+		}
+		if !sv.End.Before(monthStart) && !sv.End.After(asOf) {
+			e.services++
+			e.personTimes += sv.PersonTimes
+		}
+	}
+	if report.IsZero() {
+		return e
+	}
+	e.ledger = report.Format(time.DateOnly)
+	staffed := map[string]bool{}
+	for _, wk := range w.LedgerWorkers(county, report) {
+		if wk.Joined.After(asOf) || (wk.Left != nil && !wk.Left.After(asOf)) {
+			continue
+		}
+		e.workers++
+		staffed[wk.TownshipCode] = true
+		if wk.CertLevel != "" && (wk.CertDate == nil || !wk.CertDate.After(asOf)) {
+			e.cert++
+		}
+		if wk.FullTime {
+			e.fulltim++
+		}
+	}
+	for _, s := range w.LedgerStations(county, report) {
+		if !s.InScope {
+			continue
+		}
+		e.established++
+		if staffed[s.TownshipCode] && recent[s.TownshipCode] {
+			e.operating++
+		}
+	}
+	return e
+}
+
+func TestIndicatorsMatchGroundTruth(t *testing.T) {
+	d := loadDemo(t)
+	ref, err := data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inScope := map[string]int{}
+	for _, tw := range ref.Townships {
+		if tw.InScope {
+			inScope[tw.CountyCode]++
+		}
+	}
+	// 2022-12-31: the six 2023 counties have not reported yet (未报送);
+	// 2023-06-30 mid-year; 2023-08-31: 左权县 sent no August ledger, so its
+	// July ledger is current; 2023-12-31 the year end.
+	for _, asOf := range []string{"2022-12-31", "2023-06-30", "2023-08-31", "2023-12-31"} {
+		t.Run(asOf, func(t *testing.T) {
+			out, code := run("report", "indicators", "--db", d.db, "--as-of", asOf, "--format", "csv")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, out)
+			}
+			rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantHeader := "county_code,county,ledger_date,townships_in_scope,stations_established,coverage_rate,stations_operating,operating_rate,resident_workers,certified_workers,certification_rate,fulltime_rate,services_month,person_times_month,baseinfo_timely_rate,service_timely_rate,summary_ontime_rate,system_use_score,stage_startup,stage_improving,stage_professional"
+			if got := strings.Join(rows[0], ","); !strings.HasPrefix(got, wantHeader) {
+				t.Fatalf("header:\n got %s\nwant %s", got, wantHeader)
+			}
+			if len(rows) != 13 {
+				t.Fatalf("%d rows, want 11 counties + 晋中市 + header", len(rows))
+			}
+			var city expected
+			allReported := true
+			for i, c := range ref.Counties {
+				row := rows[i+1]
+				e := fromTruth(d.world, c.Code, day(asOf))
+				if row[0] != c.Code || row[1] != c.Name {
+					t.Errorf("row %d is %s %s, want %s %s", i+1, row[0], row[1], c.Code, c.Name)
+				}
+				check(t, c.Name, "ledger_date", row[2], e.ledger)
+				check(t, c.Name, "townships_in_scope", row[3], strconv.Itoa(inScope[c.Code]))
+				if e.ledger == "" {
+					allReported = false
+					for _, col := range []int{4, 5, 6, 7, 8, 9, 10, 11} {
+						check(t, c.Name, rows[0][col]+" (未报送)", row[col], "")
+					}
+				} else {
+					check(t, c.Name, "stations_established", row[4], strconv.Itoa(e.established))
+					checkRate(t, c.Name, "coverage_rate", row[5], e.established, inScope[c.Code])
+					check(t, c.Name, "stations_operating", row[6], strconv.Itoa(e.operating))
+					checkRate(t, c.Name, "operating_rate", row[7], e.operating, e.established)
+					check(t, c.Name, "resident_workers", row[8], strconv.Itoa(e.workers))
+					check(t, c.Name, "certified_workers", row[9], strconv.Itoa(e.cert))
+					checkRate(t, c.Name, "certification_rate", row[10], e.cert, e.workers)
+					checkRate(t, c.Name, "fulltime_rate", row[11], e.fulltim, e.workers)
+				}
+				check(t, c.Name, "services_month", row[12], strconv.Itoa(e.services))
+				check(t, c.Name, "person_times_month", row[13], strconv.Itoa(e.personTimes))
+				city.established += e.established
+				city.operating += e.operating
+				city.workers += e.workers
+				city.cert += e.cert
+				city.services += e.services
+				city.personTimes += e.personTimes
+			}
+			row := rows[12]
+			if row[0] != "140700" || row[1] != "晋中市" {
+				t.Fatalf("last row is %s %s, want 140700 晋中市", row[0], row[1])
+			}
+			if !allReported {
+				check(t, "晋中市", "ledger_date", row[2], "")
+			}
+			check(t, "晋中市", "townships_in_scope", row[3], "118")
+			check(t, "晋中市", "stations_established", row[4], strconv.Itoa(city.established))
+			checkRate(t, "晋中市", "coverage_rate", row[5], city.established, 118)
+			check(t, "晋中市", "stations_operating", row[6], strconv.Itoa(city.operating))
+			check(t, "晋中市", "resident_workers", row[8], strconv.Itoa(city.workers))
+			check(t, "晋中市", "certified_workers", row[9], strconv.Itoa(city.cert))
+			checkRate(t, "晋中市", "certification_rate", row[10], city.cert, city.workers)
+			check(t, "晋中市", "services_month", row[12], strconv.Itoa(city.services))
+			check(t, "晋中市", "person_times_month", row[13], strconv.Itoa(city.personTimes))
+		})
+	}
+}
+
+// TestScenario pins the story the demo tells, from the truth alone: pilots
+// covered by the end of 2022, 榆社县 and 昔阳县 short at the end of 2023.
+func TestScenario(t *testing.T) {
+	d := loadDemo(t)
+	out, _ := run("report", "indicators", "--db", d.db, "--as-of", "2023-12-31", "--format", "csv")
+	rows, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
+	short := []string{}
+	for _, r := range rows[1:12] {
+		if r[5] != "1.000000" {
+			short = append(short, r[1])
+		}
+	}
+	if !slices.Equal(short, []string{"榆社县", "昔阳县"}) {
+		t.Errorf("counties short of full coverage at 2023-12-31: %v, want [榆社县 昔阳县]", short)
+	}
+	out, _ = run("report", "indicators", "--db", d.db, "--as-of", "2022-12-31", "--format", "csv")
+	rows, _ = csv.NewReader(strings.NewReader(out)).ReadAll()
+	for _, r := range rows[1:12] {
+		pilot := slices.Contains([]string{"介休市", "平遥县", "灵石县", "寿阳县", "和顺县"}, r[1])
+		if pilot && r[5] != "1.000000" {
+			t.Errorf("pilot %s coverage at 2022-12-31 = %s, want 1.000000", r[1], r[5])
+		}
+		if !pilot && r[2] != "" {
+			t.Errorf("%s has a ledger dated %s at 2022-12-31; it first reports in 2023", r[1], r[2])
+		}
+	}
+}
+
+func TestLoadingTwiceChangesNothing(t *testing.T) {
+	d := loadDemo(t)
+	before, _ := run("report", "indicators", "--db", d.db, "--as-of", "2023-12-31", "--format", "csv")
+	out, code := run("ingest", filepath.Join(d.dir, "inputs"), "--db", d.db)
+	if code != 0 {
+		t.Fatalf("second ingest: exit %d\n%s", code, out)
+	}
+	files := len(d.world.Ledgers) + 8 // 8 system exports
+	if want := fmt.Sprintf("共 %d 个文件: 载入 0, 部分载入 0, 拒收 0, 未变 %d", files, files); !strings.Contains(out, want) {
+		t.Errorf("second ingest summary lacks %q:\n%s", want, lastLines(out, 3))
+	}
+	after, _ := run("report", "indicators", "--db", d.db, "--as-of", "2023-12-31", "--format", "csv")
+	if before != after {
+		t.Errorf("figures changed after loading the same files again:\n%s\n%s", before, after)
+	}
+}
+
+func TestFirstIngestLoadsEveryFile(t *testing.T) {
+	d := loadDemo(t)
+	files := len(d.world.Ledgers) + 8
+	want := fmt.Sprintf("共 %d 个文件: 载入 %d, 部分载入 0, 拒收 0, 未变 0", files, files)
+	if !strings.Contains(d.ingest, want) {
+		t.Errorf("ingest summary lacks %q:\n%s", want, lastLines(d.ingest, 3))
+	}
+}
+
+func check(t *testing.T, county, col, got, want string) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s %s = %q, want %q", county, col, got, want)
+	}
+}
+
+func checkRate(t *testing.T, county, col, got string, num, den int) {
+	t.Helper()
+	if den == 0 {
+		check(t, county, col, got, "")
+		return
+	}
+	f, err := strconv.ParseFloat(got, 64)
+	if err != nil || math.Abs(f-float64(num)/float64(den)) > 5e-7 || len(got) < len("0.0000") {
+		t.Errorf("%s %s = %q, want %d/%d = %.6f", county, col, got, num, den, float64(num)/float64(den))
+	}
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -314,7 +314,7 @@ func (r *rowCtx) column(field string) string {
 	letter, _ := excelize.ColumnNumberToName(j + 1)
 	h := ""
 	if j < len(r.header) {
-		h = Clean(r.header[j])
+		h = strings.Join(strings.Fields(r.header[j]), "") // as the clerk wrote it
 	}
 	return letter + " " + h
 }

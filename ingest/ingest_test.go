@@ -1,0 +1,259 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"sgz/data"
+)
+
+func converter(t *testing.T) *Converter {
+	t.Helper()
+	ref, err := data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := data.Headers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Converter{Recogniser: NewRecogniser(hs), Resolver: NewResolver(ref), Salt: []byte("test-salt")}
+}
+
+func TestResolver(t *testing.T) {
+	r := converter(t).Resolver
+	for in, want := range map[string]string{"太谷县": "140703", "太谷区": "140703", "晋中市榆次区": "140702", "介休": "140781", "140727": "140727"} {
+		if got, err := r.County(in); err != nil || got != want {
+			t.Errorf("County(%q) = %q, %v; want %s", in, got, err, want)
+		}
+	}
+	if _, err := r.County("清徐县"); err == nil || !strings.Contains(err.Error(), "榆次区") {
+		t.Errorf("County(清徐县) error = %v, want one listing the counties", err)
+	}
+	for in, want := range map[string]string{"东阳镇": "140702101", "东阳": "140702101", "140702101": "140702101", "140702101000": "140702101"} {
+		tw, err := r.Township("140702", in)
+		if err != nil || tw.Code != want {
+			t.Errorf("Township(榆次区, %q) = %s, %v; want %s", in, tw.Code, err, want)
+		}
+	}
+	// A code of another county, and a name that is no township of it.
+	if _, err := r.Township("140703", "140702101"); err == nil || !strings.Contains(err.Error(), "belongs to county 140702") {
+		t.Errorf("Township(太谷区, 榆次区 code) error = %v", err)
+	}
+	if _, err := r.Township("140702", "东阳街道办"); err == nil {
+		t.Error("Township(东阳街道办): want an error, never a fuzzy guess")
+	}
+}
+
+// ledgerBook writes a ledger workbook in the template's shape, with the
+// quirks given: header texts, extra rows above, and the data rows.
+func ledgerBook(t *testing.T, title []string, stationHeader []string, stations [][]any, staffHeader []string, staff [][]any) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	defer f.Close()
+	write := func(sheet string, header []string, rows [][]any) {
+		r := 1
+		for _, line := range title {
+			_ = f.SetCellValue(sheet, "A"+itoa(r), line)
+			r++
+		}
+		_ = f.SetSheetRow(sheet, "A"+itoa(r), &header)
+		for _, row := range rows {
+			r++
+			_ = f.SetSheetRow(sheet, "A"+itoa(r), &row)
+		}
+	}
+	_ = f.SetSheetName("Sheet1", "站点信息")
+	write("站点信息", stationHeader, stations)
+	if staffHeader != nil {
+		_, _ = f.NewSheet("Sheet2")
+		write("Sheet2", staffHeader, staff)
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func TestConvertLedger(t *testing.T) {
+	c := converter(t)
+	title := []string{"晋中市太谷县乡镇（街道）社工站建设情况台账", "填报单位：太谷区民政局   填报日期：2023年6月30日"}
+	b := ledgerBook(t, title,
+		[]string{"序号", "县（市、区）", "乡镇（街道）", "社工站名称", "建站时间", "独立场地"},
+		[][]any{
+			{1, "太谷县", "胡村", "胡村镇社工站", "2023.5.8", "有"},
+			{2, "太谷区", "范村镇", "范村镇社工站", 45000, "√"}, // serial 45000 = 2023-03-15
+			{3, "太谷区", "不存在镇", "x", "2023-05-01", "是"},
+			{4, "", "", "", "", ""}, // 序号 only
+			{"合计", "", "", "", "", ""},
+		},
+		[]string{"姓名", "身份证号", "乡镇（街道）", "持证情况", "入站时间", "专职/兼职", "手机号"},
+		[][]any{
+			{"王芳", "11010519491231002X", "胡村镇", "中级", "2023-05-10", "专职", "13812345678"},
+			{"李强", "110105194912310021", "胡村镇", "无", "2023-05-10", "兼职", "13812345679"}, // bad check digit: kept
+			{"王芳", "11010519491231002x", "胡村镇", "中级", "2023-05-10", "专职", "13812345678"}, // same person again
+			{"赵敏", "", "范村镇", "心理师", "2023-05-10", "专职", ""},                                  // bad certificate
+			{"填表人：张三  联系电话：13900001111", "", "", "", "", "", ""},
+		})
+	sheets, err := ReadSheets("太谷区_2023-06.xlsx", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Convert("太谷区_2023-06.xlsx", sheets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Class != "ledger" || p.CountyCode != "140703" || p.ReportDate.Format(time.DateOnly) != "2023-06-30" {
+		t.Fatalf("ledger %s county %s report %v, want ledger 140703 2023-06-30", p.Class, p.CountyCode, p.ReportDate)
+	}
+	st := p.Tables[string(LedgerStations)]
+	if st == nil || len(st.Rows) != 2 {
+		t.Fatalf("station rows = %v, want 2", st)
+	}
+	if got := st.Rows[1].Values[3].(time.Time).Format(time.DateOnly); got != "2023-03-15" {
+		t.Errorf("serial 45000 read as %s, want 2023-03-15", got)
+	}
+	if st.Rows[0].Values[1] != "140703101" || st.Rows[0].RowNum != 4 {
+		t.Errorf("first station: township %v at row %d, want 140703101 at row 4", st.Rows[0].Values[1], st.Rows[0].RowNum)
+	}
+	staff := p.Tables[string(LedgerStaff)]
+	if staff == nil || len(staff.Rows) != 2 {
+		t.Fatalf("staff rows = %d, want 2 (one duplicate and one bad certificate rejected)", len(staff.Rows))
+	}
+	if status := staff.Rows[1].Values[5]; status != "bad_check_digit" {
+		t.Errorf("李强 id_status = %v, want bad_check_digit", status)
+	}
+	if p.Skipped["seq_only"] != 1 || p.Skipped["total"] != 1 || p.Skipped["footer"] != 1 {
+		t.Errorf("skipped = %v, want one each of seq_only, total, footer", p.Skipped)
+	}
+	want := []string{
+		// two title rows and the header: the first data row is R4
+		"站点信息:R6:C 乡镇（街道）:\"不存在镇\" is not a township of county 140703",
+		"Sheet2:R6:B 身份证号:the same person (same ID number) is already listed in row 4",
+		"Sheet2:R7:D 持证情况:\"心理师\" is not a certificate level",
+	}
+	if len(p.Rejects) != len(want) {
+		t.Fatalf("rejects = %+v, want %d", p.Rejects, len(want))
+	}
+	for i, w := range want {
+		rj := p.Rejects[i]
+		got := rj.Sheet + ":R" + itoa(rj.RowNum) + ":" + rj.Column + ":" + rj.Reason
+		if !strings.Contains(got, w) {
+			t.Errorf("reject %d = %q, want it to contain %q", i, got, w)
+		}
+	}
+	// Nothing personal in the raw rows or rejects.
+	for _, r := range p.Raw {
+		for _, leak := range []string{"11010519491231002X", "13812345678", "13900001111"} {
+			if strings.Contains(r.Cells, leak) {
+				t.Errorf("raw row %s:%d keeps %s", r.Sheet, r.RowNum, leak)
+			}
+		}
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	c := converter(t)
+	good := ledgerBook(t, []string{"填报日期：2023-06-30"}, []string{"乡镇(街道)", "站点名称", "挂牌时间"}, [][]any{{"胡村镇", "x", "2023-05-01"}}, nil, nil)
+	cases := []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"空.xlsx", nil, "empty"},
+		{"说明.docx", []byte("hello"), "not a spreadsheet"},
+		{"截断.xlsx", good[:len(good)/2], "not a readable .xlsx"},
+		{"旧版.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, "soffice --headless --convert-to xlsx"},
+		{"无表头.xlsx", ledgerBook(t, nil, []string{"甲", "乙"}, [][]any{{"1", "2"}}, nil, nil), "no sheet has a recognisable header row"},
+		{"太谷区.xlsx", ledgerBook(t, nil, []string{"乡镇(街道)", "站点名称", "挂牌时间"}, [][]any{{"胡村镇", "x", "2023-05-01"}}, nil, nil), "no report date"},
+	}
+	for _, tc := range cases {
+		sheets, err := ReadSheets(tc.name, tc.b)
+		if err == nil {
+			_, err = c.Convert(tc.name, sheets)
+		}
+		var r *Refusal
+		if !errors.As(err, &r) || !strings.Contains(r.Reason, tc.want) {
+			t.Errorf("%s: %v, want a refusal mentioning %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestDecodeText(t *testing.T) {
+	text := "站点编号,站点名称\nZD1,胡村镇社工站\n"
+	gb, err := simplifiedchinese.GB18030.NewEncoder().String(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, in := range map[string][]byte{"utf8": []byte(text), "bom": append([]byte("\xEF\xBB\xBF"), text...), "gb18030": []byte(gb)} {
+		got, err := DecodeText(in)
+		if err != nil || got != text {
+			t.Errorf("%s: %q, %v", name, got, err)
+		}
+	}
+}
+
+// TestFailedLoadLeavesDatabaseAsItWas loads one good file, then a file
+// whose last table cannot be written (a NOT NULL column given NULL): the
+// second load must leave no trace.
+func TestFailedLoadLeavesDatabaseAsItWas(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "t.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := EnsureSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	l := &Loader{DB: db, Conv: converter(t), Now: func() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }}
+	report := time.Date(2023, 6, 30, 0, 0, 0, 0, time.UTC)
+	ok := &Result{Path: "a.xlsx", Status: Loaded, sha: "a", size: 1, Parsed: &Parsed{FileName: "a.xlsx", Class: "ledger", CountyCode: "140703", ReportDate: &report,
+		Tables: map[string]*TableRows{"ledger_stations": {Rows: []Row{{Sheet: "s", RowNum: 2, Values: []any{"140703", "140703101", "x", report, false, nil, nil, nil, nil, nil, nil, nil, nil}}}}},
+		Raw:    []RawRow{{Sheet: "s", RowNum: 2, Kind: "ledger_stations", Role: "data", Cells: "[]"}}}}
+	if err := l.write(ctx, ok); err != nil {
+		t.Fatal(err)
+	}
+	counts := func() string {
+		var s strings.Builder
+		for _, table := range []string{"files", "raw_rows", "ledger_stations", "ledger_staff", "rejects"} {
+			var n int
+			_ = db.QueryRowContext(ctx, "SELECT count(*) FROM "+table).Scan(&n)
+			s.WriteString(table + "=" + itoa(n) + " ")
+		}
+		return s.String()
+	}
+	before := counts()
+	// Same county and report date: it would replace a.xlsx, then fails on
+	// its staff table (person_key NULL).
+	bad := &Result{Path: "b.xlsx", Status: Loaded, sha: "b", size: 1, Parsed: &Parsed{FileName: "b.xlsx", Class: "ledger", CountyCode: "140703", ReportDate: &report,
+		Tables: map[string]*TableRows{
+			"ledger_stations": {Rows: []Row{{Sheet: "s", RowNum: 2, Values: []any{"140703", "140703102", "y", report, false, nil, nil, nil, nil, nil, nil, nil, nil}}}},
+			"ledger_staff":    {Rows: []Row{{Sheet: "p", RowNum: 2, Values: []any{"140703", "140703102", nil, nil, nil, "missing", "n", nil, nil, nil, nil, "无", nil, report, nil}}}}},
+		Raw: []RawRow{{Sheet: "s", RowNum: 2, Kind: "ledger_stations", Role: "data", Cells: "[]"}}}}
+	if err := l.write(ctx, bad); err == nil {
+		t.Fatal("write of a bad file succeeded")
+	}
+	if after := counts(); after != before {
+		t.Errorf("after a failed load: %s, want as before: %s", after, before)
+	}
+	var replaced sql.NullInt64
+	_ = db.QueryRowContext(ctx, "SELECT replaced_by FROM files WHERE file_name = 'a.xlsx'").Scan(&replaced)
+	if replaced.Valid {
+		t.Errorf("a.xlsx marked replaced by %d after the replacing load failed", replaced.Int64)
+	}
+}

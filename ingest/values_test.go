@@ -1,0 +1,174 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDate(t *testing.T) {
+	cases := []struct {
+		in     string
+		want   string
+		approx bool
+	}{
+		{"2023-05-31", "2023-05-31", false},
+		{"2023/5/31", "2023-05-31", false},
+		{"2023.5.31", "2023-05-31", false},
+		{"2023年5月31日", "2023-05-31", false},
+		{"2023 年 5 月 31 日", "2023-05-31", false},
+		{"20230531", "2023-05-31", false},
+		{"２０２３年５月３１日", "2023-05-31", false}, // full-width digits
+		{"'2023-05-31", "2023-05-31", false},    // text-formatted cell
+		{" 2023-05-31\n", "2023-05-31", false},
+		{"2023年5月", "2023-05-01", true},
+		{"2023-05", "2023-05-01", true},
+		// Excel serials: 45077 is 2023-05-31 (days since 1899-12-30).
+		{"45077", "2023-05-31", false},
+		{"45077.5", "2023-05-31", false},
+		{"2023-06-01 09:12:33", "2023-06-01", false},
+	}
+	for _, c := range cases {
+		d, err := ParseDate(c.in)
+		if err != nil {
+			t.Errorf("ParseDate(%q): %v", c.in, err)
+			continue
+		}
+		if got := d.Time.Format(time.DateOnly); got != c.want || d.Approx != c.approx {
+			t.Errorf("ParseDate(%q) = %s approx=%v, want %s approx=%v", c.in, got, d.Approx, c.want, c.approx)
+		}
+	}
+	for _, bad := range []string{"2023-02-30", "2023-13-01", "明天", "12", "1900-01-01", "2023年13月", "31/05/2023"} {
+		if d, err := ParseDate(bad); err == nil {
+			t.Errorf("ParseDate(%q) = %v, want an error", bad, d.Time)
+		}
+	}
+	if _, err := ParseDate(""); err != errNoValue {
+		t.Errorf("ParseDate(\"\") error = %v, want errNoValue", err)
+	}
+}
+
+func TestParseTimestamp(t *testing.T) {
+	cases := map[string]string{
+		"2023-06-01 09:12:33": "2023-06-01 09:12:33",
+		"2023/6/1 9:12":       "2023-06-01 09:12:00",
+		"2023-6-1 9:05:07":    "2023-06-01 09:05:07",
+		"2023-06-01":          "2023-06-01 00:00:00",
+		// Excel serial with a fraction: 45078.5 is 2023-06-01 12:00.
+		"45078.5": "2023-06-01 12:00:00",
+	}
+	for in, want := range cases {
+		got, err := ParseTimestamp(in)
+		if err != nil || got.Format("2006-01-02 15:04:05") != want {
+			t.Errorf("ParseTimestamp(%q) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"2023-06-01 25:00", "2023-06", "昨天"} {
+		if _, err := ParseTimestamp(bad); err == nil {
+			t.Errorf("ParseTimestamp(%q): want an error", bad)
+		}
+	}
+}
+
+func TestParseMonth(t *testing.T) {
+	for _, in := range []string{"2023-06", "2023年6月", "202306", "2023/6", "2023.06"} {
+		got, err := ParseMonth(in)
+		if err != nil || got.Format("2006-01") != "2023-06" {
+			t.Errorf("ParseMonth(%q) = %v, %v; want 2023-06", in, got, err)
+		}
+	}
+	for _, bad := range []string{"2023-13", "六月", "2023"} {
+		if _, err := ParseMonth(bad); err == nil {
+			t.Errorf("ParseMonth(%q): want an error", bad)
+		}
+	}
+}
+
+func TestYesNoCertFullTime(t *testing.T) {
+	for _, in := range []string{"是", "有", "√", "Y", "y", "1", "Ｙ"} {
+		if v, err := ParseYesNo(in); err != nil || !v {
+			t.Errorf("ParseYesNo(%q) = %v, %v; want yes", in, v, err)
+		}
+	}
+	for _, in := range []string{"否", "无", "×", "N", "0"} {
+		if v, err := ParseYesNo(in); err != nil || v {
+			t.Errorf("ParseYesNo(%q) = %v, %v; want no", in, v, err)
+		}
+	}
+	if _, err := ParseYesNo("也许"); err == nil {
+		t.Error("ParseYesNo(也许): want an error")
+	}
+	certs := map[string]string{
+		"": CertNone, "无证": CertNone, "未取得": CertNone, "—": CertNone,
+		"初级": CertAssistant, "助理社工师": CertAssistant, "助理社会工作师": CertAssistant,
+		"中级": CertSocial, "社工师": CertSocial, "高级": CertSenior, "高级社工师": CertSenior,
+	}
+	for in, want := range certs {
+		if got, err := ParseCert(in); err != nil || got != want {
+			t.Errorf("ParseCert(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseCert("心理咨询师"); err == nil || !strings.Contains(err.Error(), "社会工作师") {
+		t.Errorf("ParseCert(心理咨询师) error = %v, want one naming the levels", err)
+	}
+	for in, want := range map[string]bool{"专职": true, "兼职": false, "是": true, "否": false} {
+		if got, err := ParseFullTime(in); err != nil || got != want {
+			t.Errorf("ParseFullTime(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+}
+
+func TestHeaderKey(t *testing.T) {
+	same := [][2]string{
+		{"乡镇（街道）", "乡镇(街道)"},
+		{"乡镇\n(街道)", "乡镇(街道)"},
+		{" 县（市、区） ", "县(市、区)"},
+		{"*身份证号码", "身份证号码"},
+		{"场地面积【㎡】", "场地面积(㎡)"},
+	}
+	for _, p := range same {
+		if HeaderKey(p[0]) != HeaderKey(p[1]) {
+			t.Errorf("HeaderKey(%q) = %q, HeaderKey(%q) = %q: want equal", p[0], HeaderKey(p[0]), p[1], HeaderKey(p[1]))
+		}
+	}
+}
+
+func TestIDCheck(t *testing.T) {
+	// 11010519491231002X is the worked example of GB 11643-1999.
+	if ok, want := IDCheck("11010519491231002X"); !ok || want != "X" {
+		t.Errorf("IDCheck(11010519491231002X) = %v, %q; want valid, X", ok, want)
+	}
+	if ok, want := IDCheck("110105194912310021"); ok || want != "X" {
+		t.Errorf("IDCheck(...0021) = %v, %q; want invalid, check digit X", ok, want)
+	}
+	for _, bad := range []string{"", "1101051949123100", "11010519491231002Y", "A1010519491231002X"} {
+		if ok, want := IDCheck(bad); ok || want != "" {
+			t.Errorf("IDCheck(%q) = %v, %q; want malformed", bad, ok, want)
+		}
+	}
+	if got := NormalizeID(" 11010519491231002ｘ"); got != "11010519491231002X" {
+		t.Errorf("NormalizeID = %q", got)
+	}
+	if got := MaskID("11010519491231002X"); got != "110105********002X" {
+		t.Errorf("MaskID = %q", got)
+	}
+	if y, sex, ok := IDFacts("11010519491231002X"); !ok || y != 1949 || sex != "女" {
+		t.Errorf("IDFacts = %d %s %v, want 1949 女", y, sex, ok)
+	}
+}
+
+func TestScrubText(t *testing.T) {
+	in := "填表人：王芳 联系电话：13812345678 身份证 11010519491231002X 座机 0354-3012345"
+	got := ScrubText(in)
+	for _, leak := range []string{"13812345678", "11010519491231002X", "3012345"} {
+		if strings.Contains(got, leak) {
+			t.Errorf("ScrubText left %q in %q", leak, got)
+		}
+	}
+	// Identifiers that merely contain such digit runs stay readable.
+	for _, keep := range []string{"FW14070200100001", "ZD14070200101", "140702001000"} {
+		if ScrubText(keep) != keep {
+			t.Errorf("ScrubText(%q) = %q, want it unchanged", keep, ScrubText(keep))
+		}
+	}
+}

@@ -1,0 +1,196 @@
+package metrics_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+
+	"sgz/data"
+	"sgz/ingest"
+	"sgz/metrics"
+	"sgz/transform"
+)
+
+// A hand-made fixture for the boundaries of indicators.md, written straight
+// into the ingest tables. County 140727 祁县 (7 in-scope townships).
+//
+// Ledger file 1, report 2023-05-31; file 2, report 2023-06-30; file 3 is a
+// 2023-06-30 ledger that file 2 replaced (its rows must not count).
+//
+// Stations in file 2 (the current ledger at 2023-06-30):
+//
+//	140727100 昭馀镇   est 2023-03-01  two station rows (counts once)
+//	140727101 东观镇   est 2023-06-30  (established on the as-of day: counts)
+//	140727102 古县镇   est 2023-07-01  (after the as-of day: does not count)
+//	140727400 经济开发区 est 2023-01-01 (out of scope: not counted)
+//
+// Staff in file 2, as of 2023-06-30:
+//
+//	A 昭馀 joined 2023-03-01, left 2023-06-30  -> not active (left <= D)
+//	B 昭馀 joined 2023-03-01, left 2023-07-01, 社会工作师 certified 2022-01-01 -> active, certified
+//	C 昭馀 joined 2023-06-30, 助理社会工作师 certified 2023-07-15 -> active, not yet certified
+//	D 东观 joined 2023-06-01, 无, full-time -> active
+//	D again (same person key) in another row -> counts once
+//
+// So: established 2, resident 3 (B, C, D), certified 1 (B), full-time: B and D.
+//
+// Services (station S1 in 昭馀, S2 in 东观):
+//
+//	S1 ends 2023-05-31 (= D-30: outside the window (D-30, D])
+//	S1 ends 2023-06-01 (inside), entered 2023-07-01 00:00 (after D: not known)
+//	S2 ends 2023-06-20, entered 2023-06-30 23:59:59 (by the end of D: counts)
+//
+// So 东观 is operating (worker D, service in window); 昭馀 is not (its only
+// in-window service was entered after D). operating 1 of 2.
+// services_month (June, entered by D): S1's 06-01 is unknown at D, so 1
+// service (S2) with 4 person-times.
+func TestBoundaries(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	exec(`INSERT INTO files VALUES
+		(1, 'a.xlsx', 'a.xlsx', 'h1', 1, 'ledger', '140727', DATE '2023-05-31', ?, 0, 0, 0, NULL),
+		(2, 'b.xlsx', 'b.xlsx', 'h2', 1, 'ledger', '140727', DATE '2023-06-30', ?, 0, 0, 0, NULL),
+		(3, 'c.xlsx', 'c.xlsx', 'h3', 1, 'ledger', '140727', DATE '2023-06-30', ?, 0, 0, 0, 2),
+		(4, 's.csv', 's.csv', 'h4', 1, 'export', NULL, NULL, ?, 0, 0, 0, NULL)`, now, now, now, now)
+	station := `INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx)
+		VALUES (?, 's', ?, '140727', ?, ?, CAST(? AS DATE), false)`
+	exec(station, 1, 4, "140727100", "昭馀站", "2023-03-01")
+	exec(station, 2, 4, "140727100", "昭馀站", "2023-03-01")
+	exec(station, 2, 5, "140727100", "昭馀二站", "2023-04-01")
+	exec(station, 2, 6, "140727101", "东观站", "2023-06-30")
+	exec(station, 2, 7, "140727102", "古县站", "2023-07-01")
+	exec(station, 2, 8, "140727400", "开发区站", "2023-01-01")
+	for i, town := range []string{"140727103", "140727104", "140727105", "140727200"} {
+		exec(station, 3, 4+i, town, "replaced", "2023-01-01") // replaced file: ignored
+	}
+	staff := `INSERT INTO ledger_staff (file_id, sheet_name, row_number, county_code, township_code, person_key, id_status, name_hash,
+		is_fulltime, cert_level, certified_date, joined_date, left_date)
+		VALUES (?, 'p', ?, '140727', ?, ?, 'valid', 'n', ?, ?, CAST(? AS DATE), CAST(? AS DATE), CAST(? AS DATE))`
+	exec(staff, 2, 4, "140727100", "A", true, "无", nil, "2023-03-01", "2023-06-30")
+	exec(staff, 2, 5, "140727100", "B", true, "社会工作师", "2022-01-01", "2023-03-01", "2023-07-01")
+	exec(staff, 2, 6, "140727100", "C", false, "助理社会工作师", "2023-07-15", "2023-06-30", nil)
+	exec(staff, 2, 7, "140727101", "D", true, "无", nil, "2023-06-01", nil)
+	exec(staff, 2, 8, "140727101", "D", true, "无", nil, "2023-06-01", nil)
+	exec(staff, 3, 4, "140727103", "E", true, "社会工作师", nil, "2023-01-01", nil) // replaced file
+	exec(`INSERT INTO sys_stations VALUES (4, 's', 2, 'S1', '昭馀站', '140727', '140727100', NULL, NULL, '运营中'),
+		(4, 's', 3, 'S2', '东观站', '140727', '140727101', NULL, NULL, '运营中')`)
+	exec(`INSERT INTO sys_services VALUES
+		(4, 'v', 2, 'F1', 'S1', '个案服务', '其他', DATE '2023-05-31', DATE '2023-05-31', 2, TIMESTAMP '2023-05-31 10:00:00'),
+		(4, 'v', 3, 'F2', 'S1', '个案服务', '其他', DATE '2023-06-01', DATE '2023-06-01', 3, TIMESTAMP '2023-07-01 00:00:00'),
+		(4, 'v', 4, 'F3', 'S2', '个案服务', '其他', DATE '2023-06-20', DATE '2023-06-20', 4, TIMESTAMP '2023-06-30 23:59:59')`)
+
+	rows, err := metrics.Indicators(ctx, db, time.Date(2023, 6, 30, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q metrics.CountyIndicators
+	for _, r := range rows {
+		if r.CountyCode == "140727" {
+			q = r
+		}
+	}
+	if q.LedgerDate == nil || q.LedgerDate.Format(time.DateOnly) != "2023-06-30" {
+		t.Fatalf("ledger date = %v, want 2023-06-30", q.LedgerDate)
+	}
+	wantInt(t, "townships_in_scope", &q.TownshipsInScope, 7)
+	wantInt(t, "stations_established", q.StationsEstablished, 2)
+	wantFloat(t, "coverage_rate", q.CoverageRate, 2.0/7)
+	wantInt(t, "stations_operating", q.StationsOperating, 1)
+	wantFloat(t, "operating_rate", q.OperatingRate, 0.5)
+	wantInt(t, "resident_workers", q.ResidentWorkers, 3)
+	wantInt(t, "certified_workers", q.CertifiedWorkers, 1)
+	wantFloat(t, "certification_rate", q.CertificationRate, 1.0/3)
+	wantFloat(t, "fulltime_rate", q.FulltimeRate, 2.0/3)
+	wantInt(t, "services_month", &q.ServicesMonth, 1)
+	wantInt(t, "person_times_month", &q.PersonTimesMonth, 4)
+
+	// A county with no ledger is 未报送: ledger figures are nil, not zero.
+	for _, r := range rows {
+		if r.CountyCode == "140702" {
+			if r.LedgerDate != nil || r.StationsEstablished != nil || r.CoverageRate != nil || r.ResidentWorkers != nil {
+				t.Errorf("榆次区 without a ledger: %+v, want nil ledger figures", r)
+			}
+		}
+	}
+	city := rows[len(rows)-1]
+	if city.CountyCode != metrics.CityCode || city.LedgerDate != nil {
+		t.Errorf("city row = %s ledger %v, want 140700 with no ledger date (not every county reported)", city.CountyCode, city.LedgerDate)
+	}
+	wantInt(t, "city stations_established", city.StationsEstablished, 2)
+	wantFloat(t, "city coverage_rate", city.CoverageRate, 2.0/118)
+
+	// As of 2023-05-31 the May ledger is current: 昭馀 only, no staff rows.
+	rows, err = metrics.Indicators(ctx, db, time.Date(2023, 5, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.CountyCode == "140727" {
+			wantInt(t, "May stations_established", r.StationsEstablished, 1)
+			wantInt(t, "May resident_workers", r.ResidentWorkers, 0)
+			if r.CertificationRate != nil {
+				t.Errorf("May certification_rate = %v, want empty (0/0)", *r.CertificationRate)
+			}
+		}
+	}
+}
+
+func openFixture(t *testing.T) *sql.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1) // one in-memory database
+	t.Cleanup(func() { db.Close() })
+	ref, err := data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := data.LoadPolicy("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ingest.EnsureSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if err := transform.Apply(ctx, db, ref, pol); err != nil {
+		t.Fatal(err)
+	}
+	if err := metrics.Apply(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func wantInt(t *testing.T, name string, got *int, want int) {
+	t.Helper()
+	if got == nil || *got != want {
+		t.Errorf("%s = %v, want %d", name, deref(got), want)
+	}
+}
+
+func wantFloat(t *testing.T, name string, got *float64, want float64) {
+	t.Helper()
+	if got == nil || *got < want-1e-9 || *got > want+1e-9 {
+		t.Errorf("%s = %v, want %.6f", name, deref(got), want)
+	}
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}

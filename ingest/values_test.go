@@ -18,8 +18,8 @@ func TestParseDate(t *testing.T) {
 		{"2023年5月31日", "2023-05-31", false},
 		{"2023 年 5 月 31 日", "2023-05-31", false},
 		{"20230531", "2023-05-31", false},
-		{"２０２３年５月３１日", "2023-05-31", false}, // full-width digits
-		{"'2023-05-31", "2023-05-31", false},    // text-formatted cell
+		{"２０２３年５月３１日", "2023-05-31", false},  // full-width digits
+		{"'2023-05-31", "2023-05-31", false}, // text-formatted cell
 		{" 2023-05-31\n", "2023-05-31", false},
 		{"2023年5月", "2023-05-01", true},
 		{"2023-05", "2023-05-01", true},

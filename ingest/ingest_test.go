@@ -18,7 +18,7 @@ import (
 	"sgz/data"
 )
 
-func converter(t *testing.T) *Converter {
+func converter(t testing.TB) *Converter {
 	t.Helper()
 	ref, err := data.Load()
 	if err != nil {

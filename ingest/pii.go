@@ -88,6 +88,9 @@ var (
 // own in free text, so that raw rows, footers (填表人…联系电话…) and messages
 // carry none. Codes that are part of longer identifiers are left alone.
 func ScrubText(s string) string {
+	if digitCount(s) < 10 { // a phone or ID number has at least 10 digits
+		return s
+	}
 	s = replaceGroup(reIDLike, s, func(m string) string { return MaskID(strings.ToUpper(m)) })
 	return replaceGroup(rePhoneLike, s, func(m string) string {
 		return m[:3] + strings.Repeat("*", len(m)-7) + m[len(m)-4:]
@@ -118,4 +121,14 @@ func MaskName(s string) string {
 		return ""
 	}
 	return string(r[0]) + strings.Repeat("*", len(r)-1)
+}
+
+func digitCount(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			n++
+		}
+	}
+	return n
 }

@@ -16,12 +16,25 @@ import (
 // digits to half-width, stray spaces and line breaks removed at the ends and
 // collapsed inside, a leading ' (kept from text-formatted numbers) dropped.
 func Clean(s string) string {
-	s = width.Fold.String(s)
+	if hasFullWidth(s) {
+		s = width.Fold.String(s)
+	}
 	s = strings.TrimPrefix(strings.TrimSpace(s), "'")
 	if strings.ContainsAny(s, "\r\n\t\u00a0\u3000") || strings.Contains(s, "  ") {
 		s = strings.Join(strings.Fields(s), " ")
 	}
 	return strings.TrimSpace(s)
+}
+
+// hasFullWidth says whether s has a full-width form (U+FF00–U+FFEF) or an
+// ideographic space, the only runes Clean's folding changes in practice.
+func hasFullWidth(s string) bool {
+	for _, r := range s {
+		if (r >= 0xFF00 && r <= 0xFFEF) || r == 0x3000 {
+			return true
+		}
+	}
+	return false
 }
 
 // HeaderKey is the form in which column headers are compared: Clean, all

@@ -165,6 +165,9 @@ func TestScrubText(t *testing.T) {
 			t.Errorf("ScrubText left %q in %q", leak, got)
 		}
 	}
+	if got := ScrubText("座机0354-3012345"); strings.Contains(got, "3012345") {
+		t.Errorf("ScrubText left a landline alone in %q", got)
+	}
 	// Identifiers that merely contain such digit runs stay readable.
 	for _, keep := range []string{"FW14070200100001", "ZD14070200101", "140702001000"} {
 		if ScrubText(keep) != keep {

@@ -70,19 +70,32 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %-32s %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintln(w, "\nThe database is ./sgz.duckdb unless --db PATH or SGZ_DB says otherwise.")
+	fmt.Fprintln(w, "\nThe database is ./sgz.duckdb unless --db PATH or SGZ_DB says otherwise; the policy\n(thresholds and weights) is the built-in data/policy.csv unless --policy FILE or SGZ_POLICY names a copy.")
 }
 
-// flags makes a flag set that reports errors to stderr and knows --db.
-func (e *env) flags(name string) (*flag.FlagSet, *string) {
+// flags makes a flag set that reports errors to stderr.
+func (e *env) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("sgz "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	return fs
+}
+
+// storeOpts are the flags of every command that opens the database.
+type storeOpts struct {
+	db, policy string
+}
+
+// storeFlags adds --db (default $SGZ_DB, else ./sgz.duckdb) and --policy
+// (default $SGZ_POLICY, else the built-in data/policy.csv).
+func storeFlags(fs *flag.FlagSet) *storeOpts {
+	o := &storeOpts{}
 	def := os.Getenv("SGZ_DB")
 	if def == "" {
 		def = "sgz.duckdb"
 	}
-	db := fs.String("db", def, "database file")
-	return fs, db
+	fs.StringVar(&o.db, "db", def, "database file")
+	fs.StringVar(&o.policy, "policy", os.Getenv("SGZ_POLICY"), "policy file (a copy of data/policy.csv); default the built-in one")
+	return o
 }
 
 // parse parses flags; a usage error has been printed when it returns false.

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -87,7 +88,7 @@ func day(s string) time.Time {
 
 // fromTruth applies indicators.md to the world as the county ledgers and
 // system exports report it.
-func fromTruth(w *gen.World, county string, asOf time.Time) expected {
+func fromTruth(w *gen.World, county string, asOf time.Time, windowDays int) expected {
 	var e expected
 	var report time.Time
 	for _, l := range w.Ledgers {
@@ -96,7 +97,7 @@ func fromTruth(w *gen.World, county string, asOf time.Time) expected {
 		}
 	}
 	endOfDay := asOf.AddDate(0, 0, 1)
-	window := asOf.AddDate(0, 0, -30)
+	window := asOf.AddDate(0, 0, -windowDays)
 	monthStart := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
 	stationTown := map[string]string{}
 	for _, s := range w.Stations {
@@ -181,7 +182,7 @@ func TestIndicatorsMatchGroundTruth(t *testing.T) {
 			allReported := true
 			for i, c := range ref.Counties {
 				row := rows[i+1]
-				e := fromTruth(d.world, c.Code, day(asOf))
+				e := fromTruth(d.world, c.Code, day(asOf), 30)
 				if row[0] != c.Code || row[1] != c.Name {
 					t.Errorf("row %d is %s %s, want %s %s", i+1, row[0], row[1], c.Code, c.Name)
 				}
@@ -310,4 +311,32 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestPolicyFileChangesTheWindow runs the report with a policy file whose
+// operating window is 10 days instead of 30: the operating counts must
+// follow the truth worked out with 10 days.
+func TestPolicyFileChangesTheWindow(t *testing.T) {
+	d := loadDemo(t)
+	pol := strings.Replace(string(data.DefaultPolicyCSV()), "operating_window_days,30,", "operating_window_days,10,", 1)
+	path := filepath.Join(d.dir, "policy-10.csv")
+	if err := os.WriteFile(path, []byte(pol), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := run("report", "indicators", "--db", d.db, "--as-of", "2023-12-31", "--format", "csv", "--policy", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	rows, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
+	ref, _ := data.Load()
+	differs := false
+	for i, c := range ref.Counties {
+		e10 := fromTruth(d.world, c.Code, day("2023-12-31"), 10)
+		e30 := fromTruth(d.world, c.Code, day("2023-12-31"), 30)
+		check(t, c.Name, "stations_operating (10-day window)", rows[i+1][6], strconv.Itoa(e10.operating))
+		differs = differs || e10.operating != e30.operating
+	}
+	if !differs {
+		t.Error("a 10-day window gives the same operating counts as 30 days: the test proves nothing")
+	}
 }

@@ -15,7 +15,8 @@ func runIngest(e *env, args []string) int { return ingestOrValidate(e, "ingest",
 func runValidate(e *env, args []string) int { return ingestOrValidate(e, "validate", args, false) }
 
 func ingestOrValidate(e *env, name string, args []string, write bool) int {
-	fs, dbPath := e.flags(name)
+	fs := e.flags(name)
+	so := storeFlags(fs)
 	quiet := fs.Bool("quiet", false, "print only files with problems")
 	if !parse(fs, args) {
 		return ExitError
@@ -28,7 +29,7 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	st, err := openStore(e.ctx, *dbPath)
+	st, err := openStore(e.ctx, *so)
 	if err != nil {
 		return e.fail(err)
 	}

@@ -32,12 +32,13 @@ type store struct {
 	policy data.Policy
 }
 
-func openStore(ctx context.Context, path string) (*store, error) {
+func openStore(ctx context.Context, o storeOpts) (*store, error) {
+	path := o.db
 	ref, err := data.Load()
 	if err != nil {
 		return nil, fmt.Errorf("reference data: %w", err)
 	}
-	pol, err := data.LoadPolicy("")
+	pol, err := data.LoadPolicy(o.policy)
 	if err != nil {
 		return nil, fmt.Errorf("policy: %w", err)
 	}

@@ -100,7 +100,8 @@ func date(t *time.Time) any {
 }
 
 func reportIndicators(e *env, args []string) int {
-	fs, dbPath := e.flags("report indicators")
+	fs := e.flags("report indicators")
+	so := storeFlags(fs)
 	asOf := fs.String("as-of", "", "date YYYY-MM-DD, or latest (default today)")
 	format := fs.String("format", "table", "table, csv or json")
 	if !parse(fs, args) {
@@ -109,7 +110,7 @@ func reportIndicators(e *env, args []string) int {
 	if err := checkFormat(*format); err != nil {
 		return e.fail(err)
 	}
-	st, err := openStore(e.ctx, *dbPath)
+	st, err := openStore(e.ctx, *so)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -271,7 +272,8 @@ var rejectColumns = []column[rejectRow]{
 }
 
 func reportRejects(e *env, args []string) int {
-	fs, dbPath := e.flags("report rejects")
+	fs := e.flags("report rejects")
+	so := storeFlags(fs)
 	format := fs.String("format", "table", "table, csv or json")
 	if !parse(fs, args) {
 		return ExitError
@@ -279,7 +281,7 @@ func reportRejects(e *env, args []string) int {
 	if err := checkFormat(*format); err != nil {
 		return e.fail(err)
 	}
-	st, err := openStore(e.ctx, *dbPath)
+	st, err := openStore(e.ctx, *so)
 	if err != nil {
 		return e.fail(err)
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 func runGen(e *env, args []string) int {
-	fs, _ := e.flags("gen")
+	fs := e.flags("gen")
 	scale := fs.String("scale", "city", "city (晋中市, 11 counties)")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same files")
 	out := fs.String("out", "", "folder to write into")
@@ -44,7 +44,8 @@ func runGen(e *env, args []string) int {
 }
 
 func runDashboard(e *env, args []string) int {
-	fs, dbPath := e.flags("dashboard")
+	fs := e.flags("dashboard")
+	so := storeFlags(fs)
 	asOf := fs.String("as-of", "", "date YYYY-MM-DD, or latest (default today)")
 	out := fs.String("out", "", "folder to write the site into")
 	if !parse(fs, args) {
@@ -54,7 +55,7 @@ func runDashboard(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "sgz dashboard: --out DIR is required")
 		return ExitError
 	}
-	st, err := openStore(e.ctx, *dbPath)
+	st, err := openStore(e.ctx, *so)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -90,7 +91,8 @@ func writeDashboard(e *env, st *store, asOf time.Time, out string) (string, erro
 var demoAsOf = time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
 
 func runDemo(e *env, args []string) int {
-	fs, _ := e.flags("demo")
+	fs := e.flags("demo")
+	policy := fs.String("policy", os.Getenv("SGZ_POLICY"), "policy file; default the built-in one")
 	out := fs.String("out", "demo", "folder for the inputs, the database and the site")
 	seed := fs.Uint64("seed", 1, "random seed of the sample inputs")
 	if !parse(fs, args) {
@@ -110,7 +112,7 @@ func runDemo(e *env, args []string) int {
 	if code := runGen(e, []string{"--seed", strconv.FormatUint(*seed, 10), "--out", inputs}); code != ExitOK {
 		return code
 	}
-	st, err := openStore(e.ctx, dbPath)
+	st, err := openStore(e.ctx, storeOpts{db: dbPath, policy: *policy})
 	if err != nil {
 		return e.fail(err)
 	}

@@ -1,0 +1,91 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// servicesCSV makes a GB18030 services export of n rows for one station.
+func servicesCSV(b *testing.B, n int) []byte {
+	b.Helper()
+	var buf bytes.Buffer
+	w := csv.NewWriter(simplifiedchinese.GB18030.NewEncoder().Writer(&buf))
+	_ = w.Write([]string{"服务记录编号", "站点编号", "站点名称", "服务类型", "服务对象类别", "服务开始日期", "服务结束日期", "服务人次", "录入时间", "录入人"})
+	day := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < n; i++ {
+		d := day.AddDate(0, 0, i%365)
+		_ = w.Write([]string{fmt.Sprintf("FW%09d", i), "ZD14070210101", "东阳镇社会工作服务站", "个案服务", "留守老人",
+			d.Format(time.DateOnly), d.Format(time.DateOnly), "3", d.Format(time.DateOnly) + " 09:12:33", "站点管理员"})
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+// BenchmarkPrepareServices measures reading, decoding and converting an
+// export (no database): rows/s is the figure to compare between runs.
+func BenchmarkPrepareServices(b *testing.B) {
+	const rows = 20000
+	data := servicesCSV(b, rows)
+	c := converter(b)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for b.Loop() {
+		sheets, err := ReadSheets("服务记录.csv", data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := c.Convert("服务记录.csv", sheets)
+		if err != nil || len(p.Tables["sys_services"].Rows) != rows {
+			b.Fatalf("%v, %d rows", err, len(p.Tables["sys_services"].Rows))
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// BenchmarkLoadServices measures the whole load of an export into an
+// on-disk database, one transaction per file.
+func BenchmarkLoadServices(b *testing.B) {
+	const rows = 20000
+	data := servicesCSV(b, rows)
+	c := converter(b)
+	sheets, err := ReadSheets("服务记录.csv", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := c.Convert("服务记录.csv", sheets)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	db, err := sql.Open("duckdb", filepath.Join(b.TempDir(), "b.duckdb"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if err := EnsureSchema(ctx, db); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO sys_stations VALUES (0, 's', 2, 'ZD14070210101', 'x', '140702', '140702101', NULL, NULL, '运营中')`); err != nil {
+		b.Fatal(err)
+	}
+	l := &Loader{DB: db, Conv: c, Now: time.Now}
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		i++
+		r := &Result{Path: "服务记录.csv", Status: Loaded, Parsed: p, sha: fmt.Sprint(i), size: int64(len(data))}
+		if err := l.write(ctx, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+

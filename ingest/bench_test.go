@@ -88,4 +88,3 @@ func BenchmarkLoadServices(b *testing.B) {
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
-

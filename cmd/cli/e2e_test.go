@@ -2,6 +2,8 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
+	"database/sql"
 	"encoding/csv"
 	"fmt"
 	"math"
@@ -17,6 +19,7 @@ import (
 	"sgz/cmd/cli"
 	"sgz/data"
 	"sgz/gen"
+	"sgz/transform"
 )
 
 // The end-to-end tests generate the sample inputs once, load them through
@@ -338,5 +341,23 @@ func TestPolicyFileChangesTheWindow(t *testing.T) {
 	}
 	if !differs {
 		t.Error("a 10-day window gives the same operating counts as 30 days: the test proves nothing")
+	}
+}
+
+// TestDataTestsOnDemo runs the data tests beside the models
+// (transform/tests/*.sql) against the loaded sample data.
+func TestDataTestsOnDemo(t *testing.T) {
+	d := loadDemo(t)
+	db, err := sql.Open("duckdb", d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	failed, err := transform.RunDataTests(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range failed {
+		t.Errorf("%s returned rows:\n%s", f.Name, strings.Join(f.Rows, "\n"))
 	}
 }

@@ -25,7 +25,9 @@ type Parsed struct {
 	Tables     map[string]*TableRows
 	Raw        []RawRow
 	Rejects    []Reject
-	Skipped    map[string]int // kind of skip -> rows
+	// Flags are remarks on rows loaded all the same (Reason holds the note).
+	Flags   []Reject
+	Skipped map[string]int // kind of skip -> rows
 	Notes      []string       // sheets not loaded and why
 }
 
@@ -120,7 +122,7 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 		p.Class = "ledger"
 		var meta []string
 		for _, f := range fs {
-			for _, row := range f.sheet.Rows[:f.layout.HeaderRow] {
+			for _, row := range f.sheet.Rows[:f.layout.HeaderTop] {
 				meta = append(meta, row...)
 			}
 		}
@@ -292,6 +294,7 @@ type rowCtx struct {
 	layout  Layout
 	header  []string
 	rejects []Reject
+	flags   []Reject
 	sheet   string
 	rowNum  int
 }
@@ -317,6 +320,12 @@ func (r *rowCtx) column(field string) string {
 		h = strings.Join(strings.Fields(r.header[j]), "") // as the clerk wrote it
 	}
 	return letter + " " + h
+}
+
+// flag notes a problem that does not stop the row from loading.
+func (r *rowCtx) flag(field, value, format string, args ...any) {
+	r.flags = append(r.flags, Reject{Sheet: r.sheet, RowNum: r.rowNum, Column: r.column(field),
+		Value: ScrubText(Clean(value)), Reason: fmt.Sprintf(format, args...)})
 }
 
 func (r *rowCtx) fail(field, value, format string, args ...any) {

@@ -257,3 +257,42 @@ func TestFailedLoadLeavesDatabaseAsItWas(t *testing.T) {
 		t.Errorf("a.xlsx marked replaced by %d after the replacing load failed", replaced.Int64)
 	}
 }
+
+func TestRecogniseHeaders(t *testing.T) {
+	r := converter(t).Recogniser
+	cases := []struct {
+		name     string
+		rows     [][]string
+		kind     Kind
+		top, row int
+		township int // column of 乡镇(街道), -1 when absent
+		idNumber int
+	}{
+		{"one row under title and 填报日期", [][]string{
+			{"晋中市榆次区乡镇（街道）社工站人员台账"},
+			{"填报单位：榆次区民政局", "", "填报日期：2023年6月30日"},
+			{"序号", "乡镇（街道）", "姓名", "身份证号码"},
+			{"1", "东阳镇", "王芳", "11010519491231002X"},
+		}, LedgerStaff, 2, 2, 1, 3},
+		{"two rows of merged cells", [][]string{
+			{"填报日期：2023-06-30"},
+			{"序号", "乡镇\n（街道）", "人员情况", "", ""},
+			{"", "", "姓名", "性别", "公民身份号码"},
+			{"1", "东阳镇", "王芳", "女", "11010519491231002X"},
+		}, LedgerStaff, 1, 2, 1, 4},
+		{"export header in the first row", [][]string{
+			{"站点编号", "站点名称", "行政区划代码", "信息录入时间"},
+			{"ZD1", "x", "140702101000", "2023-06-01 09:00"},
+		}, SysStations, 0, 0, -1, -1},
+	}
+	for _, c := range cases {
+		l, ok := r.Recognise(Sheet{Name: "s", Rows: c.rows})
+		if !ok || l.Kind != c.kind || l.HeaderTop != c.top || l.HeaderRow != c.row {
+			t.Errorf("%s: kind %s rows %d..%d (ok %v), want %s %d..%d", c.name, l.Kind, l.HeaderTop, l.HeaderRow, ok, c.kind, c.top, c.row)
+			continue
+		}
+		if c.township >= 0 && (l.Columns["township"] != c.township || l.Columns["id_number"] != c.idNumber) {
+			t.Errorf("%s: township col %d, id col %d; want %d, %d", c.name, l.Columns["township"], l.Columns["id_number"], c.township, c.idNumber)
+		}
+	}
+}

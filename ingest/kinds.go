@@ -25,9 +25,9 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 	if p.Tables[table] == nil {
 		p.Tables[table] = &TableRows{Columns: tableColumns[l.Kind]}
 	}
-	p.addRaw(s, 0, l.HeaderRow, l.Kind, "title")
-	p.addRaw(s, l.HeaderRow, l.HeaderRow+1, l.Kind, "header")
-	header := s.Rows[l.HeaderRow]
+	p.addRaw(s, 0, l.HeaderTop, l.Kind, "title")
+	p.addRaw(s, l.HeaderTop, l.HeaderRow+1, l.Kind, "header")
+	header := l.Header
 	seen := map[string]int{} // person key -> first row, within this sheet
 	for i := l.HeaderRow + 1; i < len(s.Rows); i++ {
 		row := s.Rows[i]
@@ -61,6 +61,7 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 			p.addRawRow(s.Name, i+1, row, l.Kind, "rejected")
 			continue
 		}
+		p.Flags = append(p.Flags, r.flags...)
 		p.addRawRow(s.Name, i+1, row, l.Kind, "data")
 		p.Tables[table].Rows = append(p.Tables[table].Rows, Row{Sheet: s.Name, RowNum: i + 1, Values: vals})
 	}
@@ -111,6 +112,9 @@ func (c *Converter) ledgerStation(p *Parsed, r *rowCtx) []any {
 		r.fail("established", raw, "%v", err)
 	} else {
 		est, approx = d.Time, d.Approx
+		if approx {
+			r.flag("established", raw, "month only: taken as %s", d.Time.Format(time.DateOnly))
+		}
 	}
 	name := parse(r, "station_name", false, text)
 	if name == nil && ok {
@@ -144,8 +148,10 @@ func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string]int) []any
 			status = "valid"
 		case want != "":
 			status = "bad_check_digit"
+			r.flag("id_number", id, "check digit should be %s (GB 11643); kept, counted by name and township", want)
 		default:
 			status = "malformed"
+			r.flag("id_number", id, "not an 18-character ID number; kept, counted by name and township")
 		}
 		idHash, idMasked = Hash(c.Salt, "id", id), MaskID(id)
 		if y, sx, ok := IDFacts(id); ok && want != "" {

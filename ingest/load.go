@@ -65,6 +65,9 @@ type Result struct {
 	Parsed   *Parsed // nil when refused or unchanged
 	Reason   string  // refused: why; unchanged: which file had the bytes
 	Replaced []string
+	// Overlap counts records an earlier export had too; Changed those of
+	// them whose values differ (this file's version is used).
+	Overlap, Changed int
 	sha      string
 	size     int64
 }
@@ -229,34 +232,8 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 		return err
 	}
 	if p.Class == "ledger" {
-		// A newer ledger for the same county and report date replaces the
-		// older one (inputs.md).
-		rows, err := conn.QueryContext(ctx, `SELECT file_id, file_name FROM files
-			WHERE file_class = 'ledger' AND county_code = ? AND report_date = ? AND replaced_by IS NULL`, p.CountyCode, *p.ReportDate)
-		if err != nil {
+		if err := replaceLedgers(ctx, conn, fileID, r); err != nil {
 			return err
-		}
-		var old []int64
-		for rows.Next() {
-			var id int64
-			var name string
-			if err := rows.Scan(&id, &name); err != nil {
-				rows.Close()
-				return err
-			}
-			old = append(old, id)
-			r.Replaced = append(r.Replaced, name)
-		}
-		rows.Close()
-		for _, id := range old {
-			for _, t := range []string{"ledger_stations", "ledger_staff"} {
-				if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", id); err != nil {
-					return err
-				}
-			}
-			if _, err := conn.ExecContext(ctx, `UPDATE files SET replaced_by = ? WHERE file_id = ?`, fileID, id); err != nil {
-				return err
-			}
 		}
 	}
 	var county, report any
@@ -284,6 +261,13 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 		if err := appendRows(c, "rejects", rej); err != nil {
 			return err
 		}
+		flags := make([][]any, len(p.Flags))
+		for i, x := range p.Flags {
+			flags[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Column, x.Value, x.Reason}
+		}
+		if err := appendRows(c, "row_flags", flags); err != nil {
+			return err
+		}
 		names := make([]string, 0, len(p.Tables))
 		for t := range p.Tables {
 			names = append(names, t)
@@ -307,6 +291,9 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 		if err := rejectUnknownStations(ctx, conn, fileID, r); err != nil {
 			return err
 		}
+	}
+	if err := logOverlaps(ctx, conn, fileID, r); err != nil {
+		return err
 	}
 	_, err = conn.ExecContext(ctx, `UPDATE files SET
 		count_loaded = (SELECT count(*) FROM ledger_stations WHERE file_id = $1) + (SELECT count(*) FROM ledger_staff WHERE file_id = $1)
@@ -382,4 +369,121 @@ func appendRows(c driver.Conn, table string, rows [][]any) error {
 		}
 	}
 	return a.Close()
+}
+
+// replaceLedgers applies "a newer ledger for the same county and report
+// date replaces the older one", sheet kind by sheet kind: the new file's
+// station rows replace the older files' station rows, its staff rows their
+// staff rows (a county may send the two sheets as two CSV files). An older
+// file left with no rows is marked replaced.
+func replaceLedgers(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) error {
+	p := r.Parsed
+	rows, err := conn.QueryContext(ctx, `SELECT file_id, file_name FROM files
+		WHERE file_class = 'ledger' AND county_code = ? AND report_date = ? AND replaced_by IS NULL ORDER BY file_id`, p.CountyCode, *p.ReportDate)
+	if err != nil {
+		return err
+	}
+	type old struct {
+		id   int64
+		name string
+	}
+	var olds []old
+	for rows.Next() {
+		var o old
+		if err := rows.Scan(&o.id, &o.name); err != nil {
+			rows.Close()
+			return err
+		}
+		olds = append(olds, o)
+	}
+	rows.Close()
+	for _, o := range olds {
+		var touched bool
+		for _, t := range []string{"ledger_stations", "ledger_staff"} {
+			if p.Tables[t] == nil {
+				continue
+			}
+			res, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", o.id)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n > 0 {
+				touched = true
+			}
+		}
+		var left int
+		if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger_stations WHERE file_id = $1) + (SELECT count(*) FROM ledger_staff WHERE file_id = $1)`, o.id).Scan(&left); err != nil {
+			return err
+		}
+		if left == 0 {
+			if _, err := conn.ExecContext(ctx, `UPDATE files SET replaced_by = ? WHERE file_id = ?`, fileID, o.id); err != nil {
+				return err
+			}
+		}
+		if touched || left == 0 {
+			r.Replaced = append(r.Replaced, o.name)
+		}
+	}
+	return nil
+}
+
+// logOverlaps counts the records of an export that earlier exports had too
+// (the same station id or service record id), and flags those whose values
+// differ: the later file wins (inputs.md) and the change is on record.
+func logOverlaps(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) error {
+	checks := []struct{ table, key, cols string }{
+		{"sys_stations", "station_id", "station_name, county_code, township_code, established_date, baseinfo_entered_at, station_status"},
+		{"sys_services", "service_id", "station_id, service_type, target_kind, start_date, end_date, person_times, entered_at"},
+	}
+	for _, c := range checks {
+		if r.Parsed.Tables[c.table] == nil {
+			continue
+		}
+		cols := strings.Split(c.cols, ", ")
+		prefixed := func(alias string) string {
+			out := make([]string, len(cols))
+			for i, col := range cols {
+				out[i] = alias + "." + col
+			}
+			return strings.Join(out, ", ")
+		}
+		q := fmt.Sprintf(`WITH newer AS (SELECT * FROM %[1]s WHERE file_id = $1),
+			older AS (SELECT o.*, row_number() OVER (PARTITION BY o.%[2]s ORDER BY o.file_id DESC, o.row_number DESC) AS rk
+			          FROM %[1]s o WHERE o.file_id < $1 AND o.%[2]s IN (SELECT %[2]s FROM newer))
+			SELECT n.sheet_name, n.row_number, n.%[2]s, f.file_name, o.row_number,
+			       (%[3]s) IS DISTINCT FROM (%[4]s) AS changed
+			FROM newer n JOIN older o ON o.%[2]s = n.%[2]s AND o.rk = 1
+			JOIN files f ON f.file_id = o.file_id
+			ORDER BY n.row_number`, c.table, c.key, prefixed("n"), prefixed("o"))
+		rows, err := conn.QueryContext(ctx, q, fileID)
+		if err != nil {
+			return fmt.Errorf("overlap of %s: %w", c.table, err)
+		}
+		var flags []Reject
+		for rows.Next() {
+			var f Reject
+			var prevFile string
+			var prevRow int
+			var changed bool
+			if err := rows.Scan(&f.Sheet, &f.RowNum, &f.Value, &prevFile, &prevRow, &changed); err != nil {
+				rows.Close()
+				return err
+			}
+			r.Overlap++
+			if changed {
+				r.Changed++
+				f.Column = c.key
+				f.Reason = fmt.Sprintf("also in %s R%d with other values; this later file's version is used", prevFile, prevRow)
+				flags = append(flags, f)
+			}
+		}
+		rows.Close()
+		for _, f := range flags {
+			if _, err := conn.ExecContext(ctx, `INSERT INTO row_flags VALUES (?, ?, ?, ?, ?, ?)`, fileID, f.Sheet, f.RowNum, f.Column, f.Value, f.Reason); err != nil {
+				return err
+			}
+			r.Parsed.Flags = append(r.Parsed.Flags, f)
+		}
+	}
+	return nil
 }

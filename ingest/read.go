@@ -2,12 +2,16 @@ package ingest
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -44,7 +48,11 @@ func ReadSheets(name string, b []byte) ([]Sheet, error) {
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
 		return readXLSX(base, b)
 	case bytes.HasPrefix(b, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		return nil, refuse(base, "old binary Excel (.xls) cannot be read directly; convert it with: soffice --headless --convert-to xlsx %q, then load the .xlsx", name)
+		x, err := convertXLS(b)
+		if err != nil {
+			return nil, refuse(base, "old binary Excel (.xls): %v; convert it with: soffice --headless --convert-to xlsx %q, then load the .xlsx", err, name)
+		}
+		return readXLSX(base, x)
 	case strings.EqualFold(filepath.Ext(base), ".csv") || strings.EqualFold(filepath.Ext(base), ".txt"):
 		return readCSV(base, b)
 	}
@@ -128,4 +136,37 @@ func DecodeText(b []byte) (string, error) {
 		return "", errors.New("the text is neither UTF-8 nor GB18030")
 	}
 	return string(out), nil
+}
+
+// convertXLS turns an old binary Excel workbook into .xlsx bytes through
+// LibreOffice, when it is installed.
+func convertXLS(b []byte) ([]byte, error) {
+	bin, err := exec.LookPath("soffice")
+	if err != nil {
+		if bin, err = exec.LookPath("libreoffice"); err != nil {
+			return nil, errors.New("LibreOffice (soffice) is not installed here to convert it")
+		}
+	}
+	dir, err := os.MkdirTemp("", "sgz-xls-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	in := filepath.Join(dir, "in.xls")
+	if err := os.WriteFile(in, b, 0o600); err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	// A private profile, so that a user's open LibreOffice does not block it.
+	cmd := exec.CommandContext(ctx, bin, "-env:UserInstallation=file://"+filepath.ToSlash(filepath.Join(dir, "profile")),
+		"--headless", "--convert-to", "xlsx", "--outdir", dir, in)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("LibreOffice could not convert it (%v: %s)", err, bytes.TrimSpace(out))
+	}
+	x, err := os.ReadFile(filepath.Join(dir, "in.xlsx"))
+	if err != nil {
+		return nil, errors.New("LibreOffice wrote no .xlsx")
+	}
+	return x, nil
 }

@@ -64,54 +64,93 @@ func NewRecogniser(hs []data.Header) *Recogniser {
 // Layout is where a recognised sheet's header is and which column holds
 // which field.
 type Layout struct {
-	Kind      Kind
-	HeaderRow int            // index into Sheet.Rows
-	Columns   map[string]int // field -> column index
+	Kind Kind
+	// HeaderTop..HeaderRow are the header rows (indexes into Sheet.Rows): one
+	// row, or two when a merged group row (人员情况) stands over the detail
+	// row. Data starts after HeaderRow.
+	HeaderTop, HeaderRow int
+	Columns              map[string]int // field -> column index
+	// Header is the header text of each column as the clerk wrote it (the
+	// detail row where it has text, else the row above).
+	Header []string
 	// Ignored are header cells that mean nothing to sgz, kept for messages.
 	Ignored []string
 }
 
-// Recognise finds the header row of a sheet: the first of its first rows
-// in which every key field of some kind appears. When several kinds match
-// a row, the one that explains the most cells wins.
+// Recognise finds the header of a sheet: the first of its first rows in
+// which every key field of some kind appears, either alone or merged with
+// the row below (a two-row header of merged cells, where a column's title
+// stands in one of the two rows). When several kinds match, the one that
+// explains the most cells wins.
 func (r *Recogniser) Recognise(s Sheet) (Layout, bool) {
-	for i, row := range s.Rows {
-		if i >= headerScanRows {
-			break
+	for i := 0; i < len(s.Rows) && i < headerScanRows; i++ {
+		single, ok1 := r.match(s.Rows[i])
+		if ok1 {
+			single.HeaderTop, single.HeaderRow = i, i
 		}
-		var best Layout
-		bestScore := 0
-		for _, k := range r.kinds {
-			cols := map[string]int{}
-			var ignored []string
-			for j, cell := range row {
-				key := HeaderKey(cell)
-				if key == "" {
-					continue
-				}
-				if f, ok := r.fields[k][key]; ok {
-					if _, dup := cols[f]; !dup {
-						cols[f] = j
-					}
-				} else {
-					ignored = append(ignored, Clean(cell))
-				}
-			}
-			complete := len(r.keys[k]) > 0
-			for _, f := range r.keys[k] {
-				if _, ok := cols[f]; !ok {
-					complete = false
-				}
-			}
-			if complete && len(cols) > bestScore {
-				best, bestScore = Layout{Kind: k, HeaderRow: i, Columns: cols, Ignored: ignored}, len(cols)
+		if i+1 < len(s.Rows) {
+			// Two rows only when the upper one adds titles the lower one
+			// lacks; otherwise it is a title or 填报日期 row, not header.
+			lower, okLower := r.match(s.Rows[i+1])
+			two, ok2 := r.match(mergeRows(s.Rows[i], s.Rows[i+1]))
+			if ok2 && (!ok1 || len(two.Columns) > len(single.Columns)) && (!okLower || len(two.Columns) > len(lower.Columns)) {
+				two.HeaderTop, two.HeaderRow = i, i+1
+				return two, true
 			}
 		}
-		if bestScore > 0 {
-			return best, true
+		if ok1 {
+			return single, true
 		}
 	}
 	return Layout{}, false
+}
+
+// mergeRows lays a detail row over the row above it: each column takes the
+// lower row's text where it has some, else the upper row's (a title merged
+// down over both rows).
+func mergeRows(upper, lower []string) []string {
+	out := make([]string, max(len(upper), len(lower)))
+	for j := range out {
+		if j < len(lower) && Clean(lower[j]) != "" {
+			out[j] = lower[j]
+		} else if j < len(upper) {
+			out[j] = upper[j]
+		}
+	}
+	return out
+}
+
+// match finds the kind whose key fields all appear in one header row.
+func (r *Recogniser) match(row []string) (Layout, bool) {
+	var best Layout
+	found := false
+	for _, k := range r.kinds {
+		cols := map[string]int{}
+		var ignored []string
+		for j, cell := range row {
+			key := HeaderKey(cell)
+			if key == "" {
+				continue
+			}
+			if f, ok := r.fields[k][key]; ok {
+				if _, dup := cols[f]; !dup {
+					cols[f] = j
+				}
+			} else {
+				ignored = append(ignored, Clean(cell))
+			}
+		}
+		complete := len(r.keys[k]) > 0
+		for _, f := range r.keys[k] {
+			if _, ok := cols[f]; !ok {
+				complete = false
+			}
+		}
+		if complete && (!found || len(cols) > len(best.Columns)) {
+			best, found = Layout{Kind: k, Columns: cols, Header: row, Ignored: ignored}, true
+		}
+	}
+	return best, found
 }
 
 // Expected lists, for a message, the headers each kind needs.

@@ -75,7 +75,8 @@ func TestDataTestsCatchBadRows(t *testing.T) {
 		`INSERT INTO files VALUES (1, 'a', 'a', 'h', 1, 'ledger', '140702', DATE '2023-06-30', TIMESTAMP '2024-01-01', 0, 0, 0, NULL),
 		                          (2, 'b', 'b', 'i', 1, 'ledger', '140702', DATE '2023-06-30', TIMESTAMP '2024-01-01', 0, 0, 0, NULL)`,
 		`INSERT INTO ledger_staff (file_id, sheet_name, row_number, county_code, township_code, person_key, id_masked, id_status, name_hash, cert_level, joined_date, left_date)
-		 VALUES (1, 'p', 4, '140702', '140702101', 'k', '11010519491231002X', 'valid', 'n', '中级', DATE '2023-06-01', DATE '2023-05-01')`,
+		 VALUES (1, 'p', 4, '140702', '140702101', 'k', '11010519491231002X', 'valid', 'n', '中级', DATE '2023-06-01', DATE '2023-05-01'),
+		        (2, 'p', 4, '140702', '140702101', 'k', NULL, 'valid', 'n', '无', DATE '2023-06-01', NULL)`,
 	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
@@ -89,7 +90,7 @@ func TestDataTestsCatchBadRows(t *testing.T) {
 	for _, f := range failed {
 		names = append(names, f.Name)
 	}
-	want := "tests/no_personal_data.sql tests/stg_ledger_staff_dates.sql tests/stg_ledgers_one_per_county_date.sql"
+	want := "tests/no_personal_data.sql tests/stg_ledger_staff_dates.sql tests/stg_ledgers_one_source_per_sheet.sql"
 	if strings.Join(names, " ") != want {
 		t.Errorf("failed data tests = %v, want %s", names, want)
 	}

@@ -91,8 +91,11 @@ func printResults(e *env, results []*ingest.Result, quiet bool) {
 			parts = append(parts, fmt.Sprintf("%s %d 行", ingest.KindLabel[ingest.Kind(t)], len(p.Tables[t].Rows)))
 		}
 		label := map[ingest.Status]string{ingest.Loaded: "载入", ingest.Partly: "部分载入"}[r.Status]
-		fmt.Fprintf(e.stdout, "%s  %s (%s): %s; 拒收 %d 行, 跳过 %d 行%s\n", label, name, what,
-			strings.Join(parts, ", "), rejectedRows(p), p.SkippedTotal(), skippedDetail(p))
+		fmt.Fprintf(e.stdout, "%s  %s (%s): %s; 拒收 %d 行, 跳过 %d 行%s, 提示 %d 条\n", label, name, what,
+			strings.Join(parts, ", "), rejectedRows(p), p.SkippedTotal(), skippedDetail(p), len(p.Flags))
+		if r.Overlap > 0 {
+			fmt.Fprintf(e.stdout, "      与此前载入的导出重复 %d 条记录，按一条计；其中 %d 条内容不同，以本文件为准\n", r.Overlap, r.Changed)
+		}
 		for _, old := range r.Replaced {
 			fmt.Fprintf(e.stdout, "      取代同县同填报日期的旧台账 %s\n", old)
 		}
@@ -100,7 +103,10 @@ func printResults(e *env, results []*ingest.Result, quiet bool) {
 			fmt.Fprintf(e.stdout, "      %s\n", n)
 		}
 		for _, rj := range p.Rejects {
-			fmt.Fprintf(e.stdout, "      %s:%s:R%d:%s: %s\n", name, rj.Sheet, rj.RowNum, rj.Column, rj.Reason)
+			fmt.Fprintf(e.stdout, "      拒收 %s:%s:R%d:%s: %s\n", name, rj.Sheet, rj.RowNum, rj.Column, rj.Reason)
+		}
+		for _, f := range p.Flags {
+			fmt.Fprintf(e.stdout, "      提示 %s:%s:R%d:%s: %s\n", name, f.Sheet, f.RowNum, f.Column, f.Reason)
 		}
 	}
 	fmt.Fprintf(e.stdout, "共 %d 个文件: 载入 %d, 部分载入 %d, 拒收 %d, 未变 %d\n", len(results),

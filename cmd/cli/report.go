@@ -258,11 +258,12 @@ func displayWidth(s string) int {
 
 // rejectRow is one line of `sgz report rejects`.
 type rejectRow struct {
-	File, Sheet, Column, Value, Reason string
-	Row                                int
+	Outcome, File, Sheet, Column, Value, Reason string
+	Row                                         int
 }
 
 var rejectColumns = []column[rejectRow]{
+	{"outcome", "处理", func(r rejectRow) any { return r.Outcome }},
 	{"file", "文件", func(r rejectRow) any { return r.File }},
 	{"sheet", "工作表", func(r rejectRow) any { return r.Sheet }},
 	{"row", "行", func(r rejectRow) any { return r.Row }},
@@ -287,19 +288,24 @@ func reportRejects(e *env, args []string) int {
 	}
 	defer st.Close()
 	rows, err := st.db.QueryContext(e.ctx, `
-		SELECT f.file_name, r.sheet_name, r.row_number, r.column_name, r.value, r.reason
+		SELECT '拒收文件' AS outcome, file_name, '' AS sheet_name, 0 AS row_number, '' AS column_name, '' AS value, reason
+		FROM refused_files
+		UNION ALL
+		SELECT '拒收行', f.file_name, r.sheet_name, r.row_number, r.column_name, r.value, r.reason
 		FROM rejects r JOIN files f USING (file_id)
 		WHERE f.replaced_by IS NULL
 		UNION ALL
-		SELECT file_name, '', 0, '', '', '整个文件拒收: ' || reason FROM refused_files
-		ORDER BY 1, 2, 3, 4`)
+		SELECT '已载入但需核实', f.file_name, g.sheet_name, g.row_number, g.column_name, g.value, g.note
+		FROM row_flags g JOIN files f USING (file_id)
+		WHERE f.replaced_by IS NULL
+		ORDER BY 1 DESC, 2, 3, 4, 5`)
 	if err != nil {
 		return e.fail(err)
 	}
 	var out []rejectRow
 	for rows.Next() {
 		var r rejectRow
-		if err := rows.Scan(&r.File, &r.Sheet, &r.Row, &r.Column, &r.Value, &r.Reason); err != nil {
+		if err := rows.Scan(&r.Outcome, &r.File, &r.Sheet, &r.Row, &r.Column, &r.Value, &r.Reason); err != nil {
 			rows.Close()
 			return e.fail(err)
 		}

@@ -61,6 +61,18 @@ CREATE TABLE IF NOT EXISTS rejects (
     reason      VARCHAR NOT NULL
 );
 
+-- row_flags: one row per remark on a row that was loaded all the same
+-- (an ID with a wrong check digit, a month-only date, an export record that
+-- an earlier export had with other values).
+CREATE TABLE IF NOT EXISTS row_flags (
+    file_id     INTEGER NOT NULL,
+    sheet_name  VARCHAR NOT NULL,
+    row_number  INTEGER NOT NULL,
+    column_name VARCHAR NOT NULL,
+    value       VARCHAR NOT NULL,
+    note        VARCHAR NOT NULL
+);
+
 -- ledger_stations: one row per station row of a county ledger (站点台账).
 CREATE TABLE IF NOT EXISTS ledger_stations (
     file_id            INTEGER NOT NULL,

@@ -44,7 +44,7 @@ counties AS (
            coalesce(sv.person_times_month, 0) AS person_times_month
     FROM ref_counties c
     JOIN scope s USING (county_code)
-    LEFT JOIN current_ledger(as_of) l USING (county_code)
+    LEFT JOIN (SELECT DISTINCT county_code, report_date FROM current_ledger(as_of)) l USING (county_code)
     LEFT JOIN stations st USING (county_code)
     LEFT JOIN staff sf USING (county_code)
     LEFT JOIN services sv USING (county_code)

@@ -28,7 +28,7 @@ type Parsed struct {
 	// Flags are remarks on rows loaded all the same (Reason holds the note).
 	Flags   []Reject
 	Skipped map[string]int // kind of skip -> rows
-	Notes      []string       // sheets not loaded and why
+	Notes   []string       // sheets not loaded and why
 }
 
 // TableRows are typed rows bound for one table; Columns follow the

@@ -68,8 +68,8 @@ type Result struct {
 	// Overlap counts records an earlier export had too; Changed those of
 	// them whose values differ (this file's version is used).
 	Overlap, Changed int
-	sha      string
-	size     int64
+	sha              string
+	size             int64
 }
 
 // Loader reads, converts and loads files.

@@ -23,10 +23,10 @@ func TestDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, b := t.TempDir(), t.TempDir()
-	if _, err := Generate(ref, 3, a); err != nil {
+	if _, _, err := Generate(ref, 3, a, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Generate(ref, 3, b); err != nil {
+	if _, _, err := Generate(ref, 3, b, Options{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"truth.json", "system/服务记录_2023Q4.csv", "system/站点信息_20240110.csv"} {

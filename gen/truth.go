@@ -47,11 +47,3 @@ func ReadTruth(path string) (*World, error) {
 	w := new(World)
 	return w, json.Unmarshal(b, w)
 }
-
-func (w *World) writeTruth(path string) error {
-	b, err := json.MarshalIndent(w, "", " ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o644)
-}

@@ -94,12 +94,13 @@ type Summary struct {
 	Status    string   `json:"status"` // 已提交, 已退回, 已通过
 }
 
-// Ledger is one county ledger workbook: a snapshot at its report date of
-// the stations established and the workers who joined by then.
+// Ledger is one county ledger: a snapshot at its report date of the
+// stations established and the workers who joined by then, in one workbook
+// or (a county's habit) two CSV files.
 type Ledger struct {
-	CountyCode string `json:"county_code"`
-	ReportDate Date   `json:"report_date"`
-	File       string `json:"file"`
+	CountyCode string   `json:"county_code"`
+	ReportDate Date     `json:"report_date"`
+	Files      []string `json:"files"`
 }
 
 // countyPlan is how one county builds its stations.
@@ -417,11 +418,7 @@ func (w *World) ledgers(cp countyPlan) {
 		if slices.Contains(cp.missingLedgers, x.Format("2006-01")) {
 			continue
 		}
-		w.Ledgers = append(w.Ledgers, &Ledger{
-			CountyCode: cp.county.Code,
-			ReportDate: Date{x},
-			File:       fmt.Sprintf("ledgers/%s_%s.xlsx", cp.county.Name, x.Format("2006-01")),
-		})
+		w.Ledgers = append(w.Ledgers, &Ledger{CountyCode: cp.county.Code, ReportDate: Date{x}})
 	}
 }
 

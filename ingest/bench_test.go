@@ -81,7 +81,7 @@ func BenchmarkLoadServices(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		i++
-		r := &Result{Path: "服务记录.csv", Status: Loaded, Parsed: p, sha: fmt.Sprint(i), size: int64(len(data))}
+		r := &Result{Path: "服务记录.csv", Status: Loaded, Parsed: p, sha: fmt.Sprint(i), key: fmt.Sprint(i), size: int64(len(data))}
 		if err := l.write(ctx, r); err != nil {
 			b.Fatal(err)
 		}

@@ -22,9 +22,12 @@ type Parsed struct {
 	Class      string
 	CountyCode string     // ledgers: the county reporting
 	ReportDate *time.Time // ledgers: 填报日期
-	Tables     map[string]*TableRows
-	Raw        []RawRow
-	Rejects    []Reject
+	// DatedByName says the report date came from the file name, not a
+	// 填报日期 row: the name is then part of what the file says.
+	DatedByName bool
+	Tables      map[string]*TableRows
+	Raw         []RawRow
+	Rejects     []Reject
 	// Flags are remarks on rows loaded all the same (Reason holds the note).
 	Flags   []Reject
 	Skipped map[string]int // kind of skip -> rows
@@ -126,11 +129,11 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 				meta = append(meta, row...)
 			}
 		}
-		d, err := reportDate(meta, name)
+		d, byName, err := reportDate(meta, name)
 		if err != nil {
 			return nil, refuse(name, "%v", err)
 		}
-		p.ReportDate = &d
+		p.ReportDate, p.DatedByName = &d, byName
 		if code, ok := c.countyFromText(meta, name); ok {
 			p.CountyCode = code
 		}
@@ -193,7 +196,7 @@ var (
 // reportDate takes the ledger's 填报日期 from the rows above its header
 // (the date in the same cell or the next one), else the file name's year
 // and month (the last day of that month), else fails.
-func reportDate(meta []string, name string) (time.Time, error) {
+func reportDate(meta []string, name string) (date time.Time, byName bool, err error) {
 	for i, cell := range meta {
 		g := reReportDate.FindStringSubmatch(Clean(cell))
 		if g == nil {
@@ -210,22 +213,22 @@ func reportDate(meta []string, name string) (time.Time, error) {
 		}
 		d, err := ParseDate(text)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("填报日期 %v", err)
+			return time.Time{}, false, fmt.Errorf("填报日期 %v", err)
 		}
-		return d.Time, nil
+		return d.Time, false, nil
 	}
 	if g := reFileMonth.FindStringSubmatch(name); g != nil {
 		y, m := atoi(g[1]), atoi(g[2])
 		if m >= 1 && m <= 12 {
 			if g[3] != "" {
 				if d, err := ParseDate(fmt.Sprintf("%d-%d-%s", y, m, g[3])); err == nil {
-					return d.Time, nil
+					return d.Time, true, nil
 				}
 			}
-			return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC), nil
+			return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC), true, nil
 		}
 	}
-	return time.Time{}, errors.New("no report date: the sheet has no 填报日期 row and the file name has no year and month (e.g. 榆次区_2023-06.xlsx)")
+	return time.Time{}, false, errors.New("no report date: the sheet has no 填报日期 row and the file name has no year and month (e.g. 榆次区_2023-06.xlsx)")
 }
 
 // countyFromText finds the county named in the title and 填报单位 rows or the

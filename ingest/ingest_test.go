@@ -5,6 +5,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -177,7 +179,6 @@ func TestRefusals(t *testing.T) {
 		{"空.xlsx", nil, "empty"},
 		{"说明.docx", []byte("hello"), "not a spreadsheet"},
 		{"截断.xlsx", good[:len(good)/2], "not a readable .xlsx"},
-		{"旧版.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, "soffice --headless --convert-to xlsx"},
 		{"无表头.xlsx", ledgerBook(t, nil, []string{"甲", "乙"}, [][]any{{"1", "2"}}, nil, nil), "no sheet has a recognisable header row"},
 		{"太谷区.xlsx", ledgerBook(t, nil, []string{"乡镇(街道)", "站点名称", "挂牌时间"}, [][]any{{"胡村镇", "x", "2023-05-01"}}, nil, nil), "no report date"},
 	}
@@ -222,7 +223,7 @@ func TestFailedLoadLeavesDatabaseAsItWas(t *testing.T) {
 	}
 	l := &Loader{DB: db, Conv: converter(t), Now: func() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }}
 	report := time.Date(2023, 6, 30, 0, 0, 0, 0, time.UTC)
-	ok := &Result{Path: "a.xlsx", Status: Loaded, sha: "a", size: 1, Parsed: &Parsed{FileName: "a.xlsx", Class: "ledger", CountyCode: "140703", ReportDate: &report,
+	ok := &Result{Path: "a.xlsx", Status: Loaded, sha: "a", key: "a", size: 1, Parsed: &Parsed{FileName: "a.xlsx", Class: "ledger", CountyCode: "140703", ReportDate: &report,
 		Tables: map[string]*TableRows{"ledger_stations": {Rows: []Row{{Sheet: "s", RowNum: 2, Values: []any{"140703", "140703101", "x", report, false, nil, nil, nil, nil, nil, nil, nil, nil}}}}},
 		Raw:    []RawRow{{Sheet: "s", RowNum: 2, Kind: "ledger_stations", Role: "data", Cells: "[]"}}}}
 	if err := l.write(ctx, ok); err != nil {
@@ -240,7 +241,7 @@ func TestFailedLoadLeavesDatabaseAsItWas(t *testing.T) {
 	before := counts()
 	// Same county and report date: it would replace a.xlsx, then fails on
 	// its staff table (person_key NULL).
-	bad := &Result{Path: "b.xlsx", Status: Loaded, sha: "b", size: 1, Parsed: &Parsed{FileName: "b.xlsx", Class: "ledger", CountyCode: "140703", ReportDate: &report,
+	bad := &Result{Path: "b.xlsx", Status: Loaded, sha: "b", key: "b", size: 1, Parsed: &Parsed{FileName: "b.xlsx", Class: "ledger", CountyCode: "140703", ReportDate: &report,
 		Tables: map[string]*TableRows{
 			"ledger_stations": {Rows: []Row{{Sheet: "s", RowNum: 2, Values: []any{"140703", "140703102", "y", report, false, nil, nil, nil, nil, nil, nil, nil, nil}}}},
 			"ledger_staff":    {Rows: []Row{{Sheet: "p", RowNum: 2, Values: []any{"140703", "140703102", nil, nil, nil, "missing", "n", nil, nil, nil, nil, "无", nil, report, nil}}}}},
@@ -294,5 +295,46 @@ func TestRecogniseHeaders(t *testing.T) {
 		if c.township >= 0 && (l.Columns["township"] != c.township || l.Columns["id_number"] != c.idNumber) {
 			t.Errorf("%s: township col %d, id col %d; want %d, %d", c.name, l.Columns["township"], l.Columns["id_number"], c.township, c.idNumber)
 		}
+	}
+}
+
+// TestXLS: an old binary workbook is converted through LibreOffice when it
+// is installed, and otherwise refused with the command that converts it.
+func TestXLS(t *testing.T) {
+	c := converter(t)
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		_, err := ReadSheets("旧版.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})
+		var r *Refusal
+		if !errors.As(err, &r) || !strings.Contains(r.Reason, "soffice --headless --convert-to xlsx") {
+			t.Errorf("without LibreOffice: %v, want a refusal with the command", err)
+		}
+		return
+	}
+	// Make a real .xls from a ledger workbook with LibreOffice itself.
+	dir := t.TempDir()
+	book := ledgerBook(t, []string{"填报日期：2023年6月30日"}, []string{"县(市、区)", "乡镇(街道)", "站点名称", "挂牌时间"},
+		[][]any{{"太谷区", "胡村镇", "胡村镇社工站", "2023-05-08"}}, nil, nil)
+	if err := os.WriteFile(filepath.Join(dir, "太谷区.xlsx"), book, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless", "--convert-to", "xls", "--outdir", dir, filepath.Join(dir, "太谷区.xlsx"))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("making the .xls: %v %s", err, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "太谷区.xls"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheets, err := ReadSheets("太谷区.xls", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Convert("太谷区.xls", sheets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Tables["ledger_stations"]; st == nil || len(st.Rows) != 1 || st.Rows[0].Values[1] != "140703101" {
+		t.Errorf("converted .xls: %+v, want one station at 140703101", p.Tables)
 	}
 }

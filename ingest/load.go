@@ -65,6 +65,7 @@ type Result struct {
 	Parsed   *Parsed // nil when refused or unchanged
 	Reason   string  // refused: why; unchanged: which file had the bytes
 	Replaced []string
+	key      string // load_key
 	// Overlap counts records an earlier export had too; Changed those of
 	// them whose values differ (this file's version is used).
 	Overlap, Changed int
@@ -104,7 +105,7 @@ func Expand(paths []string) ([]string, error) {
 				}
 				return nil
 			}
-			if !d.IsDir() && base != "truth.json" {
+			if !d.IsDir() {
 				out = append(out, path)
 			}
 			return nil
@@ -120,8 +121,9 @@ func Expand(paths []string) ([]string, error) {
 // `sgz validate`, and the first half of Load.
 func (l *Loader) Prepare(ctx context.Context, paths []string) []*Result {
 	var out []*Result
+	batch := map[string]string{}
 	for _, path := range paths {
-		out = append(out, l.prepare(ctx, path))
+		out = append(out, l.prepare(ctx, path, batch))
 	}
 	// Load ledgers, then station exports, then what refers to stations, so
 	// that a service's station is known when it is checked.
@@ -142,7 +144,7 @@ func order(r *Result) int {
 	return 3
 }
 
-func (l *Loader) prepare(ctx context.Context, path string) *Result {
+func (l *Loader) prepare(ctx context.Context, path string, batch map[string]string) *Result {
 	res := &Result{Path: path}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -151,15 +153,6 @@ func (l *Loader) prepare(ctx context.Context, path string) *Result {
 	}
 	sum := sha256.Sum256(b)
 	res.sha, res.size = hex.EncodeToString(sum[:]), int64(len(b))
-	var prev string
-	err = l.DB.QueryRowContext(ctx, `SELECT file_name FROM files WHERE sha256 = ?`, res.sha).Scan(&prev)
-	if err == nil {
-		res.Status, res.Reason = Unchanged, "the same bytes were loaded before as "+prev
-		return res
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		res.Status, res.Reason = Refused, err.Error()
-		return res
-	}
 	sheets, err := ReadSheets(path, b)
 	if err == nil {
 		res.Parsed, err = l.Conv.Convert(path, sheets)
@@ -168,6 +161,26 @@ func (l *Loader) prepare(ctx context.Context, path string) *Result {
 		res.Status, res.Reason = Refused, refusalReason(err)
 		return res
 	}
+	// The same bytes are the same load; for a ledger dated by its file name
+	// the name's date is part of it (one workbook sent for two months).
+	res.key = res.sha
+	if p := res.Parsed; p.DatedByName {
+		res.key += "@" + p.ReportDate.Format(time.DateOnly)
+	}
+	if prev, ok := batch[res.key]; ok {
+		res.Status, res.Reason, res.Parsed = Unchanged, "the same bytes as "+prev+" in this batch", nil
+		return res
+	}
+	var prev string
+	err = l.DB.QueryRowContext(ctx, `SELECT file_name FROM files WHERE load_key = ?`, res.key).Scan(&prev)
+	if err == nil {
+		res.Status, res.Reason, res.Parsed = Unchanged, "the same bytes were loaded before as "+prev, nil
+		return res
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		res.Status, res.Reason, res.Parsed = Refused, err.Error(), nil
+		return res
+	}
+	batch[res.key] = filepath.Base(path)
 	res.Status = Loaded
 	if len(res.Parsed.Rejects) > 0 {
 		res.Status = Partly
@@ -196,8 +209,14 @@ func (l *Loader) Load(ctx context.Context, paths []string) ([]*Result, error) {
 				return results, err
 			}
 		case Loaded, Partly:
+			// A file that fails to load is refused whole and the others go
+			// on: its transaction left the database as it was.
 			if err := l.write(ctx, r); err != nil {
-				return results, fmt.Errorf("%s: %w (nothing of it was written)", filepath.Base(r.Path), err)
+				r.Status, r.Reason, r.Parsed = Refused, fmt.Sprintf("loading failed, nothing of it was written: %v", err), nil
+				if _, err := l.DB.ExecContext(ctx, `INSERT INTO refused_files VALUES (?, ?, ?, ?, ?)`,
+					filepath.Base(r.Path), r.Path, r.sha, r.Reason, l.Now()); err != nil {
+					return results, err
+				}
 			}
 		}
 	}
@@ -240,8 +259,8 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	if p.Class == "ledger" {
 		county, report = p.CountyCode, *p.ReportDate
 	}
-	_, err = conn.ExecContext(ctx, `INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL)`,
-		fileID, p.FileName, r.Path, r.sha, r.size, p.Class, county, report, l.Now())
+	_, err = conn.ExecContext(ctx, `INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL)`,
+		fileID, p.FileName, r.Path, r.sha, r.key, r.size, p.Class, county, report, l.Now())
 	if err != nil {
 		return err
 	}
@@ -431,9 +450,9 @@ func replaceLedgers(ctx context.Context, conn *sql.Conn, fileID int64, r *Result
 // (the same station id or service record id), and flags those whose values
 // differ: the later file wins (inputs.md) and the change is on record.
 func logOverlaps(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) error {
-	checks := []struct{ table, key, cols string }{
-		{"sys_stations", "station_id", "station_name, county_code, township_code, established_date, baseinfo_entered_at, station_status"},
-		{"sys_services", "service_id", "station_id, service_type, target_kind, start_date, end_date, person_times, entered_at"},
+	checks := []struct{ table, key, label, cols string }{
+		{"sys_stations", "station_id", "站点编号", "station_name, county_code, township_code, established_date, baseinfo_entered_at, station_status"},
+		{"sys_services", "service_id", "服务记录编号", "station_id, service_type, target_kind, start_date, end_date, person_times, entered_at"},
 	}
 	for _, c := range checks {
 		if r.Parsed.Tables[c.table] == nil {
@@ -472,7 +491,7 @@ func logOverlaps(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) e
 			r.Overlap++
 			if changed {
 				r.Changed++
-				f.Column = c.key
+				f.Column = c.label
 				f.Reason = fmt.Sprintf("also in %s R%d with other values; this later file's version is used", prevFile, prevRow)
 				flags = append(flags, f)
 			}

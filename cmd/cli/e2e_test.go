@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -29,10 +30,11 @@ import (
 // SQL under test.
 
 type demoData struct {
-	dir, db string
-	world   *gen.World
-	ingest  string
-	err     error
+	dir, db  string
+	world    *gen.World
+	manifest []gen.Expected
+	ingest   string
+	err      error
 }
 
 var (
@@ -40,32 +42,45 @@ var (
 	demo     demoData
 )
 
+// loadDemo generates the messy inputs (every county with its habits) and
+// loads them.
 func loadDemo(t *testing.T) demoData {
 	t.Helper()
-	demoOnce.Do(func() {
-		dir, err := mkTemp()
-		if err != nil {
-			demo.err = err
-			return
-		}
-		demo.dir, demo.db = dir, filepath.Join(dir, "sgz.duckdb")
-		inputs := filepath.Join(dir, "inputs")
-		if out, code := run("gen", "--seed", "7", "--out", inputs); code != 0 {
-			demo.err = fmt.Errorf("gen: exit %d: %s", code, out)
-			return
-		}
-		out, code := run("ingest", inputs, "--db", demo.db)
-		demo.ingest = out
-		if code != 0 {
-			demo.err = fmt.Errorf("ingest: exit %d: %s", code, out)
-			return
-		}
-		demo.world, demo.err = gen.ReadTruth(filepath.Join(inputs, "truth.json"))
-	})
+	demoOnce.Do(func() { demo = generateAndLoad("7") })
 	if demo.err != nil {
 		t.Fatal(demo.err)
 	}
 	return demo
+}
+
+func generateAndLoad(seed string, genFlags ...string) demoData {
+	var d demoData
+	dir, err := mkTemp()
+	if err != nil {
+		d.err = err
+		return d
+	}
+	d.dir, d.db = dir, filepath.Join(dir, "sgz.duckdb")
+	inputs := filepath.Join(dir, "inputs")
+	if out, code := run(append([]string{"gen", "--seed", seed, "--out", inputs}, genFlags...)...); code != 0 {
+		d.err = fmt.Errorf("gen: exit %d: %s", code, out)
+		return d
+	}
+	var code int
+	d.ingest, code = run("ingest", filepath.Join(inputs, "ledgers"), filepath.Join(inputs, "system"), "--db", d.db)
+	if code != 0 && code != 1 {
+		d.err = fmt.Errorf("ingest: exit %d: %s", code, d.ingest)
+		return d
+	}
+	if d.world, d.err = gen.ReadTruth(filepath.Join(inputs, "truth.json")); d.err != nil {
+		return d
+	}
+	b, err := os.ReadFile(filepath.Join(inputs, "manifest.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &d.manifest)
+	}
+	d.err = err
+	return d
 }
 
 func run(args ...string) (string, int) {
@@ -266,12 +281,11 @@ func TestScenario(t *testing.T) {
 func TestLoadingTwiceChangesNothing(t *testing.T) {
 	d := loadDemo(t)
 	before, _ := run("report", "indicators", "--db", d.db, "--as-of", "2023-12-31", "--format", "csv")
-	out, code := run("ingest", filepath.Join(d.dir, "inputs"), "--db", d.db)
+	out, code := run("ingest", filepath.Join(d.dir, "inputs", "ledgers"), filepath.Join(d.dir, "inputs", "system"), "--db", d.db)
 	if code != 0 {
 		t.Fatalf("second ingest: exit %d\n%s", code, out)
 	}
-	files := len(d.world.Ledgers) + 8 // 8 system exports
-	if want := fmt.Sprintf("共 %d 个文件: 载入 0, 部分载入 0, 拒收 0, 未变 %d", files, files); !strings.Contains(out, want) {
+	if want := fmt.Sprintf("共 %d 个文件: 载入 0, 部分载入 0, 拒收 0, 未变 %d", len(d.manifest), len(d.manifest)); !strings.Contains(out, want) {
 		t.Errorf("second ingest summary lacks %q:\n%s", want, lastLines(out, 3))
 	}
 	after, _ := run("report", "indicators", "--db", d.db, "--as-of", "2023-12-31", "--format", "csv")
@@ -280,12 +294,73 @@ func TestLoadingTwiceChangesNothing(t *testing.T) {
 	}
 }
 
-func TestFirstIngestLoadsEveryFile(t *testing.T) {
+// TestCorpusOutcomes: every generated file — at least 25 of them messy in
+// one way or another — ends loaded, skipped or rejected row by row exactly
+// as the generator planted it (manifest.json).
+func TestCorpusOutcomes(t *testing.T) {
 	d := loadDemo(t)
-	files := len(d.world.Ledgers) + 8
-	want := fmt.Sprintf("共 %d 个文件: 载入 %d, 部分载入 0, 拒收 0, 未变 0", files, files)
-	if !strings.Contains(d.ingest, want) {
-		t.Errorf("ingest summary lacks %q:\n%s", want, lastLines(d.ingest, 3))
+	if len(d.manifest) < 25 {
+		t.Fatalf("corpus of %d files, want at least 25", len(d.manifest))
+	}
+	db, err := sql.Open("duckdb", d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	type got struct{ loaded, rejected, skipped, flags int }
+	have := map[string]got{}
+	rows, err := db.Query(`SELECT f.file_name, f.count_loaded, f.count_rejected, f.count_skipped,
+		(SELECT count(*) FROM row_flags g WHERE g.file_id = f.file_id) FROM files f`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		var g got
+		if err := rows.Scan(&name, &g.loaded, &g.rejected, &g.skipped, &g.flags); err != nil {
+			t.Fatal(err)
+		}
+		have[name] = g
+	}
+	rows.Close()
+	messy := 0
+	for _, e := range d.manifest {
+		g, ok := have[filepath.Base(e.File)]
+		if !ok {
+			t.Errorf("%s: not loaded", e.File)
+			continue
+		}
+		want := got{e.Loaded, e.Rejected, e.Skipped, e.Flags + e.Changed}
+		if g != want {
+			t.Errorf("%s: loaded/rejected/skipped/flagged = %v, want %v", e.File, g, want)
+		}
+		if e.Rejected+e.Skipped+e.Flags+e.Overlap > 0 {
+			messy++
+		}
+	}
+	if len(have) != len(d.manifest) {
+		t.Errorf("%d files in the database, %d generated", len(have), len(d.manifest))
+	}
+	t.Logf("%d files, %d with planted rejects, skips, flags or overlaps", len(d.manifest), messy)
+}
+
+// TestMessyEqualsClean: the same world written as the template draws it
+// and with every county's habits gives the same figures at every date.
+func TestMessyEqualsClean(t *testing.T) {
+	messy := loadDemo(t)
+	clean := generateAndLoad("7", "--clean")
+	if clean.err != nil {
+		t.Fatal(clean.err)
+	}
+	if !strings.Contains(clean.ingest, "部分载入 0, 拒收 0") {
+		t.Errorf("clean files did not all load:\n%s", lastLines(clean.ingest, 2))
+	}
+	for _, asOf := range []string{"2021-12-31", "2022-06-30", "2023-03-31", "2023-06-30", "2023-08-31", "2023-11-30", "2023-12-31"} {
+		a, _ := run("report", "indicators", "--db", messy.db, "--as-of", asOf, "--format", "csv")
+		b, _ := run("report", "indicators", "--db", clean.db, "--as-of", asOf, "--format", "csv")
+		if a != b {
+			t.Errorf("as of %s the messy and clean files give different figures:\nmessy:\n%s\nclean:\n%s", asOf, a, b)
+		}
 	}
 }
 

@@ -102,12 +102,8 @@ func printResults(e *env, results []*ingest.Result, quiet bool) {
 		for _, n := range p.Notes {
 			fmt.Fprintf(e.stdout, "      %s\n", n)
 		}
-		for _, rj := range p.Rejects {
-			fmt.Fprintf(e.stdout, "      拒收 %s:%s:R%d:%s: %s\n", name, rj.Sheet, rj.RowNum, rj.Column, rj.Reason)
-		}
-		for _, f := range p.Flags {
-			fmt.Fprintf(e.stdout, "      提示 %s:%s:R%d:%s: %s\n", name, f.Sheet, f.RowNum, f.Column, f.Reason)
-		}
+		listProblems(e, "拒收", name, p.Rejects)
+		listProblems(e, "提示", name, p.Flags)
 	}
 	fmt.Fprintf(e.stdout, "共 %d 个文件: 载入 %d, 部分载入 %d, 拒收 %d, 未变 %d\n", len(results),
 		counts[ingest.Loaded], counts[ingest.Partly], counts[ingest.Refused], counts[ingest.Unchanged])
@@ -137,4 +133,18 @@ func skippedDetail(p *ingest.Parsed) string {
 		parts = append(parts, fmt.Sprintf("%s %d", skipLabels[k], p.Skipped[k]))
 	}
 	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// maxListed is how many rejects or flags of one file the summary lists;
+// `sgz report rejects` has them all.
+const maxListed = 10
+
+func listProblems(e *env, label, file string, rows []ingest.Reject) {
+	for i, r := range rows {
+		if i == maxListed {
+			fmt.Fprintf(e.stdout, "      %s: 另有 %d 条，见 sgz report rejects\n", label, len(rows)-maxListed)
+			break
+		}
+		fmt.Fprintf(e.stdout, "      %s %s:%s:R%d:%s: %s\n", label, file, r.Sheet, r.RowNum, r.Column, r.Reason)
+	}
 }

@@ -19,6 +19,7 @@ func runGen(e *env, args []string) int {
 	scale := fs.String("scale", "city", "city (晋中市, 11 counties)")
 	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same files")
 	out := fs.String("out", "", "folder to write into")
+	clean := fs.Bool("clean", false, "write every file as the template draws it (no county habits, no export drift)")
 	if !parse(fs, args) {
 		return ExitError
 	}
@@ -34,12 +35,12 @@ func runGen(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	w, err := gen.Generate(ref, *seed, *out)
+	w, manifest, err := gen.Generate(ref, *seed, *out, gen.Options{Clean: *clean})
 	if err != nil {
 		return e.fail(err)
 	}
-	fmt.Fprintf(e.stdout, "wrote %d ledgers, system exports (%d stations, %d services, %d summaries) and truth.json to %s\n",
-		len(w.Ledgers), len(w.Stations), len(w.Services), len(w.Summaries), *out)
+	fmt.Fprintf(e.stdout, "wrote %d files (%d county ledgers; system exports of %d stations, %d services, %d summaries), truth.json and manifest.json to %s\n",
+		len(manifest), len(w.Ledgers), len(w.Stations), len(w.Services), len(w.Summaries), *out)
 	return ExitOK
 }
 
@@ -121,7 +122,7 @@ func runDemo(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	paths, err := ingest.Expand([]string{inputs})
+	paths, err := ingest.Expand([]string{filepath.Join(inputs, "ledgers"), filepath.Join(inputs, "system")})
 	if err != nil {
 		return e.fail(err)
 	}

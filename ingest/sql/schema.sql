@@ -19,7 +19,10 @@ CREATE TABLE IF NOT EXISTS files (
     file_id        INTEGER PRIMARY KEY,
     file_name      VARCHAR NOT NULL,
     source_path    VARCHAR NOT NULL,
-    sha256         VARCHAR NOT NULL UNIQUE,
+    sha256         VARCHAR NOT NULL,
+    -- what makes a load the same as an earlier one: the bytes' sha256, and
+    -- for a ledger dated by its file name only, that date too
+    load_key       VARCHAR NOT NULL UNIQUE,
     size_bytes     BIGINT NOT NULL,
     file_class     VARCHAR NOT NULL,   -- ledger | export
     county_code    VARCHAR,            -- ledgers

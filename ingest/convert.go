@@ -172,16 +172,23 @@ func blankRow(r []string) bool {
 
 func (p *Parsed) addRaw(s Sheet, from, to int, kind Kind, role string) {
 	for i := from; i < to && i < len(s.Rows); i++ {
-		p.addRawRow(s.Name, i+1, s.Rows[i], kind, role)
+		p.addRawRow(s.Name, i+1, s.Rows[i], kind, role, -1)
 	}
 }
 
-func (p *Parsed) addRawRow(sheet string, rowNum int, cells []string, kind Kind, role string) {
+// addRawRow keeps a row as it stood, with personal data masked: ID-like and
+// phone-like numbers everywhere, the name column (nameCol, -1 for none) and
+// names after 填表人/联系人 and the like.
+func (p *Parsed) addRawRow(sheet string, rowNum int, cells []string, kind Kind, role string, nameCol int) {
 	if blankRow(cells) {
 		return
 	}
 	masked := make([]string, len(cells))
 	for i, c := range cells {
+		if i == nameCol {
+			masked[i] = MaskName(c)
+			continue
+		}
 		masked[i] = ScrubText(c)
 	}
 	b, _ := json.Marshal(masked)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -145,7 +146,7 @@ func TestConvertLedger(t *testing.T) {
 	want := []string{
 		// two title rows and the header: the first data row is R4
 		"站点信息:R6:C 乡镇（街道）:\"不存在镇\" is not a township of county 140703",
-		"Sheet2:R6:B 身份证号:the same person (same ID number) is already listed in row 4",
+		"Sheet2:R6:B 身份证号:the same person (same ID number) is already listed in row 4 for an overlapping period",
 		"Sheet2:R7:D 持证情况:\"心理师\" is not a certificate level",
 	}
 	if len(p.Rejects) != len(want) {
@@ -336,5 +337,52 @@ func TestXLS(t *testing.T) {
 	}
 	if st := p.Tables["ledger_stations"]; st == nil || len(st.Rows) != 1 || st.Rows[0].Values[1] != "140703101" {
 		t.Errorf("converted .xls: %+v, want one station at 140703101", p.Tables)
+	}
+}
+
+// A blank line in a CSV keeps the following rows numbered as in the file.
+func TestCSVRowNumbers(t *testing.T) {
+	text := "站点编号,站点名称,总结月份,提交时间\r\nZD1,x,2023-06,2023-07-01 09:00\r\n\r\nZD2,y,2023-13,2023-07-01 09:00\r\n"
+	sheets, err := ReadSheets("月度总结.csv", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := converter(t).Convert("月度总结.csv", sheets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rejects) != 1 || p.Rejects[0].RowNum != 4 || p.Skipped["blank"] != 1 {
+		t.Errorf("rejects %+v, skipped %v; want the bad month at row 4 and one blank row", p.Rejects, p.Skipped)
+	}
+}
+
+// A worker who moves to another township is two rows that both count; the
+// same person twice at once is one.
+func TestPersonMovesOrRepeats(t *testing.T) {
+	b := ledgerBook(t, []string{"晋中市祁县人员台账", "填报日期：2023年12月31日"}, []string{"乡镇(街道)", "姓名", "身份证号码", "入站时间", "离站时间"},
+		[][]any{
+			{"昭馀镇", "张三", "11010519491231002X", "2023-03-01", "2023-08-31"},
+			{"东观镇", "张三", "11010519491231002X", "2023-09-01", ""}, // moved: counts
+			{"东观镇", "张三", "11010519491231002X", "2023-10-01", ""}, // overlaps the row above
+			{"古县镇", "李四", "", "2023-03-01", ""},                   // no ID: by name and township
+			{"古县镇", "李四", "", "2023-05-01", "2023-06-01"},         // overlaps
+		}, nil, nil)
+	sheets, err := ReadSheets("祁县_2023-12.xlsx", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := converter(t).Convert("祁县_2023-12.xlsx", sheets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.Tables["ledger_staff"].Rows); n != 3 {
+		t.Errorf("loaded %d staff rows, want 3", n)
+	}
+	var rows []int
+	for _, r := range p.Rejects {
+		rows = append(rows, r.RowNum)
+	}
+	if fmt.Sprint(rows) != "[6 8]" { // data starts at R4 under two title rows and the header
+		t.Errorf("rejected rows %v, want [6 8]", rows)
 	}
 }

@@ -28,7 +28,11 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 	p.addRaw(s, 0, l.HeaderTop, l.Kind, "title")
 	p.addRaw(s, l.HeaderTop, l.HeaderRow+1, l.Kind, "header")
 	header := l.Header
-	seen := map[string]int{} // person key -> first row, within this sheet
+	seen := map[string][]placement{} // person key -> rows so far, within this sheet
+	nameCol := -1
+	if j, ok := l.Columns["name"]; ok {
+		nameCol = j
+	}
 	for i := l.HeaderRow + 1; i < len(s.Rows); i++ {
 		row := s.Rows[i]
 		if blankRow(row) {
@@ -37,7 +41,7 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 		}
 		if why := skipReason(row, l); why != "" {
 			p.Skipped[why]++
-			p.addRawRow(s.Name, i+1, row, l.Kind, "skip:"+why)
+			p.addRawRow(s.Name, i+1, row, l.Kind, "skip:"+why, nameCol)
 			continue
 		}
 		r := &rowCtx{row: row, layout: l, header: header, sheet: s.Name, rowNum: i + 1}
@@ -58,11 +62,11 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 		}
 		if len(r.rejects) > 0 {
 			p.Rejects = append(p.Rejects, r.rejects...)
-			p.addRawRow(s.Name, i+1, row, l.Kind, "rejected")
+			p.addRawRow(s.Name, i+1, row, l.Kind, "rejected", nameCol)
 			continue
 		}
 		p.Flags = append(p.Flags, r.flags...)
-		p.addRawRow(s.Name, i+1, row, l.Kind, "data")
+		p.addRawRow(s.Name, i+1, row, l.Kind, "data", nameCol)
 		p.Tables[table].Rows = append(p.Tables[table].Rows, Row{Sheet: s.Name, RowNum: i + 1, Values: vals})
 	}
 	return nil
@@ -131,7 +135,7 @@ func (c *Converter) ledgerStation(p *Parsed, r *rowCtx) []any {
 	return vals
 }
 
-func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string]int) []any {
+func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string][]placement) []any {
 	county, t, ok := c.ledgerPlace(p, r)
 	name := Clean(r.get("name"))
 	if name == "" {
@@ -178,16 +182,40 @@ func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string]int) []any
 	if !ok || len(r.rejects) > 0 {
 		return nil
 	}
-	if first, dup := seen[personKey]; dup {
-		what := "ID number"
-		if status != "valid" {
-			what = "name at the same township"
+	// The same person twice is one person: a later row whose time at a
+	// station overlaps an earlier row's is reported and not counted; rows
+	// that follow each other (a move to another township) both count.
+	span := placement{row: r.rowNum, joined: joined.(time.Time), left: vals[14]}
+	for _, prev := range seen[personKey] {
+		if prev.overlaps(span) {
+			what := "ID number"
+			if status != "valid" {
+				what = "name at the same township"
+			}
+			r.fail("id_number", id, "the same person (same %s) is already listed in row %d for an overlapping period; this row is not counted", what, prev.row)
+			return nil
 		}
-		r.fail("id_number", id, "the same person (same %s) is already listed in row %d; this row is not counted", what, first)
-		return nil
 	}
-	seen[personKey] = r.rowNum
+	seen[personKey] = append(seen[personKey], span)
 	return vals
+}
+
+// placement is one row's time at a station: [joined, left), left nil while
+// in post.
+type placement struct {
+	row    int
+	joined time.Time
+	left   any // time.Time or nil
+}
+
+func (a placement) overlaps(b placement) bool {
+	end := func(p placement) time.Time {
+		if t, ok := p.left.(time.Time); ok {
+			return t
+		}
+		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return a.joined.Before(end(b)) && b.joined.Before(end(a))
 }
 
 func (c *Converter) sysStation(r *rowCtx) []any {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/text/width"
 )
 
 // Personal data (inputs.md): a resident ID number is kept only as a salted
@@ -79,22 +81,67 @@ func Hash(salt []byte, kind, value string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-var (
-	reIDLike    = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?:[^0-9A-Za-z]|$)`)
-	rePhoneLike = regexp.MustCompile(`(?:^|[^0-9A-Za-z])(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?:[^0-9A-Za-z]|$)`)
-)
+// a name after 填表人：, 联系人：, 审核人：, 负责人：, 经办人：
+var reSignedBy = regexp.MustCompile(`(?:填表人|联系人|审核人|负责人|经办人)\s*[:：]\s*([^\s:：,，;；0-9]{2,4})`)
 
-// ScrubText masks every ID-number-like and phone-like number standing on its
-// own in free text, so that raw rows, footers (填表人…联系电话…) and messages
-// carry none. Codes that are part of longer identifiers are left alone.
+// ScrubText masks personal data in free text, so that raw rows, footers
+// (填表人…联系电话…) and messages carry none: every run of 15 or more digits
+// (an ID number, well-formed or not, with or without a final X), every
+// mobile number (11 digits from 13…19…), every landline (0354-3012345), and
+// names after 填表人： and the like. Runs that follow a letter are parts of
+// identifiers (ZD14070200101) and stay readable; so do shorter codes.
 func ScrubText(s string) string {
+	if hasFullWidth(s) {
+		s = width.Fold.String(s)
+	}
+	if strings.Contains(s, "人") {
+		s = replaceGroup(reSignedBy, s, MaskName)
+	}
 	if digitCount(s) < 10 { // a phone or ID number has at least 10 digits
 		return s
 	}
-	s = replaceGroup(reIDLike, s, func(m string) string { return MaskID(strings.ToUpper(m)) })
-	return replaceGroup(rePhoneLike, s, func(m string) string {
-		return m[:3] + strings.Repeat("*", len(m)-7) + m[len(m)-4:]
-	})
+	b := []byte(s)
+	isDigit := func(i int) bool { return i < len(b) && b[i] >= '0' && b[i] <= '9' }
+	isLetter := func(i int) bool {
+		return i >= 0 && i < len(b) && (b[i] >= 'A' && b[i] <= 'Z' || b[i] >= 'a' && b[i] <= 'z')
+	}
+	for i := 0; i < len(b); {
+		if !isDigit(i) {
+			i++
+			continue
+		}
+		j := i
+		for isDigit(j) {
+			j++
+		}
+		end := j
+		if j < len(b) && (b[j] == 'X' || b[j] == 'x') && j-i == 17 {
+			end = j + 1
+		}
+		// A landline: 0 + area code, a hyphen, 7 or 8 digits.
+		if b[i] == '0' && j-i >= 3 && j-i <= 4 && j < len(b) && b[j] == '-' {
+			k := j + 1
+			for isDigit(k) {
+				k++
+			}
+			if n := k - j - 1; n >= 7 && n <= 8 {
+				end = k
+			}
+		}
+		n := end - i
+		switch {
+		case isLetter(i - 1), isLetter(end) && end == j:
+			// part of an identifier
+		case j-i >= 15 || (j-i == 11 && b[i] == '1' && b[i+1] >= '3') || end > j+1:
+			for k := i + 3; k < end-4 && n > 7; k++ {
+				if b[k] != '-' {
+					b[k] = '*'
+				}
+			}
+		}
+		i = end
+	}
+	return string(b)
 }
 
 // replaceGroup replaces the first group of every match of re in s.

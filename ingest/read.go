@@ -110,6 +110,12 @@ func readCSV(name string, b []byte) ([]Sheet, error) {
 		if err != nil {
 			return nil, refuse(name, "not a readable CSV file (%v)", err)
 		}
+		// encoding/csv skips blank lines; keep rows numbered as the lines
+		// a clerk sees in the file.
+		line, _ := r.FieldPos(0)
+		for len(rows) < line-1 {
+			rows = append(rows, nil)
+		}
 		rows = append(rows, rec)
 	}
 	return []Sheet{{Name: strings.TrimSuffix(name, filepath.Ext(name)), Rows: rows}}, nil

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/width"
 )
 
 func TestParseDate(t *testing.T) {
@@ -160,13 +162,21 @@ func TestIDCheck(t *testing.T) {
 func TestScrubText(t *testing.T) {
 	in := "填表人：王芳 联系电话：13812345678 身份证 11010519491231002X 座机 0354-3012345"
 	got := ScrubText(in)
-	for _, leak := range []string{"13812345678", "11010519491231002X", "3012345"} {
+	for _, leak := range []string{"13812345678", "11010519491231002X", "3012345", "王芳"} {
 		if strings.Contains(got, leak) {
 			t.Errorf("ScrubText left %q in %q", leak, got)
 		}
 	}
-	if got := ScrubText("座机0354-3012345"); strings.Contains(got, "3012345") {
-		t.Errorf("ScrubText left a landline alone in %q", got)
+	for in, leak := range map[string]string{
+		"座机0354-3012345":          "3012345",
+		"13912345678/13812345678": "13812345678",
+		"１１０１０５１９４９１２３１００２Ｘ":    "1949123",
+		"身份证：14070219900101123": "19900101", // 17 digits, malformed
+		"联系人：李强":                "李强",
+	} {
+		if got := ScrubText(in); strings.Contains(got, leak) || strings.Contains(got, width.Widen.String(leak)) {
+			t.Errorf("ScrubText(%q) = %q, still shows %s", in, got, leak)
+		}
 	}
 	// Identifiers that merely contain such digit runs stay readable.
 	for _, keep := range []string{"FW14070200100001", "ZD14070200101", "140702001000"} {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
@@ -357,6 +358,7 @@ func (w *World) writeExports(ref *data.Reference, dir string, opt Options) ([]Ex
 		byFile[n] = append(byFile[n], sv)
 	}
 	header = []any{"服务记录编号", "站点编号", "站点名称", "服务类型", "服务对象类别", "服务开始日期", "服务结束日期", "服务人次", "录入时间", "录入人"}
+	slices.Sort(names) // written in the order the bureau downloaded them
 	for _, n := range names {
 		list := byFile[n]
 		e := Expected{Loaded: len(list)}

@@ -129,11 +129,14 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 				meta = append(meta, row...)
 			}
 		}
-		d, byName, err := reportDate(meta, name)
+		d, byName, note, err := reportDate(meta, name)
 		if err != nil {
 			return nil, refuse(name, "%v", err)
 		}
 		p.ReportDate, p.DatedByName = &d, byName
+		if note != "" {
+			p.Notes = append(p.Notes, note)
+		}
 		if code, ok := c.countyFromText(meta, name); ok {
 			p.CountyCode = code
 		}
@@ -201,41 +204,50 @@ var (
 )
 
 // reportDate takes the ledger's 填报日期 from the rows above its header
-// (the date in the same cell or the next one), else the file name's year
-// and month (the last day of that month), else fails.
-func reportDate(meta []string, name string) (date time.Time, byName bool, err error) {
+// (the date in the same cell or the next one); a month alone is the month's
+// last day. When the row is missing, blank or unreadable it takes the file
+// name's year and month (the last day of that month, or the day the name
+// gives); else it fails. note says what a clerk should know.
+func reportDate(meta []string, name string) (date time.Time, byName bool, note string, err error) {
 	for i, cell := range meta {
 		g := reReportDate.FindStringSubmatch(Clean(cell))
 		if g == nil {
 			continue
 		}
 		text := strings.TrimSpace(g[1])
-		if text == "" {
-			for _, next := range meta[i+1:] {
-				if Clean(next) != "" {
-					text = next
-					break
-				}
-			}
+		if text == "" && i+1 < len(meta) {
+			text = Clean(meta[i+1])
 		}
 		d, err := ParseDate(text)
-		if err != nil {
-			return time.Time{}, false, fmt.Errorf("填报日期 %v", err)
+		if err == nil && !d.Approx {
+			return d.Time, false, "", nil
 		}
-		return d.Time, false, nil
+		if err == nil {
+			end := d.Time.AddDate(0, 1, -1)
+			return end, false, fmt.Sprintf("填报日期 %q has no day: taken as %s", text, end.Format(time.DateOnly)), nil
+		}
+		note = fmt.Sprintf("填报日期 %q is not a date: ", text)
+		break
 	}
 	if g := reFileMonth.FindStringSubmatch(name); g != nil {
 		y, m := atoi(g[1]), atoi(g[2])
 		if m >= 1 && m <= 12 {
+			d := time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC)
 			if g[3] != "" {
-				if d, err := ParseDate(fmt.Sprintf("%d-%d-%s", y, m, g[3])); err == nil {
-					return d.Time, true, nil
+				if x, err := ParseDate(fmt.Sprintf("%d-%d-%s", y, m, g[3])); err == nil {
+					d = x.Time
 				}
 			}
-			return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC), true, nil
+			if note != "" {
+				note += "the file name's date " + d.Format(time.DateOnly) + " is used"
+			}
+			return d, true, note, nil
 		}
 	}
-	return time.Time{}, false, errors.New("no report date: the sheet has no 填报日期 row and the file name has no year and month (e.g. 榆次区_2023-06.xlsx)")
+	if note != "" {
+		return time.Time{}, false, "", errors.New(note + "and the file name has no year and month (e.g. 榆次区_2023-06.xlsx)")
+	}
+	return time.Time{}, false, "", errors.New("no report date: the sheet has no 填报日期 row and the file name has no year and month (e.g. 榆次区_2023-06.xlsx)")
 }
 
 // countyFromText finds the county named in the title and 填报单位 rows or the

@@ -386,3 +386,28 @@ func TestPersonMovesOrRepeats(t *testing.T) {
 		t.Errorf("rejected rows %v, want [6 8]", rows)
 	}
 }
+
+func TestReportDate(t *testing.T) {
+	cases := []struct {
+		meta       []string
+		file, want string
+		byName     bool
+		note       string
+	}{
+		{[]string{"填报日期：2023年6月30日"}, "x.xlsx", "2023-06-30", false, ""},
+		{[]string{"填报日期：", "2023-06-30"}, "x.xlsx", "2023-06-30", false, ""},
+		{[]string{"填报日期：2023年6月"}, "x.xlsx", "2023-06-30", false, "has no day"},
+		{[]string{"填报日期：", ""}, "祁县_2023-06.xlsx", "2023-06-30", true, "is not a date"},
+		{[]string{"填报日期：待定"}, "祁县_2023-06-15.xlsx", "2023-06-15", true, "the file name's date 2023-06-15 is used"},
+		{nil, "祁县2023年5月台账.xlsx", "2023-05-31", true, ""},
+	}
+	for _, c := range cases {
+		d, byName, note, err := reportDate(c.meta, c.file)
+		if err != nil || d.Format(time.DateOnly) != c.want || byName != c.byName || !strings.Contains(note, c.note) || (c.note == "" && note != "") {
+			t.Errorf("reportDate(%q, %s) = %s %v %q %v; want %s %v %q", c.meta, c.file, d.Format(time.DateOnly), byName, note, err, c.want, c.byName, c.note)
+		}
+	}
+	if _, _, _, err := reportDate([]string{"填报日期：待定"}, "台账.xlsx"); err == nil || !strings.Contains(err.Error(), "待定") {
+		t.Errorf("no date anywhere: %v, want an error quoting the 填报日期 text", err)
+	}
+}

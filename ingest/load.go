@@ -66,6 +66,7 @@ type Result struct {
 	Reason   string  // refused: why; unchanged: which file had the bytes
 	Replaced []string
 	key      string // load_key
+	modTime  time.Time
 	// Overlap counts records an earlier export had too; Changed those of
 	// them whose values differ (this file's version is used).
 	Overlap, Changed int
@@ -126,8 +127,16 @@ func (l *Loader) Prepare(ctx context.Context, paths []string) []*Result {
 		out = append(out, l.prepare(ctx, path, batch))
 	}
 	// Load ledgers, then station exports, then what refers to stations, so
-	// that a service's station is known when it is checked.
-	sort.SliceStable(out, func(i, j int) bool { return order(out[i]) < order(out[j]) })
+	// that a service's station is known when it is checked. Within a kind,
+	// older files first (modification time, then name): where two files
+	// say different things of the same ledger or record, the newer wins.
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if order(a) != order(b) {
+			return order(a) < order(b)
+		}
+		return a.modTime.Before(b.modTime)
+	})
 	return out
 }
 
@@ -150,6 +159,9 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 	if err != nil {
 		res.Status, res.Reason = Refused, err.Error()
 		return res
+	}
+	if st, err := os.Stat(path); err == nil {
+		res.modTime = st.ModTime()
 	}
 	sum := sha256.Sum256(b)
 	res.sha, res.size = hex.EncodeToString(sum[:]), int64(len(b))
@@ -259,8 +271,9 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	if p.Class == "ledger" {
 		county, report = p.CountyCode, *p.ReportDate
 	}
-	_, err = conn.ExecContext(ctx, `INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL)`,
-		fileID, p.FileName, r.Path, r.sha, r.key, r.size, p.Class, county, report, l.Now())
+	_, err = conn.ExecContext(ctx, `INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL)`,
+		fileID, p.FileName, r.Path, r.sha, r.key, r.size, p.Class, county, report,
+		p.Tables[string(LedgerStations)] != nil, p.Tables[string(LedgerStaff)] != nil, l.Now())
 	if err != nil {
 		return err
 	}
@@ -418,28 +431,38 @@ func replaceLedgers(ctx context.Context, conn *sql.Conn, fileID int64, r *Result
 	rows.Close()
 	for _, o := range olds {
 		var touched bool
-		for _, t := range []string{"ledger_stations", "ledger_staff"} {
-			if p.Tables[t] == nil {
+		for _, t := range []struct{ table, flag string }{{"ledger_stations", "has_station_sheet"}, {"ledger_staff", "has_staff_sheet"}} {
+			if p.Tables[t.table] == nil {
 				continue
 			}
-			res, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", o.id)
+			res, err := conn.ExecContext(ctx, "DELETE FROM "+t.table+" WHERE file_id = ?", o.id)
 			if err != nil {
 				return err
 			}
 			if n, _ := res.RowsAffected(); n > 0 {
 				touched = true
 			}
+			if _, err := conn.ExecContext(ctx, "UPDATE files SET "+t.flag+" = false WHERE file_id = ?", o.id); err != nil {
+				return err
+			}
 		}
 		var left int
 		if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger_stations WHERE file_id = $1) + (SELECT count(*) FROM ledger_staff WHERE file_id = $1)`, o.id).Scan(&left); err != nil {
 			return err
 		}
-		if left == 0 {
+		if _, err := conn.ExecContext(ctx, `UPDATE files SET count_loaded = ? WHERE file_id = ?`, left, o.id); err != nil {
+			return err
+		}
+		var sheets bool
+		if err := conn.QueryRowContext(ctx, `SELECT has_station_sheet OR has_staff_sheet FROM files WHERE file_id = ?`, o.id).Scan(&sheets); err != nil {
+			return err
+		}
+		if !sheets {
 			if _, err := conn.ExecContext(ctx, `UPDATE files SET replaced_by = ? WHERE file_id = ?`, fileID, o.id); err != nil {
 				return err
 			}
 		}
-		if touched || left == 0 {
+		if touched || !sheets {
 			r.Replaced = append(r.Replaced, o.name)
 		}
 	}

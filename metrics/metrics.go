@@ -92,7 +92,8 @@ func LatestDate(ctx context.Context, db *sql.DB) (time.Time, error) {
 // with a ledger or a service to the month of asOf, as known at asOf:
 // stations established at each month end by the ledger current then
 // (capped at asOf), services that ended in the month and were entered by
-// asOf.
+// asOf (the rule of services_month, so the last point equals the
+// indicator).
 func Monthly(ctx context.Context, db *sql.DB, asOf time.Time) ([]MonthPoint, error) {
 	var first sql.NullTime
 	err := db.QueryRowContext(ctx, `SELECT CAST(least(
@@ -104,7 +105,7 @@ func Monthly(ctx context.Context, db *sql.DB, asOf time.Time) ([]MonthPoint, err
 	services := map[string][2]int{}
 	rows, err := db.QueryContext(ctx, `SELECT strftime(end_date, '%Y-%m'), count(*), sum(person_times)
 		FROM stg_sys_services
-		WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY AND end_date <= CAST($1 AS DATE)
+		WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY
 		GROUP BY ALL`, asOf)
 	if err != nil {
 		return nil, err

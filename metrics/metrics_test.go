@@ -57,11 +57,13 @@ func TestBoundaries(t *testing.T) {
 		}
 	}
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
-	exec(`INSERT INTO files VALUES
-		(1, 'a.xlsx', 'a.xlsx', 'h1', 1, 'ledger', '140727', DATE '2023-05-31', ?, 0, 0, 0, NULL),
-		(2, 'b.xlsx', 'b.xlsx', 'h2', 1, 'ledger', '140727', DATE '2023-06-30', ?, 0, 0, 0, NULL),
-		(3, 'c.xlsx', 'c.xlsx', 'h3', 1, 'ledger', '140727', DATE '2023-06-30', ?, 0, 0, 0, 2),
-		(4, 's.csv', 's.csv', 'h4', 1, 'export', NULL, NULL, ?, 0, 0, 0, NULL)`, now, now, now, now)
+	files := `INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+		has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped, replaced_by)
+		VALUES (?, ?, ?, ?, ?, 1, ?, ?, CAST(? AS DATE), ?, ?, ?, 0, 0, 0, ?)`
+	exec(files, 1, "a.xlsx", "a.xlsx", "h1", "h1", "ledger", "140727", "2023-05-31", true, true, now, nil)
+	exec(files, 2, "b.xlsx", "b.xlsx", "h2", "h2", "ledger", "140727", "2023-06-30", true, true, now, nil)
+	exec(files, 3, "c.xlsx", "c.xlsx", "h3", "h3", "ledger", "140727", "2023-06-30", false, false, now, 2)
+	exec(files, 4, "s.csv", "s.csv", "h4", "h4", "export", nil, nil, false, false, now, nil)
 	station := `INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx)
 		VALUES (?, 's', ?, '140727', ?, ?, CAST(? AS DATE), false)`
 	exec(station, 1, 4, "140727100", "昭馀站", "2023-03-01")
@@ -129,6 +131,31 @@ func TestBoundaries(t *testing.T) {
 	wantInt(t, "city stations_established", city.StationsEstablished, 2)
 	wantFloat(t, "city coverage_rate", city.CoverageRate, 2.0/118)
 
+	// A July file with only a staff sheet: stations still come from the June
+	// ledger (now 古县 too, established 07-01), staff from July (one person).
+	exec(files, 5, "d.csv", "d.csv", "h5", "h5", "ledger", "140727", "2023-07-31", false, true, now, nil)
+	exec(staff, 5, 4, "140727101", "F", true, "社会工作师", "2020-01-01", "2023-06-01", nil)
+	rows, err = metrics.Indicators(ctx, db, time.Date(2023, 7, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.CountyCode == "140727" {
+			wantInt(t, "July stations_established", r.StationsEstablished, 3)
+			wantInt(t, "July resident_workers", r.ResidentWorkers, 1)
+			wantInt(t, "July certified_workers", r.CertifiedWorkers, 1)
+			if r.LedgerDate == nil || r.LedgerDate.Format(time.DateOnly) != "2023-07-31" {
+				t.Errorf("July ledger date = %v, want 2023-07-31 (the latest sheet in force)", r.LedgerDate)
+			}
+		}
+	}
+	// Before any ledger: the city's coverage is 0 of 118, not empty.
+	rows, err = metrics.Indicators(ctx, db, time.Date(2020, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantFloat(t, "city coverage_rate before any ledger", rows[len(rows)-1].CoverageRate, 0)
+
 	// As of 2023-05-31 the May ledger is current: 昭馀 only, no staff rows.
 	rows, err = metrics.Indicators(ctx, db, time.Date(2023, 5, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -193,4 +220,37 @@ func deref[T any](p *T) any {
 		return nil
 	}
 	return *p
+}
+
+// A ledger station without 挂牌时间 takes the system's 建站日期 only once the
+// system knew the station (entered by the as-of day): loading a later
+// export never changes a past figure.
+func TestSystemDateFallbackIsAsOf(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t)
+	for _, q := range []string{
+		`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+		   has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
+		 VALUES (1, 'l', 'l', 'a', 'a', 1, 'ledger', '140724', DATE '2023-12-31', true, true, TIMESTAMP '2024-02-01', 0, 0, 0),
+		        (2, 'e', 'e', 'b', 'b', 1, 'export', NULL, NULL, false, false, TIMESTAMP '2024-02-01', 0, 0, 0)`,
+		`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx)
+		 VALUES (1, 's', 4, '140724', '140724100', '乐平站', NULL, false)`,
+		`INSERT INTO sys_stations VALUES (2, 's', 2, 'S9', '乐平站', '140724', '140724100', DATE '2023-06-01', TIMESTAMP '2024-01-05 09:00:00', '运营中')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for asOf, want := range map[string]int{"2023-12-31": 0, "2024-01-31": 1} {
+		d, _ := time.Parse(time.DateOnly, asOf)
+		rows, err := metrics.Indicators(ctx, db, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.CountyCode == "140724" {
+				wantInt(t, "昔阳县 stations_established as of "+asOf, r.StationsEstablished, want)
+			}
+		}
+	}
 }

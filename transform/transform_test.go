@@ -72,8 +72,10 @@ func TestDataTestsCatchBadRows(t *testing.T) {
 		t.Fatalf("empty database: %v %v", failed, err)
 	}
 	for _, q := range []string{
-		`INSERT INTO files VALUES (1, 'a', 'a', 'h', 1, 'ledger', '140702', DATE '2023-06-30', TIMESTAMP '2024-01-01', 0, 0, 0, NULL),
-		                          (2, 'b', 'b', 'i', 1, 'ledger', '140702', DATE '2023-06-30', TIMESTAMP '2024-01-01', 0, 0, 0, NULL)`,
+		`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+		                    has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
+		 VALUES (1, 'a', 'a', 'h', 'h', 1, 'ledger', '140702', DATE '2023-06-30', true, true, TIMESTAMP '2024-01-01', 0, 0, 0),
+		        (2, 'b', 'b', 'i', 'i', 1, 'ledger', '140702', DATE '2023-06-30', true, true, TIMESTAMP '2024-01-01', 0, 0, 0)`,
 		`INSERT INTO ledger_staff (file_id, sheet_name, row_number, county_code, township_code, person_key, id_masked, id_status, name_hash, cert_level, joined_date, left_date)
 		 VALUES (1, 'p', 4, '140702', '140702101', 'k', '11010519491231002X', 'valid', 'n', '中级', DATE '2023-06-01', DATE '2023-05-01'),
 		        (2, 'p', 4, '140702', '140702101', 'k', NULL, 'valid', 'n', '无', DATE '2023-06-01', NULL)`,

@@ -20,6 +20,7 @@ import (
 	"sgz/cmd/cli"
 	"sgz/data"
 	"sgz/gen"
+	"sgz/metrics"
 	"sgz/transform"
 )
 
@@ -434,5 +435,32 @@ func TestDataTestsOnDemo(t *testing.T) {
 	}
 	for _, f := range failed {
 		t.Errorf("%s returned rows:\n%s", f.Name, strings.Join(f.Rows, "\n"))
+	}
+}
+
+// The monthly series ends with the month of the as-of date, and its last
+// point is the city's services_month.
+func TestMonthlySeriesMatchesIndicator(t *testing.T) {
+	d := loadDemo(t)
+	db, err := sql.Open("duckdb", d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, asOf := range []string{"2023-06-15", "2023-12-31"} {
+		series, err := metrics.Monthly(context.Background(), db, day(asOf))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want expected
+		for _, c := range []string{"140702", "140703", "140721", "140722", "140723", "140724", "140725", "140727", "140728", "140729", "140781"} {
+			e := fromTruth(d.world, c, day(asOf), 30)
+			want.services += e.services
+			want.established += e.established
+		}
+		last := series[len(series)-1]
+		if last.Month != asOf[:7] || last.Services != want.services || last.StationsEstablished != want.established {
+			t.Errorf("as of %s the last point is %+v, want month %s, %d services, %d stations", asOf, last, asOf[:7], want.services, want.established)
+		}
 	}
 }

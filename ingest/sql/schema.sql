@@ -27,6 +27,8 @@ CREATE TABLE IF NOT EXISTS files (
     file_class     VARCHAR NOT NULL,   -- ledger | export
     county_code    VARCHAR,            -- ledgers
     report_date    DATE,               -- ledgers: 填报日期
+    has_station_sheet BOOLEAN NOT NULL,   -- ledgers: holds a 站点台账 sheet in force
+    has_staff_sheet   BOOLEAN NOT NULL,   -- ledgers: holds a 人员台账 sheet in force
     loaded_at      TIMESTAMP NOT NULL,
     count_loaded   INTEGER NOT NULL,
     count_rejected INTEGER NOT NULL,

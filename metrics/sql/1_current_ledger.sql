@@ -1,15 +1,21 @@
--- current_ledger(as_of): one row per ledger file in force for each county
--- that has reported by as_of: the files with the county's latest report
--- date <= as_of (indicators.md "Which ledger is current"). Usually one file;
--- a county may send its stations and staff sheets as two files. A county
+-- current_ledger(as_of): for each county that has reported by as_of and
+-- each sheet kind (stations, staff), the ledger file(s) in force with the
+-- latest report date <= as_of that hold that sheet (indicators.md "Which
+-- ledger is current"). Usually one workbook for both kinds; a county may
+-- send the two sheets as two files, or update one sheet only. A county
 -- without a row is 未报送.
 CREATE OR REPLACE MACRO current_ledger(as_of) AS TABLE
-WITH latest AS (
-    SELECT county_code, max(report_date) AS report_date
-    FROM stg_ledgers
+WITH sheets AS (
+    SELECT county_code, file_id, report_date, 'stations' AS sheet_kind FROM stg_ledgers WHERE has_station_sheet
+    UNION ALL
+    SELECT county_code, file_id, report_date, 'staff' AS sheet_kind FROM stg_ledgers WHERE has_staff_sheet
+),
+latest AS (
+    SELECT county_code, sheet_kind, max(report_date) AS report_date
+    FROM sheets
     WHERE report_date <= as_of
-    GROUP BY county_code
+    GROUP BY county_code, sheet_kind
 )
-SELECT l.county_code, l.file_id, l.report_date
-FROM stg_ledgers l
-JOIN latest USING (county_code, report_date);
+SELECT s.county_code, s.sheet_kind, s.file_id, s.report_date
+FROM sheets s
+JOIN latest USING (county_code, sheet_kind, report_date);

@@ -7,7 +7,7 @@ CREATE OR REPLACE MACRO staff_asof(as_of) AS TABLE
 WITH in_ledger AS (
     SELECT s.*
     FROM stg_ledger_staff s
-    JOIN current_ledger(as_of) c USING (file_id)
+    JOIN current_ledger(as_of) c ON c.file_id = s.file_id AND c.sheet_kind = 'staff'
 ),
 active AS (
     SELECT * FROM in_ledger

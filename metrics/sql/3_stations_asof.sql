@@ -3,10 +3,21 @@
 -- two stations counts once; indicators.md "Coverage", "Operating
 -- stations"), in scope or not, with its workers and recent services.
 CREATE OR REPLACE MACRO stations_asof(as_of) AS TABLE
-WITH in_ledger AS (
-    SELECT s.*
+WITH system_known AS (
+    -- the system's stations as known at as_of: entered by the end of that day
+    SELECT township_code, min(established_date) AS sys_established_date,
+           bool_and(station_status = '已撤销') AS is_closed
+    FROM stg_sys_stations
+    WHERE baseinfo_entered_at < as_of + INTERVAL 1 DAY
+    GROUP BY township_code
+),
+in_ledger AS (
+    -- 挂牌时间, else the system's 建站日期 (indicators.md "Coverage")
+    SELECT s.* REPLACE (coalesce(s.established_date, k.sys_established_date) AS established_date),
+           coalesce(k.is_closed, false) AS is_closed
     FROM stg_ledger_stations s
-    JOIN current_ledger(as_of) c USING (file_id)
+    JOIN current_ledger(as_of) c ON c.file_id = s.file_id AND c.sheet_kind = 'stations'
+    LEFT JOIN system_known k USING (township_code)
 ),
 townships AS (
     SELECT county_code, township_code, bool_or(in_scope) AS in_scope,
@@ -21,7 +32,7 @@ certified AS (
            count(DISTINCT person_key) AS count_workers,
            count(DISTINCT person_key) FILTER (WHERE is_certified AND (certified_date IS NULL OR certified_date <= as_of)) AS count_certified
     FROM stg_ledger_staff s
-    JOIN current_ledger(as_of) c USING (file_id)
+    JOIN current_ledger(as_of) c ON c.file_id = s.file_id AND c.sheet_kind = 'staff'
     WHERE joined_date <= as_of AND (left_date IS NULL OR left_date > as_of)
     GROUP BY township_code
 ),

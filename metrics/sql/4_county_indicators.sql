@@ -44,7 +44,8 @@ counties AS (
            coalesce(sv.person_times_month, 0) AS person_times_month
     FROM ref_counties c
     JOIN scope s USING (county_code)
-    LEFT JOIN (SELECT DISTINCT county_code, report_date FROM current_ledger(as_of)) l USING (county_code)
+    -- the ledger date is the latest report date of the county's sheets in force
+    LEFT JOIN (SELECT county_code, max(report_date) AS report_date FROM current_ledger(as_of) GROUP BY county_code) l USING (county_code)
     LEFT JOIN stations st USING (county_code)
     LEFT JOIN staff sf USING (county_code)
     LEFT JOIN services sv USING (county_code)
@@ -55,7 +56,7 @@ city AS (
     SELECT '140700' AS county_code, '晋中市' AS county,
            CASE WHEN count(ledger_date) = count(*) THEN min(ledger_date) END AS ledger_date,
            sum(townships_in_scope) AS townships_in_scope,
-           sum(stations_established) AS stations_established,
+           coalesce(sum(stations_established), 0) AS stations_established,
            sum(stations_operating) AS stations_operating,
            sum(resident_workers) AS resident_workers,
            sum(certified_workers) AS certified_workers,

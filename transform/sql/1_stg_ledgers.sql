@@ -1,12 +1,13 @@
--- stg_ledgers: one row per county ledger in force (not replaced by a newer
--- file for the same county and report date). spec/indicators.md "Which
+-- stg_ledgers: one row per county ledger file in force (not wholly replaced
+-- by newer files for the same county and report date), with the sheets it
+-- holds in force. spec/indicators.md "Which
 -- ledger is current" picks among these by report date.
 CREATE OR REPLACE VIEW stg_ledgers AS
 WITH source AS (
     SELECT * FROM files WHERE file_class = 'ledger'
 ),
 in_force AS (
-    SELECT file_id, file_name, county_code, report_date, sha256
+    SELECT file_id, file_name, county_code, report_date, has_station_sheet, has_staff_sheet, sha256
     FROM source
     WHERE replaced_by IS NULL
 )

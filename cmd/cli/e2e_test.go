@@ -180,7 +180,7 @@ func TestIndicatorsMatchGroundTruth(t *testing.T) {
 	// 2022-12-31: the six 2023 counties have not reported yet (未报送);
 	// 2023-06-30 mid-year; 2023-08-31: 左权县 sent no August ledger, so its
 	// July ledger is current; 2023-12-31 the year end.
-	for _, asOf := range []string{"2022-12-31", "2023-06-30", "2023-08-31", "2023-12-31"} {
+	for _, asOf := range []string{"2022-12-31", "2023-06-15", "2023-06-30", "2023-08-31", "2023-12-31"} {
 		t.Run(asOf, func(t *testing.T) {
 			out, code := run("report", "indicators", "--db", d.db, "--as-of", asOf, "--format", "csv")
 			if code != 0 {
@@ -228,6 +228,7 @@ func TestIndicatorsMatchGroundTruth(t *testing.T) {
 				city.operating += e.operating
 				city.workers += e.workers
 				city.cert += e.cert
+				city.fulltim += e.fulltim
 				city.services += e.services
 				city.personTimes += e.personTimes
 			}
@@ -237,11 +238,21 @@ func TestIndicatorsMatchGroundTruth(t *testing.T) {
 			}
 			if !allReported {
 				check(t, "晋中市", "ledger_date", row[2], "")
+			} else {
+				oldest := ""
+				for _, c := range ref.Counties {
+					if l := fromTruth(d.world, c.Code, day(asOf), 30).ledger; oldest == "" || l < oldest {
+						oldest = l
+					}
+				}
+				check(t, "晋中市", "ledger_date (oldest current ledger)", row[2], oldest)
 			}
 			check(t, "晋中市", "townships_in_scope", row[3], "118")
 			check(t, "晋中市", "stations_established", row[4], strconv.Itoa(city.established))
 			checkRate(t, "晋中市", "coverage_rate", row[5], city.established, 118)
 			check(t, "晋中市", "stations_operating", row[6], strconv.Itoa(city.operating))
+			checkRate(t, "晋中市", "operating_rate", row[7], city.operating, city.established)
+			checkRate(t, "晋中市", "fulltime_rate", row[11], city.fulltim, city.workers)
 			check(t, "晋中市", "resident_workers", row[8], strconv.Itoa(city.workers))
 			check(t, "晋中市", "certified_workers", row[9], strconv.Itoa(city.cert))
 			checkRate(t, "晋中市", "certification_rate", row[10], city.cert, city.workers)

@@ -55,3 +55,10 @@ check-generated: townships
 
 clean:
 	rm -rf bin build demo node_modules $(ASSETS)
+
+# Each fuzz target briefly (FUZZTIME=1m make fuzz for longer).
+FUZZTIME ?= 5s
+fuzz:
+	for f in FuzzParseDate FuzzIDCheck FuzzDecodeText FuzzRecognise; do \
+		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./ingest || exit 1; \
+	done

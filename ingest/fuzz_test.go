@@ -1,0 +1,144 @@
+package ingest
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"sgz/data"
+)
+
+// Fuzz targets: go test -run '^$' -fuzz '^FuzzParseDate$' -fuzztime 10s ./ingest
+// The seeds are the forms inputs.md lists; .ci/run runs each target briefly.
+
+func FuzzParseDate(f *testing.F) {
+	for _, s := range []string{"2023-05-31", "2023/5/31", "2023.5.31", "2023年5月31日", "20230531", "２０２３年５月３１日",
+		"'2023-05-31", "2023年5月", "45077", "45077.5", "2023-06-01 09:12:33", "2023-02-30", "", "1900-01-01", "9999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDate(s)
+		if err != nil {
+			return
+		}
+		if y := d.Time.Year(); y < 1950 || y > 2100 {
+			t.Fatalf("ParseDate(%q) = %v: year out of range", s, d.Time)
+		}
+		// What was read reads back the same in the canonical form.
+		again, err := ParseDate(d.Time.Format(time.DateOnly))
+		if err != nil || !again.Time.Equal(d.Time) {
+			t.Fatalf("ParseDate(%q) = %v, but its canonical form reads as %v, %v", s, d.Time, again.Time, err)
+		}
+		if d.Approx && d.Time.Day() != 1 {
+			t.Fatalf("ParseDate(%q): approximate date %v is not the 1st", s, d.Time)
+		}
+	})
+}
+
+func FuzzIDCheck(f *testing.F) {
+	for _, s := range []string{"11010519491231002X", "110105194912310021", "14070219900101123", "", "ＡＢＣ", "11010519491231002x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		ok, want := IDCheck(s)
+		if ok && want != s[17:] {
+			t.Fatalf("IDCheck(%q) valid but wants %q", s, want)
+		}
+		if want != "" {
+			// The body with the check digit it asks for is valid.
+			if ok2, want2 := IDCheck(s[:17] + want); !ok2 || want2 != want {
+				t.Fatalf("IDCheck(%q) wants %q, but %q is not valid", s, want, s[:17]+want)
+			}
+		}
+		if m := MaskID(NormalizeID(s)); len(s) >= 15 && strings.Contains(m, NormalizeID(s)) {
+			t.Fatalf("MaskID(%q) = %q shows the whole number", s, m)
+		}
+		if strings.ContainsAny(ScrubText(s), "\x00") != strings.ContainsAny(s, "\x00") {
+			t.Fatalf("ScrubText changed more than digits in %q", s)
+		}
+	})
+}
+
+func FuzzDecodeText(f *testing.F) {
+	for _, s := range []string{"站点编号,站点名称\nZD1,胡村镇社工站\n", "\xEF\xBB\xBF服务记录编号,站点编号\n", "plain ascii", ""} {
+		f.Add([]byte(s))
+		if gb, err := simplifiedchinese.GB18030.NewEncoder().String(s); err == nil {
+			f.Add([]byte(gb))
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		out, err := DecodeText(b)
+		if err != nil {
+			return
+		}
+		if !utf8.ValidString(out) {
+			t.Fatalf("DecodeText gave invalid UTF-8 for %q", b)
+		}
+		if utf8.Valid(b) && !bytes.HasPrefix(b, []byte("\xEF\xBB\xBF")) && out != string(b) {
+			t.Fatalf("DecodeText changed valid UTF-8 %q to %q", b, out)
+		}
+		// Decoded GB18030 text survives encoding and decoding again (bytes
+		// need not: code page 936 reads 0x80 as €, which encodes as A2E3).
+		if !utf8.Valid(b) {
+			back, err := simplifiedchinese.GB18030.NewEncoder().String(out)
+			if err != nil {
+				t.Fatalf("GB18030 %x decoded to %q, which does not encode: %v", b, out, err)
+			}
+			// (Bytes that are valid UTF-8 are read as UTF-8: a short GB18030
+			// text can be valid UTF-8 by chance, e.g. 中 = D6 D0.)
+			again, err := DecodeText([]byte(back))
+			if !utf8.ValidString(back) && (err != nil || again != out) {
+				t.Fatalf("GB18030 %x decoded to %q; encoded and decoded again: %q, %v", b, out, again, err)
+			}
+		}
+	})
+}
+
+var fuzzRecogniser = func() *Recogniser {
+	hs, err := data.Headers()
+	if err != nil {
+		panic(err)
+	}
+	return NewRecogniser(hs)
+}()
+
+// FuzzRecognise feeds sheets written as text: rows on lines, cells
+// separated by tabs.
+func FuzzRecognise(f *testing.F) {
+	for _, s := range []string{
+		"晋中市榆次区乡镇（街道）社工站人员台账\n填报日期：2023年6月30日\n序号\t乡镇（街道）\t姓名\t身份证号码\n1\t东阳镇\t王芳\t11010519491231002X",
+		"填报日期：2023-06-30\n序号\t乡镇\n（街道）\t人员情况\t\t\n\t\t姓名\t性别\t公民身份号码",
+		"站点编号\t站点名称\t行政区划代码\t信息录入时间\nZD1\tx\t140702101000\t2023-06-01 09:00",
+		"服务记录编号\t站点编号\t录入时间", "甲\t乙", "",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var rows [][]string
+		for _, line := range strings.Split(s, "\n") {
+			rows = append(rows, strings.Split(line, "\t"))
+		}
+		l, ok := fuzzRecogniser.Recognise(Sheet{Name: "s", Rows: rows})
+		if !ok {
+			return
+		}
+		if l.HeaderTop > l.HeaderRow || l.HeaderRow > l.HeaderTop+1 || l.HeaderRow >= len(rows) || l.HeaderRow >= headerScanRows+1 {
+			t.Fatalf("header rows %d..%d of %d", l.HeaderTop, l.HeaderRow, len(rows))
+		}
+		width := max(len(rows[l.HeaderTop]), len(rows[l.HeaderRow]))
+		for field, j := range l.Columns {
+			if j < 0 || j >= width {
+				t.Fatalf("field %s at column %d of %d", field, j, width)
+			}
+		}
+		for _, k := range fuzzRecogniser.keys[l.Kind] {
+			if _, ok := l.Columns[k]; !ok {
+				t.Fatalf("kind %s recognised without key field %s", l.Kind, k)
+			}
+		}
+	})
+}

@@ -475,3 +475,101 @@ func TestMonthlySeriesMatchesIndicator(t *testing.T) {
 		}
 	}
 }
+
+// TestNoPersonalDataStoredOrPublished looks for every worker's ID number
+// (and its first 17 digits, which a wrong check digit keeps), phone number
+// and name from the truth in every text of every table of the database, in
+// the database file's bytes, and in every file of a published dashboard
+// and of the rejects report.
+func TestNoPersonalDataStoredOrPublished(t *testing.T) {
+	d := loadDemo(t)
+	var secrets []string
+	for _, w := range d.world.Workers {
+		secrets = append(secrets, w.IDNumber, w.IDNumber[:17], w.Phone)
+	}
+	names := map[string]bool{}
+	for _, w := range d.world.Workers {
+		names[w.Name] = true
+	}
+	scan := func(where, text string, withNames bool) {
+		t.Helper()
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("%s contains %s…", where, s[:6])
+				return
+			}
+		}
+		if withNames {
+			for n := range names {
+				if strings.Contains(text, n) {
+					t.Errorf("%s contains a worker's name %s*", where, string([]rune(n)[:1]))
+					return
+				}
+			}
+		}
+	}
+	site := filepath.Join(d.dir, "site")
+	if out, code := run("dashboard", "--db", d.db, "--as-of", "2023-12-31", "--out", site); code != 0 {
+		t.Fatalf("dashboard: %s", out)
+	}
+	rejects, _ := run("report", "rejects", "--db", d.db, "--format", "csv")
+	scan("sgz report rejects", rejects, true)
+	err := filepath.WalkDir(site, func(path string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		scan(path, string(b), !strings.HasSuffix(path, ".js"))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("duckdb", d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names2 []string
+	for tables.Next() {
+		var n string
+		_ = tables.Scan(&n)
+		names2 = append(names2, n)
+	}
+	tables.Close()
+	if len(names2) < 10 {
+		t.Fatalf("only %d tables found: %v", len(names2), names2)
+	}
+	for _, table := range names2 {
+		rows, err := db.Query("SELECT * FROM " + table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		var all strings.Builder
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				fmt.Fprint(&all, v, "\x00")
+			}
+		}
+		rows.Close()
+		scan("table "+table, all.String(), table != "ref_townships" && table != "ref_counties" && table != "ref_holidays")
+	}
+	db.Close()
+	b, err := os.ReadFile(d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan("the database file", string(b), false)
+}

@@ -104,7 +104,9 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 	for _, s := range sheets {
 		l, ok := c.Recogniser.Recognise(s)
 		if !ok {
-			if nonEmptyRows(s) > 0 {
+			// A hidden sheet that is no ledger or export (drop-down lists)
+			// is none of sgz's business.
+			if nonEmptyRows(s) > 0 && !s.Hidden {
 				p.Notes = append(p.Notes, fmt.Sprintf("sheet %s: no recognisable header row, not loaded", s.Name))
 				p.addRaw(s, 0, len(s.Rows), "", "unrecognised")
 			}
@@ -123,13 +125,15 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 	}
 	if ledger {
 		p.Class = "ledger"
+		var metaRows [][]string
 		var meta []string
 		for _, f := range fs {
 			for _, row := range f.sheet.Rows[:f.layout.HeaderTop] {
+				metaRows = append(metaRows, row)
 				meta = append(meta, row...)
 			}
 		}
-		d, byName, note, err := reportDate(meta, name)
+		d, byName, note, err := reportDate(metaRows, name)
 		if err != nil {
 			return nil, refuse(name, "%v", err)
 		}
@@ -208,15 +212,20 @@ var (
 // last day. When the row is missing, blank or unreadable it takes the file
 // name's year and month (the last day of that month, or the day the name
 // gives); else it fails. note says what a clerk should know.
-func reportDate(meta []string, name string) (date time.Time, byName bool, note string, err error) {
-	for i, cell := range meta {
-		g := reReportDate.FindStringSubmatch(Clean(cell))
-		if g == nil {
-			continue
+func reportDate(meta [][]string, name string) (date time.Time, byName bool, note string, err error) {
+	for _, row := range meta {
+		text, found := "", false
+		for i, cell := range row {
+			if g := reReportDate.FindStringSubmatch(Clean(cell)); g != nil {
+				text, found = strings.TrimSpace(g[1]), true
+				if text == "" && i+1 < len(row) {
+					text = Clean(row[i+1]) // the date in the next cell of the row
+				}
+				break
+			}
 		}
-		text := strings.TrimSpace(g[1])
-		if text == "" && i+1 < len(meta) {
-			text = Clean(meta[i+1])
+		if !found {
+			continue
 		}
 		d, err := ParseDate(text)
 		if err == nil && !d.Approx {
@@ -227,6 +236,9 @@ func reportDate(meta []string, name string) (date time.Time, byName bool, note s
 			return end, false, fmt.Sprintf("填报日期 %q has no day: taken as %s", text, end.Format(time.DateOnly)), nil
 		}
 		note = fmt.Sprintf("填报日期 %q is not a date: ", text)
+		if text == "" {
+			note = "填报日期 is blank: "
+		}
 		break
 	}
 	if g := reFileMonth.FindStringSubmatch(name); g != nil {
@@ -245,7 +257,7 @@ func reportDate(meta []string, name string) (date time.Time, byName bool, note s
 		}
 	}
 	if note != "" {
-		return time.Time{}, false, "", errors.New(note + "and the file name has no year and month (e.g. 榆次区_2023-06.xlsx)")
+		return time.Time{}, false, "", errors.New(note + "the file name has no year and month either (e.g. 榆次区_2023-06.xlsx)")
 	}
 	return time.Time{}, false, "", errors.New("no report date: the sheet has no 填报日期 row and the file name has no year and month (e.g. 榆次区_2023-06.xlsx)")
 }
@@ -278,11 +290,16 @@ func (c *Converter) countyFromText(meta []string, name string) (string, bool) {
 }
 
 // skipReason classifies rows that carry no record: totals, footers, rows
-// with only a 序号.
+// with only a 序号, and template rows whose county and township were filled
+// in beforehand (sgz template) and nothing else.
 func skipReason(row []string, l Layout) string {
 	first := ""
 	filled := 0
-	seqOnly := true
+	seqOnly, placeOnly := true, true
+	col := map[int]string{}
+	for f, j := range l.Columns {
+		col[j] = f
+	}
 	for j, cell := range row {
 		v := Clean(cell)
 		if v == "" {
@@ -292,8 +309,11 @@ func skipReason(row []string, l Layout) string {
 			first = v
 		}
 		filled++
-		if seq, ok := l.Columns["seq"]; !ok || seq != j {
+		if col[j] != "seq" {
 			seqOnly = false
+		}
+		if f := col[j]; f != "seq" && f != "county" && f != "township" {
+			placeOnly = false
 		}
 	}
 	compact := strings.ReplaceAll(first, " ", "")
@@ -306,6 +326,8 @@ func skipReason(row []string, l Layout) string {
 		return "footer"
 	case filled > 0 && seqOnly:
 		return "seq_only"
+	case filled > 0 && placeOnly && l.Kind.IsLedger():
+		return "place_only"
 	}
 	return ""
 }

@@ -389,16 +389,18 @@ func TestPersonMovesOrRepeats(t *testing.T) {
 
 func TestReportDate(t *testing.T) {
 	cases := []struct {
-		meta       []string
+		meta       [][]string
 		file, want string
 		byName     bool
 		note       string
 	}{
-		{[]string{"填报日期：2023年6月30日"}, "x.xlsx", "2023-06-30", false, ""},
-		{[]string{"填报日期：", "2023-06-30"}, "x.xlsx", "2023-06-30", false, ""},
-		{[]string{"填报日期：2023年6月"}, "x.xlsx", "2023-06-30", false, "has no day"},
-		{[]string{"填报日期：", ""}, "祁县_2023-06.xlsx", "2023-06-30", true, "is not a date"},
-		{[]string{"填报日期：待定"}, "祁县_2023-06-15.xlsx", "2023-06-15", true, "the file name's date 2023-06-15 is used"},
+		{[][]string{{"填报日期：2023年6月30日"}}, "x.xlsx", "2023-06-30", false, ""},
+		{[][]string{{"填报单位：祁县民政局", "填报日期：", "2023-06-30"}}, "x.xlsx", "2023-06-30", false, ""},
+		{[][]string{{"填报日期：2023年6月"}}, "x.xlsx", "2023-06-30", false, "has no day"},
+		{[][]string{{"填报日期：", ""}}, "祁县_2023-06.xlsx", "2023-06-30", true, "is blank"},
+		// a blank date cell: the next row is not the date
+		{[][]string{{"填报日期："}, {"说明：2023-01-01 起执行"}}, "祁县_2023-06.xlsx", "2023-06-30", true, "is blank"},
+		{[][]string{{"填报日期：待定"}}, "祁县_2023-06-15.xlsx", "2023-06-15", true, "the file name's date 2023-06-15 is used"},
 		{nil, "祁县2023年5月台账.xlsx", "2023-05-31", true, ""},
 	}
 	for _, c := range cases {
@@ -407,7 +409,83 @@ func TestReportDate(t *testing.T) {
 			t.Errorf("reportDate(%q, %s) = %s %v %q %v; want %s %v %q", c.meta, c.file, d.Format(time.DateOnly), byName, note, err, c.want, c.byName, c.note)
 		}
 	}
-	if _, _, _, err := reportDate([]string{"填报日期：待定"}, "台账.xlsx"); err == nil || !strings.Contains(err.Error(), "待定") {
+	if _, _, _, err := reportDate([][]string{{"填报日期：待定"}}, "台账.xlsx"); err == nil || !strings.Contains(err.Error(), "待定") {
 		t.Errorf("no date anywhere: %v, want an error quoting the 填报日期 text", err)
+	}
+}
+
+// TestTemplateLoadsWithoutRejects fills the template of 榆次区 (18 in-scope
+// townships, so its township list goes through the hidden sheet) as a
+// clerk would and loads it: no reject, no note.
+func TestTemplateLoadsWithoutRejects(t *testing.T) {
+	ref, err := data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := ref.County("140702")
+	var buf bytes.Buffer
+	if err := WriteTemplate(&buf, c, ref.Townships); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dvs, err := f.GetDataValidations("人员台账")
+	if err != nil || len(dvs) < 9 {
+		t.Fatalf("staff sheet has %d data validations (%v), want drop-downs and date checks on 9 columns and 填报日期", len(dvs), err)
+	}
+	set := func(sheet, ref string, v any) {
+		if err := f.SetCellValue(sheet, ref, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
+	for _, s := range []string{"站点台账", "人员台账"} {
+		set(s, "I2", day("2023-06-30"))
+	}
+	// Row 5 is the first township (北关街道): a station.
+	for ref, v := range map[string]any{"D5": "北关街道社会工作服务站", "E5": day("2023-05-08"), "F5": "购买服务", "H5": "是", "I5": 120, "J5": "是", "K5": "否"} {
+		set("站点台账", ref, v)
+	}
+	for i, p := range [][]any{
+		{"榆次区", "北关街道", "王芳", "女", "11010519491231002X", "站长", "专职", "社会工作师", day("2021-10-15"), day("2023-05-10"), nil, "13812345678"},
+		{"榆次区", "北关街道", "李强", "男", "140702199001011231", "驻站社工", "兼职", "无", nil, day("2023-05-20"), nil, nil},
+	} {
+		for j, v := range p {
+			if v == nil {
+				continue
+			}
+			ref, _ := excelize.CoordinatesToCellName(j+2, 5+i)
+			set("人员台账", ref, v)
+		}
+	}
+	var out bytes.Buffer
+	if err := f.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	sheets, err := ReadSheets("榆次区台账.xlsx", out.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := converter(t).Convert("榆次区台账.xlsx", sheets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rejects) != 0 || len(p.Notes) != 0 || len(p.Flags) != 0 {
+		t.Errorf("rejects %+v, notes %v, flags %+v; want none", p.Rejects, p.Notes, p.Flags)
+	}
+	if p.ReportDate.Format(time.DateOnly) != "2023-06-30" || p.CountyCode != "140702" {
+		t.Errorf("report date %v county %s", p.ReportDate, p.CountyCode)
+	}
+	if n := len(p.Tables["ledger_stations"].Rows); n != 1 {
+		t.Errorf("%d stations loaded, want 1", n)
+	}
+	if n := len(p.Tables["ledger_staff"].Rows); n != 2 {
+		t.Errorf("%d staff loaded, want 2", n)
+	}
+	// The 17 other pre-filled townships are skipped as such, nothing else.
+	if p.Skipped["place_only"] != 17 || p.SkippedTotal() != 17 {
+		t.Errorf("skipped %v, want 17 place_only", p.Skipped)
 	}
 }

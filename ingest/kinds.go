@@ -33,7 +33,13 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 	if j, ok := l.Columns["name"]; ok {
 		nameCol = j
 	}
-	for i := l.HeaderRow + 1; i < len(s.Rows); i++ {
+	// Blank rows count as skipped between data rows, not after the last
+	// (a template's empty formatted rows).
+	last := len(s.Rows) - 1
+	for last > l.HeaderRow && blankRow(s.Rows[last]) {
+		last--
+	}
+	for i := l.HeaderRow + 1; i <= last; i++ {
 		row := s.Rows[i]
 		if blankRow(row) {
 			p.Skipped["blank"]++

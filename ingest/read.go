@@ -21,8 +21,9 @@ import (
 // Sheet is one grid of cells as text: a worksheet, or the whole of a CSV.
 // Rows[i] is spreadsheet row i+1.
 type Sheet struct {
-	Name string
-	Rows [][]string
+	Name   string
+	Rows   [][]string
+	Hidden bool // a hidden worksheet (e.g. the template's drop-down lists)
 }
 
 // Refusal is why a whole file is not loaded; nothing of it is written.
@@ -74,7 +75,8 @@ func readXLSX(name string, b []byte) ([]Sheet, error) {
 		if err != nil {
 			return nil, refuse(name, "sheet %s cannot be read (%v)", sheet, err)
 		}
-		s := Sheet{Name: sheet}
+		visible, _ := f.GetSheetVisible(sheet)
+		s := Sheet{Name: sheet, Hidden: !visible}
 		for rows.Next() {
 			cols, err := rows.Columns(excelize.Options{RawCellValue: true})
 			if err != nil {

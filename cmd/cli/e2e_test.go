@@ -573,3 +573,82 @@ func TestNoPersonalDataStoredOrPublished(t *testing.T) {
 	}
 	scan("the database file", string(b), false)
 }
+
+// tableCounts fingerprints a database: the row count of every table.
+func tableCounts(t *testing.T, path string) string {
+	t.Helper()
+	db, err := sql.Open("duckdb", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var out strings.Builder
+	for _, table := range []string{"files", "refused_files", "raw_rows", "rejects", "row_flags", "ledger_stations", "ledger_staff", "sys_stations", "sys_services", "sys_summaries"} {
+		var n int
+		if err := db.QueryRow("SELECT count(*) FROM " + table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&out, "%s=%d ", table, n)
+	}
+	return out.String()
+}
+
+// TestValidateWritesNothing: sgz validate reports what ingest would, and
+// the database stays as it was.
+func TestValidateWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	inputs := filepath.Join(dir, "in")
+	if out, code := run("gen", "--seed", "3", "--out", inputs); code != 0 {
+		t.Fatal(out)
+	}
+	db := filepath.Join(dir, "v.duckdb")
+	if out, code := run("ingest", "--db", db, filepath.Join(inputs, "system", "站点信息_20240110.csv")); code != 0 {
+		t.Fatal(out)
+	}
+	before := tableCounts(t, db)
+	out, code := run("validate", "--db", db, filepath.Join(inputs, "ledgers"))
+	if code != 1 || !strings.Contains(out, "拒收 祁县_2023-12.xlsx:人员台账:R5:F 身份证号码: the same person (same ID number)") {
+		t.Errorf("validate: exit %d, want 1 and the 祁县 duplicate named:\n%s", code, lastLines(out, 5))
+	}
+	if after := tableCounts(t, db); after != before {
+		t.Errorf("validate wrote to the database:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// TestRefusedFilesWriteNothing: each refusal has one clear message, and
+// nothing of the file reaches the data tables (only the refusal is noted).
+func TestRefusedFilesWriteNothing(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "r.duckdb")
+	files := map[string][]byte{
+		"空.xlsx":    {},
+		"说明.docx":   []byte("not a sheet"),
+		"截断.xlsx":   []byte("PK\x03\x04\x14\x00\x00\x00"),
+		"无表头.csv":   []byte("甲,乙\n1,2\n"),
+		"无日期台账.csv": []byte("乡镇(街道),站点名称,挂牌时间\n东阳镇,东阳镇社工站,2023-05-01\n"),
+	}
+	want := map[string]string{
+		"空.xlsx": "the file is empty", "说明.docx": "not a spreadsheet", "截断.xlsx": "not a readable .xlsx workbook",
+		"无表头.csv": "no sheet has a recognisable header row", "无日期台账.csv": "no report date",
+	}
+	var paths []string
+	for name, b := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	out, code := run(append([]string{"ingest", "--db", db}, paths...)...)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for name, msg := range want {
+		if !strings.Contains(out, "拒收  "+name+": "+msg) {
+			t.Errorf("no line 拒收  %s: %s… in\n%s", name, msg, out)
+		}
+	}
+	if got := tableCounts(t, db); got != "files=0 refused_files=5 raw_rows=0 rejects=0 row_flags=0 ledger_stations=0 ledger_staff=0 sys_stations=0 sys_services=0 sys_summaries=0 " {
+		t.Errorf("after refusals: %s", got)
+	}
+}

@@ -117,7 +117,7 @@ func rejectedRows(p *ingest.Parsed) int {
 	return len(rows)
 }
 
-var skipLabels = map[string]string{"blank": "空行", "total": "合计行", "footer": "表尾", "seq_only": "仅序号"}
+var skipLabels = map[string]string{"blank": "空行", "total": "合计行", "footer": "表尾", "seq_only": "仅序号", "place_only": "仅预填乡镇"}
 
 func skippedDetail(p *ingest.Parsed) string {
 	if len(p.Skipped) == 0 {

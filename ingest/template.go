@@ -1,0 +1,224 @@
+package ingest
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"sgz/data"
+)
+
+// The ledger template (sgz template): the city's 县级社工站建设台账 for one
+// county, drawn so that what a clerk types into it loads without a reject —
+// the same headers ingest recognises, the county's townships filled in,
+// drop-downs for every closed list, and date cells that only take dates.
+
+// TemplateStationHeader and TemplateStaffHeader are the template's headers.
+var (
+	TemplateStationHeader = []string{"序号", "县(市、区)", "乡镇(街道)", "站点名称", "挂牌时间", "运营模式", "承接机构", "独立场地", "场地面积（㎡）", "制度建设", "统一标识", "特色项目", "备注"}
+	TemplateStaffHeader   = []string{"序号", "县(市、区)", "乡镇(街道)", "姓名", "性别", "身份证号码", "岗位", "是否专职", "职业资格", "取证时间", "入站时间", "离站时间", "联系电话"}
+)
+
+// templateStaffRows is how many empty staff rows carry the drop-downs.
+const templateStaffRows = 300
+
+// WriteTemplate writes the ledger template of county c to w; towns are its
+// townships (the in-scope ones are listed, one row each).
+func WriteTemplate(w io.Writer, c data.County, towns []data.Township) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	dateStyle, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd"), Border: thinBorder()})
+	if err != nil {
+		return err
+	}
+	textStyle, err := f.NewStyle(&excelize.Style{NumFmt: 49, Border: thinBorder()}) // "@": IDs and phones stay text
+	if err != nil {
+		return err
+	}
+	cellStyle, err := f.NewStyle(&excelize.Style{Border: thinBorder()})
+	if err != nil {
+		return err
+	}
+	headStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}, Border: thinBorder()})
+	if err != nil {
+		return err
+	}
+	titleStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}, Alignment: &excelize.Alignment{Horizontal: "center"}})
+	if err != nil {
+		return err
+	}
+	var inScope []data.Township
+	for _, t := range towns {
+		if t.CountyCode == c.Code && t.InScope {
+			inScope = append(inScope, t)
+		}
+	}
+	sheets := []struct {
+		name, title string
+		header      []string
+		rows        int
+	}{
+		{"站点台账", "晋中市" + c.Name + "乡镇（街道）社工站建设情况台账", TemplateStationHeader, len(inScope)},
+		{"人员台账", "晋中市" + c.Name + "乡镇（街道）社工站人员台账", TemplateStaffHeader, templateStaffRows},
+	}
+	for i, sh := range sheets {
+		if i == 0 {
+			if err := f.SetSheetName("Sheet1", sh.name); err != nil {
+				return err
+			}
+		} else if _, err := f.NewSheet(sh.name); err != nil {
+			return err
+		}
+		last, _ := excelize.ColumnNumberToName(len(sh.header))
+		first, end := 5, 4+sh.rows // data rows
+		cells := map[string]any{
+			"A1": sh.title,
+			"A2": "填报单位：" + c.Name + "民政局（盖章）",
+			"H2": "填报日期：",
+			"A3": "说明：日期请填写为日期（如 2023-06-30）；是否、运营模式、岗位、专职/兼职、职业资格请从下拉框选择；身份证号码填 18 位。",
+		}
+		for j, h := range sh.header {
+			ref, _ := excelize.CoordinatesToCellName(j+1, 4)
+			cells[ref] = h
+		}
+		for ref, v := range cells {
+			if err := f.SetCellValue(sh.name, ref, v); err != nil {
+				return err
+			}
+		}
+		_ = f.MergeCell(sh.name, "A1", last+"1")
+		_ = f.MergeCell(sh.name, "A3", last+"3")
+		_ = f.SetCellStyle(sh.name, "A1", "A1", titleStyle)
+		_ = f.SetCellStyle(sh.name, "A4", last+"4", headStyle)
+		_ = f.SetRowHeight(sh.name, 4, 32)
+		if err := f.SetCellStyle(sh.name, "I2", "I2", dateStyle); err != nil {
+			return err
+		}
+		_ = f.SetColWidth(sh.name, "A", "A", 6)
+		_ = f.SetColWidth(sh.name, "B", last, 14)
+		if err := f.SetPanes(sh.name, &excelize.Panes{Freeze: true, YSplit: 4, TopLeftCell: "A5", ActivePane: "bottomLeft"}); err != nil {
+			return err
+		}
+		rng := func(col string) string { return fmt.Sprintf("%s%d:%s%d", col, first, col, end) }
+		if err := f.SetCellStyle(sh.name, fmt.Sprintf("A%d", first), fmt.Sprintf("%s%d", last, end), cellStyle); err != nil {
+			return err
+		}
+		// The report date cell and every date column take dates only.
+		dates := []string{"I2:I2"}
+		lists := map[string][]string{}
+		var texts []string
+		if i == 0 {
+			for k, t := range inScope {
+				row := first + k
+				for j, v := range []any{k + 1, c.Name, t.Name} {
+					ref, _ := excelize.CoordinatesToCellName(j+1, row)
+					if err := f.SetCellValue(sh.name, ref, v); err != nil {
+						return err
+					}
+				}
+			}
+			dates = append(dates, rng("E"))
+			lists[rng("F")] = []string{"自建自营", "购买服务", "委托运营"}
+			for _, col := range []string{"H", "J", "K"} {
+				lists[rng(col)] = []string{"是", "否"}
+			}
+		} else {
+			dates = append(dates, rng("J"), rng("K"), rng("L"))
+			lists[rng("B")] = []string{c.Name}
+			lists[rng("C")] = townshipNames(inScope)
+			lists[rng("E")] = []string{"男", "女"}
+			lists[rng("G")] = []string{"站长", "驻站社工", "社工助理"}
+			lists[rng("H")] = []string{"专职", "兼职"}
+			lists[rng("I")] = []string{CertNone, CertAssistant, CertSocial, CertSenior}
+			texts = []string{rng("F"), rng("M")}
+		}
+		for _, sq := range dates {
+			dv := excelize.NewDataValidation(true)
+			dv.Sqref = sq
+			// 2000-01-01 .. 2099-12-31 as Excel serials.
+			if err := dv.SetRange(36526, 73415, excelize.DataValidationTypeDate, excelize.DataValidationOperatorBetween); err != nil {
+				return err
+			}
+			dv.SetError(excelize.DataValidationErrorStyleStop, "请填写日期", "请填写日期，例如 2023-06-30。")
+			if err := f.AddDataValidation(sh.name, dv); err != nil {
+				return err
+			}
+			if sq != "I2:I2" {
+				if err := setRangeStyle(f, sh.name, sq, dateStyle); err != nil {
+					return err
+				}
+			}
+		}
+		for sq, items := range lists {
+			dv := excelize.NewDataValidation(true)
+			dv.Sqref = sq
+			if err := dropList(f, dv, items); err != nil {
+				return err
+			}
+			dv.SetError(excelize.DataValidationErrorStyleStop, "请从下拉框选择", "请从下拉框中选择一项。")
+			if err := f.AddDataValidation(sh.name, dv); err != nil {
+				return err
+			}
+		}
+		for _, sq := range texts {
+			if err := setRangeStyle(f, sh.name, sq, textStyle); err != nil {
+				return err
+			}
+		}
+	}
+	return f.Write(w)
+}
+
+// dropList sets a drop-down; a long list (a county's townships) goes through
+// a hidden sheet, since an inline list is limited to 255 characters.
+func dropList(f *excelize.File, dv *excelize.DataValidation, items []string) error {
+	n := 0
+	for _, s := range items {
+		n += len(s) + 1
+	}
+	if n < 250 {
+		return dv.SetDropList(items)
+	}
+	const lists = "下拉选项"
+	if idx, _ := f.GetSheetIndex(lists); idx < 0 {
+		if _, err := f.NewSheet(lists); err != nil {
+			return err
+		}
+		if err := f.SetSheetVisible(lists, false); err != nil {
+			return err
+		}
+	}
+	for i, s := range items {
+		if err := f.SetCellValue(lists, fmt.Sprintf("A%d", i+1), s); err != nil {
+			return err
+		}
+	}
+	dv.SetSqrefDropList(fmt.Sprintf("%s!$A$1:$A$%d", lists, len(items)))
+	return nil
+}
+
+func setRangeStyle(f *excelize.File, sheet, sqref string, style int) error {
+	from, to, _ := strings.Cut(sqref, ":")
+	return f.SetCellStyle(sheet, from, to, style)
+}
+
+func townshipNames(ts []data.Township) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Name
+	}
+	return out
+}
+
+func thinBorder() []excelize.Border {
+	var out []excelize.Border
+	for _, side := range []string{"left", "right", "top", "bottom"} {
+		out = append(out, excelize.Border{Type: side, Color: "A6A6A6", Style: 1})
+	}
+	return out
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -46,7 +46,11 @@ func WriteTemplate(w io.Writer, c data.County, towns []data.Township) error {
 	if err != nil {
 		return err
 	}
-	titleStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}, Alignment: &excelize.Alignment{Horizontal: "center"}})
+	titleStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16}, Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}})
+	if err != nil {
+		return err
+	}
+	noteStyle, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "595959"}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}})
 	if err != nil {
 		return err
 	}
@@ -92,6 +96,20 @@ func WriteTemplate(w io.Writer, c data.County, towns []data.Township) error {
 		_ = f.MergeCell(sh.name, "A1", last+"1")
 		_ = f.MergeCell(sh.name, "A3", last+"3")
 		_ = f.SetCellStyle(sh.name, "A1", "A1", titleStyle)
+		_ = f.SetCellStyle(sh.name, "A3", "A3", noteStyle)
+		_ = f.SetRowHeight(sh.name, 1, 28)
+		_ = f.SetRowHeight(sh.name, 3, 30)
+		// Printed on A4 landscape, all columns on one page width, the
+		// header repeated on every page.
+		if err := f.SetPageLayout(sh.name, &excelize.PageLayoutOptions{Size: ptr(9), Orientation: ptr("landscape"), FitToWidth: ptr(1), FitToHeight: ptr(0)}); err != nil {
+			return err
+		}
+		if err := f.SetSheetProps(sh.name, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+			return err
+		}
+		if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$4:$4", sh.name), Scope: sh.name}); err != nil {
+			return err
+		}
 		_ = f.SetCellStyle(sh.name, "A4", last+"4", headStyle)
 		_ = f.SetRowHeight(sh.name, 4, 32)
 		if err := f.SetCellStyle(sh.name, "I2", "I2", dateStyle); err != nil {

@@ -12,10 +12,10 @@ import (
 	"database/sql"
 	"embed"
 	"fmt"
-	"io/fs"
-	"slices"
 	"strings"
 	"time"
+
+	"sgz/transform"
 )
 
 //go:embed sql/*.sql
@@ -23,21 +23,7 @@ var models embed.FS
 
 // Apply (re)creates the indicator macros.
 func Apply(ctx context.Context, db *sql.DB) error {
-	names, err := fs.Glob(models, "sql/*.sql")
-	if err != nil {
-		return err
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		b, err := models.ReadFile(name)
-		if err != nil {
-			return err
-		}
-		if _, err := db.ExecContext(ctx, string(b)); err != nil {
-			return fmt.Errorf("metrics/%s: %w", name, err)
-		}
-	}
-	return nil
+	return transform.RunModels(ctx, db, models, "sql")
 }
 
 // Indicators returns one row per county in code order and the city row

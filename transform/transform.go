@@ -40,8 +40,14 @@ func Apply(ctx context.Context, db *sql.DB, ref *data.Reference, pol data.Policy
 	return tx.Commit()
 }
 
-// RunModels executes every .sql file of dir in name order.
-func RunModels(ctx context.Context, tx *sql.Tx, fsys fs.FS, dir string) error {
+// Execer is what runs a model: a *sql.DB, *sql.Conn or *sql.Tx.
+type Execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// RunModels executes every .sql file of dir in name order (the number
+// before a model's name is its layer).
+func RunModels(ctx context.Context, tx Execer, fsys fs.FS, dir string) error {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -46,12 +47,24 @@ func asOfFlag(e *env, st *store, value string) (time.Time, error) {
 	return t, nil
 }
 
-func checkFormat(f string) error {
-	switch f {
+// reportOpts are the flags every report has: the store's and --format.
+type reportOpts struct {
+	store  *storeOpts
+	format *string
+}
+
+func reportFlags(fs *flag.FlagSet) reportOpts {
+	return reportOpts{store: storeFlags(fs), format: fs.String("format", "table", "table, csv or json")}
+}
+
+// openReport checks --format and opens the store.
+func openReport(e *env, o reportOpts) (*store, error) {
+	switch *o.format {
 	case "table", "csv", "json":
-		return nil
+	default:
+		return nil, fmt.Errorf("--format %q: use table, csv or json", *o.format)
 	}
-	return fmt.Errorf("--format %q: use table, csv or json", f)
+	return openStore(e.ctx, *o.store)
 }
 
 // column is one column of a printed report.
@@ -101,16 +114,12 @@ func date(t *time.Time) any {
 
 func reportIndicators(e *env, args []string) int {
 	fs := e.flags("report indicators")
-	so := storeFlags(fs)
+	ro := reportFlags(fs)
 	asOf := fs.String("as-of", "", "date YYYY-MM-DD, or latest (default today)")
-	format := fs.String("format", "table", "table, csv or json")
 	if !parse(fs, args) {
 		return ExitError
 	}
-	if err := checkFormat(*format); err != nil {
-		return e.fail(err)
-	}
-	st, err := openStore(e.ctx, *so)
+	st, err := openReport(e, ro)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -123,10 +132,10 @@ func reportIndicators(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	if *format == "table" {
+	if *ro.format == "table" {
 		fmt.Fprintf(e.stdout, "截至 %s（未报送：该县截至此日无台账）\n", d.Format("2006年1月2日"))
 	}
-	if err := printRows(e.stdout, *format, indicatorColumns, rows, func(c metrics.CountyIndicators, col string) string {
+	if err := printRows(e.stdout, *ro.format, indicatorColumns, rows, func(c metrics.CountyIndicators, col string) string {
 		if !c.Reported() && c.CountyCode != metrics.CityCode && col == "ledger_date" {
 			return "未报送"
 		}
@@ -274,15 +283,11 @@ var rejectColumns = []column[rejectRow]{
 
 func reportRejects(e *env, args []string) int {
 	fs := e.flags("report rejects")
-	so := storeFlags(fs)
-	format := fs.String("format", "table", "table, csv or json")
+	ro := reportFlags(fs)
 	if !parse(fs, args) {
 		return ExitError
 	}
-	if err := checkFormat(*format); err != nil {
-		return e.fail(err)
-	}
-	st, err := openStore(e.ctx, *so)
+	st, err := openReport(e, ro)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -312,7 +317,7 @@ func reportRejects(e *env, args []string) int {
 		out = append(out, r)
 	}
 	rows.Close()
-	if err := printRows(e.stdout, *format, rejectColumns, out, nil); err != nil {
+	if err := printRows(e.stdout, *ro.format, rejectColumns, out, nil); err != nil {
 		return e.fail(err)
 	}
 	return ExitOK

@@ -23,6 +23,11 @@ type Policy struct {
 	UseWeightServices          float64
 	UseWeightSummaries         float64
 	UseWarning                 float64
+	BulletinFirstMonth         time.Time
+	BulletinIssueWorkdays      int
+	BulletinReplyWorkdays      int
+	BulletinIssuer             string
+	WarningLookbackMonths      int
 	StartupServiceWindowDays   int
 	ImprovingMonths            int
 	ImprovingServicesPerMonth  float64
@@ -100,6 +105,7 @@ var policyKeys = []string{
 	"coverage_target", "coverage_deadline", "operating_window_days", "baseinfo_cutoff",
 	"baseinfo_grace_days", "service_entry_grace_days", "summary_due_day", "summary_extension_workdays",
 	"use_weight_baseinfo", "use_weight_services", "use_weight_summaries", "use_warning",
+	"bulletin_first_month", "bulletin_issue_workdays", "bulletin_reply_workdays", "bulletin_issuer", "warning_lookback_months",
 	"startup_service_window_days", "improving_months", "improving_services_per_month",
 	"improving_service_types", "improving_resource_links", "professional_core_share",
 	"allowed_fund_purposes", "assess_points_coverage", "assess_points_operating",
@@ -158,6 +164,22 @@ func (p *Policy) set(key, val string) error {
 		return num(&p.UseWeightSummaries)
 	case "use_warning":
 		return num(&p.UseWarning)
+	case "bulletin_first_month":
+		m, err := time.Parse("2006-01", val)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a month YYYY-MM", key, val)
+		}
+		p.BulletinFirstMonth = m
+		return nil
+	case "bulletin_issue_workdays":
+		return whole(&p.BulletinIssueWorkdays)
+	case "bulletin_reply_workdays":
+		return whole(&p.BulletinReplyWorkdays)
+	case "bulletin_issuer":
+		p.BulletinIssuer = val
+		return nil
+	case "warning_lookback_months":
+		return whole(&p.WarningLookbackMonths)
 	case "startup_service_window_days":
 		return whole(&p.StartupServiceWindowDays)
 	case "improving_months":

@@ -39,12 +39,14 @@ func Indicators(ctx context.Context, db *sql.DB, asOf time.Time) ([]CountyIndica
 		var c CountyIndicators
 		var ledger sql.NullTime
 		var est, op, workers, cert sql.NullInt64
-		var cov, opr, certr, ftr sql.NullFloat64
+		var cov, opr, certr, ftr, base, svc, sum, score sql.NullFloat64
 		var services, pt int64
 		if err := rows.Scan(&c.CountyCode, &c.County, &ledger, &c.TownshipsInScope, &est, &cov, &op, &opr,
-			&workers, &cert, &certr, &ftr, &services, &pt); err != nil {
+			&workers, &cert, &certr, &ftr, &services, &pt, &base, &svc, &sum, &score); err != nil {
 			return nil, err
 		}
+		c.BaseinfoTimelyRate, c.ServiceTimelyRate = nullFloat(base), nullFloat(svc)
+		c.SummaryOntimeRate, c.SystemUseScore = nullFloat(sum), nullFloat(score)
 		c.LedgerDate = nullTime(ledger)
 		c.StationsEstablished, c.StationsOperating = nullInt(est), nullInt(op)
 		c.ResidentWorkers, c.CertifiedWorkers = nullInt(workers), nullInt(cert)

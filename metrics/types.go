@@ -76,3 +76,18 @@ type Snapshot struct {
 	CoverageTarget   float64      `json:"coverage_target"`
 	CoverageDeadline time.Time    `json:"coverage_deadline"`
 }
+
+// CountyTimeliness is one county's (or the city's) system use for one
+// month, as of one date: what was counted and what was on time, the three
+// rates and the score (indicators.md "System use timeliness").
+type CountyTimeliness struct {
+	CountyCode, County              string
+	BaseinfoCounted, BaseinfoOnTime int
+	ServicesCounted, ServicesOnTime int
+	SummariesOwed, SummariesOnTime  int
+	SummariesLate, SummariesMissing int
+	BaseinfoTimelyRate              *float64
+	ServiceTimelyRate               *float64
+	SummaryOntimeRate               *float64
+	SystemUseScore                  *float64
+}

@@ -17,6 +17,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"time"
 
 	"sgz/data"
 )
@@ -77,6 +78,11 @@ func loadReference(ctx context.Context, tx *sql.Tx, ref *data.Reference, pol dat
 		`CREATE OR REPLACE TABLE ref_townships (township_code VARCHAR PRIMARY KEY, township_name VARCHAR NOT NULL, county_code VARCHAR NOT NULL, township_kind VARCHAR NOT NULL, in_scope BOOLEAN NOT NULL)`,
 		`CREATE OR REPLACE TABLE ref_holidays (holiday_date DATE PRIMARY KEY, day_kind VARCHAR NOT NULL, holiday_name VARCHAR NOT NULL)`,
 		`CREATE OR REPLACE TABLE ref_policy (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
+		// ref_calendar: one row per day of the years the holiday file covers.
+		`CREATE OR REPLACE TABLE ref_calendar (day DATE PRIMARY KEY, is_workday BOOLEAN NOT NULL)`,
+		// ref_summary_deadlines: one row per month whose monthly summary
+		// deadline the calendar can tell (indicators.md "Monthly summaries").
+		`CREATE OR REPLACE TABLE ref_summary_deadlines (summary_month DATE PRIMARY KEY, due_date DATE NOT NULL)`,
 	}
 	for _, s := range stmts {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
@@ -108,7 +114,33 @@ func loadReference(ctx context.Context, tx *sql.Tx, ref *data.Reference, pol dat
 	for _, e := range pol.Entries {
 		rows = append(rows, []any{e[0], e[1]})
 	}
-	return insert(ctx, tx, "ref_policy", rows)
+	if err := insert(ctx, tx, "ref_policy", rows); err != nil {
+		return err
+	}
+	cal := data.NewCalendar(ref.Holidays)
+	years := cal.Years()
+	if len(years) == 0 {
+		return nil
+	}
+	rows = rows[:0]
+	var deadlines [][]any
+	first := time.Date(years[0], 1, 1, 0, 0, 0, 0, time.UTC)
+	for d := first; cal.Covers(d); d = d.AddDate(0, 0, 1) {
+		ok, err := cal.IsWorkday(d)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []any{d, ok})
+		if d.Day() == 1 {
+			if due, err := cal.SummaryDeadline(d, pol.SummaryDueDay, pol.SummaryExtensionWorkdays); err == nil {
+				deadlines = append(deadlines, []any{d, due})
+			}
+		}
+	}
+	if err := insert(ctx, tx, "ref_calendar", rows); err != nil {
+		return err
+	}
+	return insert(ctx, tx, "ref_summary_deadlines", deadlines)
 }
 
 // insert writes a few hundred reference rows as one multi-row INSERT.

@@ -95,6 +95,59 @@ type expected struct {
 	ledger                                         string
 	established, operating, workers, cert, fulltim int
 	services, personTimes                          int
+	// timeliness: counted and on time
+	baseCounted, baseOnTime, svcOnTime, sumOwed, sumOnTime int
+}
+
+// timeliness adds the three timeliness counts of indicators.md to e.
+func timeliness(w *gen.World, county string, asOf time.Time, report time.Time, e *expected) {
+	cal := data.NewCalendar(mustRef().Holidays)
+	endOfDay := asOf.AddDate(0, 0, 1)
+	cutoff := day("2023-05-31")
+	var month, due time.Time
+	for m := day("2021-01-01"); ; m = m.AddDate(0, 1, 0) {
+		d, err := cal.SummaryDeadline(m, 3, 3)
+		if err != nil || d.After(asOf) {
+			break
+		}
+		month, due = m, d
+	}
+	for _, s := range w.LedgerStations(county, report) {
+		bdue := s.Established.AddDate(0, 0, 7)
+		if bdue.Before(cutoff) {
+			bdue = cutoff
+		}
+		if !bdue.After(asOf) {
+			e.baseCounted++
+			entered := s.BaseinfoEntered.Time
+			if entered.Before(endOfDay) && !entered.Truncate(24*time.Hour).After(bdue) {
+				e.baseOnTime++
+			}
+		}
+		if month.IsZero() || s.Established.After(month.AddDate(0, 1, -1)) {
+			continue
+		}
+		e.sumOwed++
+		var first time.Time
+		for _, sm := range w.Summaries {
+			if sm.StationID == s.ID && sm.Month == month.Format("2006-01") && sm.Status != "已退回" && sm.Submitted.Before(endOfDay) {
+				if first.IsZero() || sm.Submitted.Before(first) {
+					first = sm.Submitted.Time
+				}
+			}
+		}
+		if !first.IsZero() && !first.Truncate(24*time.Hour).After(due) {
+			e.sumOnTime++
+		}
+	}
+}
+
+func mustRef() *data.Reference {
+	ref, err := data.Load()
+	if err != nil {
+		panic(err)
+	}
+	return ref
 }
 
 func day(s string) time.Time {
@@ -133,12 +186,16 @@ func fromTruth(w *gen.World, county string, asOf time.Time, windowDays int) expe
 		if !sv.End.Before(monthStart) && !sv.End.After(asOf) {
 			e.services++
 			e.personTimes += sv.PersonTimes
+			if !sv.Entered.Truncate(24 * time.Hour).After(sv.End.AddDate(0, 0, 1)) {
+				e.svcOnTime++
+			}
 		}
 	}
 	if report.IsZero() {
 		return e
 	}
 	e.ledger = report.Format(time.DateOnly)
+	timeliness(w, county, asOf, report, &e)
 	staffed := map[string]bool{}
 	for _, wk := range w.LedgerWorkers(county, report) {
 		if wk.Joined.After(asOf) || (wk.Left != nil && !wk.Left.After(asOf)) {
@@ -224,6 +281,10 @@ func TestIndicatorsMatchGroundTruth(t *testing.T) {
 				}
 				check(t, c.Name, "services_month", row[12], strconv.Itoa(e.services))
 				check(t, c.Name, "person_times_month", row[13], strconv.Itoa(e.personTimes))
+				checkRate(t, c.Name, "baseinfo_timely_rate", row[14], e.baseOnTime, e.baseCounted)
+				checkRate(t, c.Name, "service_timely_rate", row[15], e.svcOnTime, e.services)
+				checkRate(t, c.Name, "summary_ontime_rate", row[16], e.sumOnTime, e.sumOwed)
+				checkScore(t, c.Name, row[17], e)
 				city.established += e.established
 				city.operating += e.operating
 				city.workers += e.workers
@@ -650,5 +711,29 @@ func TestRefusedFilesWriteNothing(t *testing.T) {
 	}
 	if got := tableCounts(t, db); got != "files=0 refused_files=5 raw_rows=0 rejects=0 row_flags=0 ledger_stations=0 ledger_staff=0 sys_stations=0 sys_services=0 sys_summaries=0 " {
 		t.Errorf("after refusals: %s", got)
+	}
+}
+
+// checkScore: 100 × the weighted mean of the defined rates, weights 0.2,
+// 0.4, 0.4 rescaled over the defined ones (indicators.md).
+func checkScore(t *testing.T, county, got string, e expected) {
+	t.Helper()
+	var sum, weights float64
+	for _, r := range []struct {
+		w        float64
+		num, den int
+	}{{0.2, e.baseOnTime, e.baseCounted}, {0.4, e.svcOnTime, e.services}, {0.4, e.sumOnTime, e.sumOwed}} {
+		if r.den > 0 {
+			sum += r.w * float64(r.num) / float64(r.den)
+			weights += r.w
+		}
+	}
+	if weights == 0 {
+		check(t, county, "system_use_score", got, "")
+		return
+	}
+	f, err := strconv.ParseFloat(got, 64)
+	if want := 100 * sum / weights; err != nil || math.Abs(f-want) > 5e-5 {
+		t.Errorf("%s system_use_score = %q, want %.6f", county, got, want)
 	}
 }

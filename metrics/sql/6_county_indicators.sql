@@ -1,6 +1,6 @@
 -- county_indicators(as_of): one row per county in code order and a last row
 -- for the city (140700 晋中市): the columns of indicators.md
--- "Machine-readable output" that this layer computes. Ledger figures of a
+-- "Machine-readable output" (stages come with their own model). Ledger figures of a
 -- county with no ledger by as_of are NULL (未报送), never zero; a rate
 -- whose denominator is zero is NULL.
 CREATE OR REPLACE MACRO county_indicators(as_of) AS TABLE
@@ -69,15 +69,25 @@ combined AS (
     SELECT *, 0 AS sort_key FROM counties
     UNION ALL
     SELECT *, 1 AS sort_key FROM city
+),
+timeliness AS (
+    -- services of the month of as_of; summaries of the latest month whose
+    -- deadline has passed by as_of (as of 2023-12-31: 2023-11)
+    SELECT * FROM county_timeliness(
+        date_trunc('month', as_of),
+        (SELECT max(summary_month) FROM ref_summary_deadlines WHERE due_date <= as_of),
+        as_of)
 )
-SELECT county_code, county, ledger_date, townships_in_scope,
-       stations_established,
-       stations_established / nullif(townships_in_scope, 0) AS coverage_rate,
-       stations_operating,
-       stations_operating / nullif(stations_established, 0) AS operating_rate,
-       resident_workers, certified_workers,
-       certified_workers / nullif(resident_workers, 0) AS certification_rate,
-       fulltime_workers / nullif(resident_workers, 0) AS fulltime_rate,
-       services_month, person_times_month
-FROM combined
-ORDER BY sort_key, county_code;
+SELECT c.county_code, c.county, c.ledger_date, c.townships_in_scope,
+       c.stations_established,
+       c.stations_established / nullif(c.townships_in_scope, 0) AS coverage_rate,
+       c.stations_operating,
+       c.stations_operating / nullif(c.stations_established, 0) AS operating_rate,
+       c.resident_workers, c.certified_workers,
+       c.certified_workers / nullif(c.resident_workers, 0) AS certification_rate,
+       c.fulltime_workers / nullif(c.resident_workers, 0) AS fulltime_rate,
+       c.services_month, c.person_times_month,
+       t.baseinfo_timely_rate, t.service_timely_rate, t.summary_ontime_rate, t.system_use_score
+FROM combined c
+LEFT JOIN timeliness t USING (county_code)
+ORDER BY c.sort_key, c.county_code;

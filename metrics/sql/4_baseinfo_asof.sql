@@ -1,0 +1,26 @@
+-- baseinfo_asof(as_of): one row per township with an established station at
+-- as_of (stations_asof, in scope or not) whose base-information deadline
+-- has passed (indicators.md "System use timeliness", base information):
+-- due the later of policy.baseinfo_cutoff (2023-05-31, stations that
+-- already existed) and established + policy.baseinfo_grace_days (7, "建成后
+-- 一周内"); on time when the system's 信息录入时间 (the earliest of the
+-- township's system stations, as known at as_of) falls on or before that
+-- day; late otherwise, also when never entered.
+CREATE OR REPLACE MACRO baseinfo_asof(as_of) AS TABLE
+WITH stations AS (
+    SELECT county_code, township_code, established_date,
+           greatest(CAST(policy_text('baseinfo_cutoff') AS DATE),
+                    established_date + CAST(policy_number('baseinfo_grace_days') AS INTEGER)) AS due_date
+    FROM stations_asof(as_of)
+),
+entered AS (
+    SELECT township_code, min(baseinfo_entered_at) AS entered_at
+    FROM stg_sys_stations
+    WHERE baseinfo_entered_at < as_of + INTERVAL 1 DAY
+    GROUP BY township_code
+)
+SELECT s.county_code, s.township_code, s.established_date, s.due_date, e.entered_at,
+       coalesce(CAST(e.entered_at AS DATE) <= s.due_date, false) AS is_on_time
+FROM stations s
+LEFT JOIN entered e USING (township_code)
+WHERE s.due_date <= as_of;

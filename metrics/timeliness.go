@@ -1,0 +1,43 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Timeliness returns the system use of every county and the city (last)
+// for services that ended in month and the summaries for month, as of
+// asOf (indicators.md; the bulletin takes asOf = the summary deadline).
+func Timeliness(ctx context.Context, db *sql.DB, month, asOf time.Time) ([]CountyTimeliness, error) {
+	rows, err := db.QueryContext(ctx, `SELECT * FROM county_timeliness(CAST($1 AS DATE), CAST($1 AS DATE), CAST($2 AS DATE))`, month, asOf)
+	if err != nil {
+		return nil, fmt.Errorf("timeliness of %s as of %s: %w", month.Format("2006-01"), asOf.Format(time.DateOnly), err)
+	}
+	defer rows.Close()
+	var out []CountyTimeliness
+	for rows.Next() {
+		var c CountyTimeliness
+		var base, svc, sum, score sql.NullFloat64
+		if err := rows.Scan(&c.CountyCode, &c.County, &c.BaseinfoCounted, &c.BaseinfoOnTime, &c.ServicesCounted, &c.ServicesOnTime,
+			&c.SummariesOwed, &c.SummariesOnTime, &c.SummariesLate, &c.SummariesMissing, &base, &svc, &sum, &score); err != nil {
+			return nil, err
+		}
+		c.BaseinfoTimelyRate, c.ServiceTimelyRate = nullFloat(base), nullFloat(svc)
+		c.SummaryOntimeRate, c.SystemUseScore = nullFloat(sum), nullFloat(score)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SummaryDeadline is the deadline of month's summary from the database's
+// calendar (ref_summary_deadlines).
+func SummaryDeadline(ctx context.Context, db *sql.DB, month time.Time) (time.Time, error) {
+	var d time.Time
+	err := db.QueryRowContext(ctx, `SELECT due_date FROM ref_summary_deadlines WHERE summary_month = CAST(? AS DATE)`, month).Scan(&d)
+	if err == sql.ErrNoRows {
+		return d, fmt.Errorf("no summary deadline for %s: the holiday calendar (data/holidays.csv) does not cover it", month.Format("2006-01"))
+	}
+	return d.UTC(), err
+}

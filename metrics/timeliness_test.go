@@ -1,0 +1,156 @@
+package metrics_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"sgz/metrics"
+)
+
+// TestTimeliness works the three rates of indicators.md by hand on a small
+// fixture: county 140722 左权县, month 2023-11 (summary due 2023-12-06, a
+// Wednesday after the December 2–3 weekend), as of that deadline.
+//
+// Stations (ledger of 2023-11-30):
+//
+//	A 140722100 est 2023-03-01: existed before the rule, base info due 2023-05-31,
+//	  entered 2023-05-31 23:59:59 -> on time (the last second of the day)
+//	B 140722101 est 2023-06-20: due 2023-06-27, entered 2023-06-28 -> late
+//	C 140722102 est 2023-09-01: due 2023-09-08, never entered -> late
+//	D 140722103 est 2023-11-30: due 2023-12-07 > as-of: not counted yet
+//	base information: 1 on time of 3.
+//
+// Services ending in November (all at A's system station SA):
+//
+//	end 11-10 entered 11-11 09:00 -> on time (the day after)
+//	end 11-10 entered 11-12 00:00 -> late
+//	end 11-30 entered 12-01 -> on time
+//	end 11-20 entered 12-07 -> after the as-of day: not known, not counted
+//	services: 2 on time of 3.
+//
+// Summaries for November (owed by A, B, C, D: all established by 11-30):
+//
+//	A submitted 2023-12-06 23:59 -> on time (deadline day)
+//	B 已退回 on 12-01 (no submission), resubmitted 12-07, after the as-of
+//	  day -> missing as of 12-06
+//	C, D none -> missing
+//	summaries: 1 on time of 4, 0 late, 3 missing.
+//
+// Score = 100 × (0.2 × 1/3 + 0.4 × 2/3 + 0.4 × 1/4) = 43.3333.
+//
+// As of 2023-12-10 B's resubmission is known (late) and D's base
+// information is due (late, never entered): base 1 of 4, summaries 1 on
+// time, 1 late, 2 missing.
+func TestTimeliness(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t)
+	for _, q := range []string{
+		`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+		   has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
+		 VALUES (1, 'l', 'l', 'a', 'a', 1, 'ledger', '140722', DATE '2023-11-30', true, true, TIMESTAMP '2024-02-01', 0, 0, 0),
+		        (2, 'e', 'e', 'b', 'b', 1, 'export', NULL, NULL, false, false, TIMESTAMP '2024-02-01', 0, 0, 0)`,
+		`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx) VALUES
+		 (1, 's', 4, '140722', '140722100', 'A', DATE '2023-03-01', false),
+		 (1, 's', 5, '140722', '140722101', 'B', DATE '2023-06-20', false),
+		 (1, 's', 6, '140722', '140722102', 'C', DATE '2023-09-01', false),
+		 (1, 's', 7, '140722', '140722103', 'D', DATE '2023-11-30', false)`,
+		`INSERT INTO sys_stations VALUES
+		 (2, 's', 2, 'SA', 'A', '140722', '140722100', DATE '2023-03-01', TIMESTAMP '2023-05-31 23:59:59', '运营中'),
+		 (2, 's', 3, 'SB', 'B', '140722', '140722101', DATE '2023-06-20', TIMESTAMP '2023-06-28 09:00:00', '运营中')`,
+		`INSERT INTO sys_services VALUES
+		 (2, 'v', 2, 'F1', 'SA', '个案服务', '其他', DATE '2023-11-10', DATE '2023-11-10', 1, TIMESTAMP '2023-11-11 09:00:00'),
+		 (2, 'v', 3, 'F2', 'SA', '个案服务', '其他', DATE '2023-11-10', DATE '2023-11-10', 1, TIMESTAMP '2023-11-12 00:00:00'),
+		 (2, 'v', 4, 'F3', 'SA', '个案服务', '其他', DATE '2023-11-30', DATE '2023-11-30', 1, TIMESTAMP '2023-12-01 10:00:00'),
+		 (2, 'v', 5, 'F4', 'SA', '个案服务', '其他', DATE '2023-11-20', DATE '2023-11-20', 1, TIMESTAMP '2023-12-07 10:00:00')`,
+		`INSERT INTO sys_summaries VALUES
+		 (2, 'm', 2, 'SA', DATE '2023-11-01', TIMESTAMP '2023-12-06 23:59:00', '已通过'),
+		 (2, 'm', 3, 'SB', DATE '2023-11-01', TIMESTAMP '2023-12-01 10:00:00', '已退回'),
+		 (2, 'm', 4, 'SB', DATE '2023-11-01', TIMESTAMP '2023-12-07 10:00:00', '已通过')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nov := time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC)
+	due, err := metrics.SummaryDeadline(ctx, db, nov)
+	if err != nil || due.Format(time.DateOnly) != "2023-12-06" {
+		t.Fatalf("deadline %v %v, want 2023-12-06", due, err)
+	}
+	zq := func(asOf time.Time) metrics.CountyTimeliness {
+		rows, err := metrics.Timeliness(ctx, db, nov, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.CountyCode == "140722" {
+				return r
+			}
+		}
+		t.Fatal("no 左权县 row")
+		return metrics.CountyTimeliness{}
+	}
+	z := zq(due)
+	if z.BaseinfoCounted != 3 || z.BaseinfoOnTime != 1 || z.ServicesCounted != 3 || z.ServicesOnTime != 2 ||
+		z.SummariesOwed != 4 || z.SummariesOnTime != 1 || z.SummariesLate != 0 || z.SummariesMissing != 3 {
+		t.Errorf("as of the deadline: %+v", z)
+	}
+	wantFloat(t, "baseinfo_timely_rate", z.BaseinfoTimelyRate, 1.0/3)
+	wantFloat(t, "service_timely_rate", z.ServiceTimelyRate, 2.0/3)
+	wantFloat(t, "summary_ontime_rate", z.SummaryOntimeRate, 1.0/4)
+	wantFloat(t, "system_use_score", z.SystemUseScore, 100*(0.2/3+0.4*2/3+0.4/4))
+
+	z = zq(time.Date(2023, 12, 10, 0, 0, 0, 0, time.UTC))
+	if z.BaseinfoCounted != 4 || z.BaseinfoOnTime != 1 || z.SummariesOnTime != 1 || z.SummariesLate != 1 || z.SummariesMissing != 2 || z.ServicesCounted != 4 {
+		t.Errorf("as of 12-10: %+v, want D's base information late, B's summary late, C and D missing, the 4th service known", z)
+	}
+
+	// A county with nothing owed has no rates and no score; the city row
+	// sums the counties.
+	rows, _ := metrics.Timeliness(ctx, db, nov, due)
+	for _, r := range rows {
+		if r.CountyCode == "140702" && (r.BaseinfoTimelyRate != nil || r.SystemUseScore != nil) {
+			t.Errorf("榆次区 with nothing owed: %+v", r)
+		}
+	}
+	city := rows[len(rows)-1]
+	if city.CountyCode != metrics.CityCode || city.SummariesOwed != 4 {
+		t.Errorf("city row %+v", city)
+	}
+}
+
+// An undefined rate leaves its weight out: with no services and no
+// summaries owed (as of 2023-06-10, D's county has only base information),
+// the score is the base-information rate alone.
+func TestScoreRescalesWeights(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t)
+	for _, q := range []string{
+		`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+		   has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
+		 VALUES (1, 'l', 'l', 'a', 'a', 1, 'ledger', '140722', DATE '2023-06-01', true, true, TIMESTAMP '2024-02-01', 0, 0, 0)`,
+		`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx) VALUES
+		 (1, 's', 4, '140722', '140722100', 'A', DATE '2023-05-20', false),
+		 (1, 's', 5, '140722', '140722101', 'B', DATE '2023-05-21', false)`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Both due 2023-05-31 (the later of the cut-off and est + 7), never
+	// entered: 0 of 2 on time; May's summary (due 2023-06-07) not yet due
+	// as of 06-05, so the summary month is April, when neither existed.
+	rows, err := metrics.Indicators(ctx, db, time.Date(2023, 6, 5, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if r.CountyCode == "140722" {
+			wantFloat(t, "baseinfo_timely_rate", r.BaseinfoTimelyRate, 0)
+			if r.ServiceTimelyRate != nil || r.SummaryOntimeRate != nil {
+				t.Errorf("service/summary rates %v %v, want empty", r.ServiceTimelyRate, r.SummaryOntimeRate)
+			}
+			wantFloat(t, "system_use_score (base information alone)", r.SystemUseScore, 0)
+		}
+	}
+}

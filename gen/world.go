@@ -374,6 +374,14 @@ func (w *World) services(r *rand.Rand, cp countyPlan, s *Station) {
 }
 
 func (w *World) summaries(r *rand.Rand, s *Station) {
+	defer func() {
+		// A station submits only once the system knows it.
+		for _, sm := range w.Summaries {
+			if sm.StationID == s.ID && sm.Submitted.Before(s.BaseinfoEntered.Time) {
+				sm.Submitted = DateTime{s.BaseinfoEntered.Add(2 * time.Hour)}
+			}
+		}
+	}()
 	// Summaries are owed from 2023-01 (the system rule) for every month the
 	// station existed at the month end.
 	for m := d(2023, 1, 1); !m.After(End); m = m.AddDate(0, 1, 0) {

@@ -41,3 +41,33 @@ func SummaryDeadline(ctx context.Context, db *sql.DB, month time.Time) (time.Tim
 	}
 	return d.UTC(), err
 }
+
+// StationDetail returns what every station owed for month and when it came,
+// as of asOf.
+func StationDetail(ctx context.Context, db *sql.DB, month, asOf time.Time) ([]StationTimeliness, error) {
+	rows, err := db.QueryContext(ctx, `SELECT * FROM station_timeliness(CAST(? AS DATE), CAST(? AS DATE))`, month, asOf)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StationTimeliness
+	for rows.Next() {
+		var s StationTimeliness
+		var bdue, bent, sdue, ssub sql.NullTime
+		var bok sql.NullBool
+		var late sql.NullInt64
+		if err := rows.Scan(&s.CountyCode, &s.County, &s.TownshipCode, &s.Township, &s.Stations, &s.Established,
+			&bdue, &bent, &bok, &s.Services, &s.ServicesOnTime, &sdue, &ssub, &s.SummaryStatus, &late); err != nil {
+			return nil, err
+		}
+		s.Established = s.Established.UTC()
+		s.BaseinfoDue, s.BaseinfoEntered = nullTime(bdue), nullTime(bent)
+		s.SummaryDue, s.SummarySubmitted = nullTime(sdue), nullTime(ssub)
+		if bok.Valid {
+			s.BaseinfoOnTime = &bok.Bool
+		}
+		s.SummaryDaysLate = nullInt(late)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

@@ -91,3 +91,17 @@ type CountyTimeliness struct {
 	SummaryOntimeRate               *float64
 	SystemUseScore                  *float64
 }
+
+// StationTimeliness is what one station (township) owed for a month and
+// when it came (sgz report timeliness).
+type StationTimeliness struct {
+	CountyCode, County, TownshipCode, Township, Stations string
+	Established                                          time.Time
+	BaseinfoDue                                          *time.Time // nil: not yet due
+	BaseinfoEntered                                      *time.Time
+	BaseinfoOnTime                                       *bool
+	Services, ServicesOnTime                             int
+	SummaryDue, SummarySubmitted                         *time.Time
+	SummaryStatus                                        string // on_time, late, missing, not_owed
+	SummaryDaysLate                                      *int
+}

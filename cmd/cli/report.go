@@ -12,12 +12,13 @@ import (
 
 	"golang.org/x/text/width"
 
+	"sgz/ingest"
 	"sgz/metrics"
 )
 
 func runReport(e *env, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "sgz report: say which report: indicators or rejects")
+		fmt.Fprintln(e.stderr, "sgz report: say which report: indicators, timeliness or rejects")
 		return ExitError
 	}
 	switch args[0] {
@@ -25,8 +26,10 @@ func runReport(e *env, args []string) int {
 		return reportIndicators(e, args[1:])
 	case "rejects":
 		return reportRejects(e, args[1:])
+	case "timeliness":
+		return reportTimeliness(e, args[1:])
 	}
-	fmt.Fprintf(e.stderr, "sgz report: unknown report %q (indicators, rejects)\n", args[0])
+	fmt.Fprintf(e.stderr, "sgz report: unknown report %q (indicators, timeliness, rejects)\n", args[0])
 	return ExitError
 }
 
@@ -318,6 +321,104 @@ func reportRejects(e *env, args []string) int {
 	}
 	rows.Close()
 	if err := printRows(e.stdout, *ro.format, rejectColumns, out, nil); err != nil {
+		return e.fail(err)
+	}
+	return ExitOK
+}
+
+var statusLabel = map[string]string{"on_time": "按时", "late": "逾期", "missing": "未提交", "not_owed": "不适用"}
+
+func yesNoLabel(b *bool, yes, no, none string) any {
+	if b == nil {
+		return none
+	}
+	if *b {
+		return yes
+	}
+	return no
+}
+
+func datetime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+var timelinessColumns = []column[metrics.StationTimeliness]{
+	{"county", "县(市、区)", func(s metrics.StationTimeliness) any { return s.County }},
+	{"township_code", "乡镇代码", func(s metrics.StationTimeliness) any { return s.TownshipCode }},
+	{"township", "乡镇(街道)", func(s metrics.StationTimeliness) any { return s.Township }},
+	{"established_date", "挂牌时间", func(s metrics.StationTimeliness) any { return s.Established.Format(time.DateOnly) }},
+	{"baseinfo_due", "基础信息应录入", func(s metrics.StationTimeliness) any { return date(s.BaseinfoDue) }},
+	{"baseinfo_entered_at", "实际录入", func(s metrics.StationTimeliness) any { return datetime(s.BaseinfoEntered) }},
+	{"baseinfo", "基础信息", func(s metrics.StationTimeliness) any {
+		if s.BaseinfoOnTime != nil && !*s.BaseinfoOnTime && s.BaseinfoEntered == nil {
+			return "未录入"
+		}
+		return yesNoLabel(s.BaseinfoOnTime, "按时", "逾期", "未到期")
+	}},
+	{"services", "服务记录", func(s metrics.StationTimeliness) any { return s.Services }},
+	{"services_on_time", "按时录入", func(s metrics.StationTimeliness) any { return s.ServicesOnTime }},
+	{"summary_due", "月度总结截止", func(s metrics.StationTimeliness) any { return date(s.SummaryDue) }},
+	{"summary_submitted_at", "提交时间", func(s metrics.StationTimeliness) any { return datetime(s.SummarySubmitted) }},
+	{"summary_status", "月度总结", func(s metrics.StationTimeliness) any { return statusLabel[s.SummaryStatus] }},
+	{"summary_days_late", "逾期天数", func(s metrics.StationTimeliness) any { return deref(s.SummaryDaysLate) }},
+}
+
+// reportTimeliness prints, station by station, what was due for a month and
+// when it came, as of the month's summary deadline (the bulletin's date)
+// unless --as-of says otherwise.
+func reportTimeliness(e *env, args []string) int {
+	fs := e.flags("report timeliness")
+	ro := reportFlags(fs)
+	month := fs.String("month", "", "month YYYY-MM (required)")
+	asOf := fs.String("as-of", "", "date YYYY-MM-DD; default the month's summary deadline")
+	county := fs.String("county", "", "only this county (name, alias or code)")
+	if !parse(fs, args) {
+		return ExitError
+	}
+	m, err := time.Parse("2006-01", *month)
+	if err != nil {
+		return e.fail(fmt.Errorf("--month %q is not a month YYYY-MM", *month))
+	}
+	st, err := openReport(e, ro)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer st.Close()
+	d, err := metrics.SummaryDeadline(e.ctx, st.db, m)
+	if err != nil {
+		return e.fail(err)
+	}
+	if *asOf != "" {
+		if d, err = asOfFlag(e, st, *asOf); err != nil {
+			return e.fail(err)
+		}
+	}
+	code := ""
+	if *county != "" {
+		if code, err = ingest.NewResolver(st.ref).County(*county); err != nil {
+			return e.fail(fmt.Errorf("--county: %v", err))
+		}
+	}
+	rows, err := metrics.StationDetail(e.ctx, st.db, m, d)
+	if err != nil {
+		return e.fail(err)
+	}
+	if code != "" {
+		kept := rows[:0]
+		for _, r := range rows {
+			if r.CountyCode == code {
+				kept = append(kept, r)
+			}
+		}
+		rows = kept
+	}
+	if *ro.format == "table" {
+		fmt.Fprintf(e.stdout, "%s 系统使用明细，截至 %s（该月月度总结截止日）\n", m.Format("2006年1月"), d.Format("2006年1月2日"))
+	}
+	if err := printRows(e.stdout, *ro.format, timelinessColumns, rows, nil); err != nil {
 		return e.fail(err)
 	}
 	return ExitOK

@@ -54,6 +54,20 @@ type Station struct {
 	Signature       string   `json:"signature"`
 	// SignboardOnly stations (挂牌未运营) never record a service.
 	SignboardOnly bool `json:"signboard_only"`
+	// Disagreements between the ledger and the system (reconciliation):
+	// a station the system never registered, one whose 建站日期 in the
+	// system differs from the ledger's 挂牌时间, one the ledger leaves out.
+	NotInSystem     bool  `json:"not_in_system"`
+	SystemEstablish *Date `json:"system_established,omitempty"`
+	LedgerOmits     bool  `json:"ledger_omits"`
+}
+
+// SystemEstablished is the station's 建站日期 in the system.
+func (s *Station) SystemEstablished() time.Time {
+	if s.SystemEstablish != nil {
+		return s.SystemEstablish.Time
+	}
+	return s.Established.Time
 }
 
 // Worker is one person placed at a station.
@@ -210,6 +224,15 @@ func (w *World) buildCounty(r *rand.Rand, ref *data.Reference, cp countyPlan) {
 	for i := 0; i < cp.signboardOnly && i < len(stations); i++ {
 		stations[i].SignboardOnly = true
 	}
+	switch cp.county.Code {
+	case "140724": // 昔阳县: its signboard-only station never registered in the system
+		stations[0].NotInSystem = true
+		stations[0].BaseinfoEntered = DateTime{}
+	case "140781": // 介休市: the system has another 建站日期 for one station
+		stations[len(stations)/2].SystemEstablish = &Date{stations[len(stations)/2].Established.AddDate(0, 0, 10)}
+	case "140721": // 榆社县: the ledger leaves out its 城区 station (out of scope), which the system has
+		stations[len(stations)-1].LedgerOmits = true
+	}
 	slices.SortFunc(stations, func(a, b *Station) int { return cmpStr(a.TownshipCode, b.TownshipCode) })
 	for _, s := range stations {
 		w.Stations = append(w.Stations, s)
@@ -217,7 +240,9 @@ func (w *World) buildCounty(r *rand.Rand, ref *data.Reference, cp countyPlan) {
 		if !s.SignboardOnly {
 			w.services(r, cp, s)
 		}
-		w.summaries(r, s)
+		if !s.NotInSystem {
+			w.summaries(r, s)
+		}
 	}
 	w.ledgers(cp)
 }

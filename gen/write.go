@@ -75,7 +75,7 @@ func Generate(ref *data.Reference, seed uint64, dir string, opt Options) (*World
 func (w *World) LedgerStations(county string, report time.Time) []*Station {
 	var out []*Station
 	for _, s := range w.Stations {
-		if s.CountyCode == county && !s.Established.After(report) {
+		if s.CountyCode == county && !s.Established.After(report) && !s.LedgerOmits {
 			out = append(out, s)
 		}
 	}
@@ -329,12 +329,15 @@ func (w *World) writeExports(ref *data.Reference, dir string, opt Options) ([]Ex
 	var rows [][]any
 	for i, s := range w.Stations {
 		station[s.ID] = s
+		if s.NotInSystem {
+			continue
+		}
 		division := s.TownshipCode + "000"
 		if !opt.Clean && i%2 == 1 {
 			division = s.TownshipCode
 		}
 		rows = append(rows, []any{s.ID, s.Name, division, "山西省", "晋中市", countyName[s.CountyCode], s.TownshipName,
-			s.Established.Format(time.DateOnly), s.BaseinfoEntered.Format(dateTimeLayout), "运营中"})
+			s.SystemEstablished().Format(time.DateOnly), s.BaseinfoEntered.Format(dateTimeLayout), "运营中"})
 	}
 	var out []Expected
 	name := "system/站点信息_" + exportDay.Format("20060102") + ".csv"

@@ -105,3 +105,57 @@ type StationTimeliness struct {
 	SummaryStatus                                        string // on_time, late, missing, not_owed
 	SummaryDaysLate                                      *int
 }
+
+// UseMonth is the system use of every county and the city for one month,
+// as of that month's summary deadline (the bulletin's figures).
+type UseMonth struct {
+	Month    string             `json:"month"` // YYYY-MM
+	AsOf     time.Time          `json:"as_of"`
+	Counties []CountyTimeliness `json:"counties"` // city last
+}
+
+// Difference is one disagreement between a county's ledger and the system.
+type Difference struct {
+	CountyCode, County, TownshipCode, Township string
+	Kind                                       string // ledger_only, system_only, date_differs
+	LedgerDate, SystemDate                     *time.Time
+}
+
+// FileLoad is one loaded file as the data-quality page lists it.
+type FileLoad struct {
+	FileName, Class, County          string
+	ReportDate                       *time.Time
+	Loaded, Rejected, Skipped, Flags int
+	Replaced                         bool
+}
+
+// RejectReason counts rejected rows (and refused files) by reason.
+type RejectReason struct {
+	Reason string
+	Rows   int
+}
+
+// Outlook is a county's coverage pace and whether it reaches the target
+// by the policy deadline (issue 4, "Early warning").
+type Outlook struct {
+	CountyCode, County string
+	Coverage           float64 // at the as-of date
+	Established        int
+	Target             int     // townships the target asks for
+	PacePerMonth       float64 // stations a month over the look-back
+	Projected          *time.Time
+	// Status: 已完成, 预计按期完成, 存在不能按期完成风险, 逾期未完成, 未报送.
+	Status string
+}
+
+// Site is everything the dashboard site shows for one as-of date.
+type Site struct {
+	Snapshot
+	Use           []UseMonth     `json:"use"`
+	UseWarning    float64        `json:"use_warning"`
+	Differences   []Difference   `json:"differences"`
+	Files         []FileLoad     `json:"files"`
+	RejectReasons []RejectReason `json:"reject_reasons"`
+	RefusedFiles  int            `json:"refused_files"`
+	Outlooks      []Outlook      `json:"outlooks"`
+}

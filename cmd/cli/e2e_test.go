@@ -120,7 +120,7 @@ func timeliness(w *gen.World, county string, asOf time.Time, report time.Time, e
 		if !bdue.After(asOf) {
 			e.baseCounted++
 			entered := s.BaseinfoEntered.Time
-			if entered.Before(endOfDay) && !entered.Truncate(24*time.Hour).After(bdue) {
+			if !entered.IsZero() && entered.Before(endOfDay) && !entered.Truncate(24*time.Hour).After(bdue) {
 				e.baseOnTime++
 			}
 		}

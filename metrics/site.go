@@ -1,0 +1,176 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"math"
+	"time"
+
+	"sgz/data"
+)
+
+// UseSeries returns the system use of every month from first whose
+// summary deadline has passed by asOf, each as of its own deadline (the
+// bulletin's figures, which later loads never change).
+func UseSeries(ctx context.Context, db *sql.DB, first, asOf time.Time) ([]UseMonth, error) {
+	var out []UseMonth
+	for m := first; ; m = m.AddDate(0, 1, 0) {
+		due, err := SummaryDeadline(ctx, db, m)
+		if err != nil || due.After(asOf) {
+			return out, nil
+		}
+		rows, err := Timeliness(ctx, db, m, due)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, UseMonth{Month: m.Format("2006-01"), AsOf: due, Counties: rows})
+	}
+}
+
+// Differences lists where the current ledgers and the system disagree at
+// asOf.
+func Differences(ctx context.Context, db *sql.DB, asOf time.Time) ([]Difference, error) {
+	rows, err := db.QueryContext(ctx, `SELECT r.county_code, c.county_name, r.township_code, t.township_name, r.difference, r.ledger_date, r.system_date
+		FROM reconciliation(CAST(? AS DATE)) r
+		JOIN ref_counties c USING (county_code) JOIN ref_townships t USING (township_code)
+		ORDER BY r.county_code, r.township_code`, asOf)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Difference
+	for rows.Next() {
+		var d Difference
+		var l, s sql.NullTime
+		if err := rows.Scan(&d.CountyCode, &d.County, &d.TownshipCode, &d.Township, &d.Kind, &l, &s); err != nil {
+			return nil, err
+		}
+		d.LedgerDate, d.SystemDate = nullTime(l), nullTime(s)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Files lists every loaded file with its counts, newest report first.
+func Files(ctx context.Context, db *sql.DB) ([]FileLoad, error) {
+	rows, err := db.QueryContext(ctx, `SELECT f.file_name, f.file_class, coalesce(c.county_name, ''), f.report_date,
+		f.count_loaded, f.count_rejected, f.count_skipped, (SELECT count(*) FROM row_flags g WHERE g.file_id = f.file_id), f.replaced_by IS NOT NULL
+		FROM files f LEFT JOIN ref_counties c USING (county_code)
+		ORDER BY f.file_class DESC, f.county_code, f.report_date DESC, f.file_name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []FileLoad
+	for rows.Next() {
+		var f FileLoad
+		var d sql.NullTime
+		if err := rows.Scan(&f.FileName, &f.Class, &f.County, &d, &f.Loaded, &f.Rejected, &f.Skipped, &f.Flags, &f.Replaced); err != nil {
+			return nil, err
+		}
+		f.ReportDate = nullTime(d)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// RejectReasons counts the rejected rows of the files in force by reason,
+// with quoted values, identifiers and numbers folded so that like reasons
+// group; refused is the number of refused files.
+func RejectReasons(ctx context.Context, db *sql.DB) (reasons []RejectReason, refused int, err error) {
+	rows, err := db.QueryContext(ctx, `SELECT regexp_replace(r.reason, '"[^"]*"|[A-Za-z]*[0-9][0-9A-Za-z]*', '…', 'g') AS reason,
+		count(DISTINCT (r.file_id, r.sheet_name, r.row_number)) AS n
+		FROM rejects r JOIN files f USING (file_id) WHERE f.replaced_by IS NULL
+		GROUP BY 1 ORDER BY n DESC, reason`)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r RejectReason
+		if err := rows.Scan(&r.Reason, &r.Rows); err != nil {
+			return nil, 0, err
+		}
+		reasons = append(reasons, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	err = db.QueryRowContext(ctx, `SELECT count(DISTINCT file_name) FROM refused_files`).Scan(&refused)
+	return reasons, refused, err
+}
+
+// Outlooks projects, for each county, whether it reaches the coverage
+// target by the policy deadline at its pace over the last lookback months
+// (stations established per month, by the ledgers current then).
+func Outlooks(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) ([]Outlook, error) {
+	now, err := Indicators(ctx, db, asOf)
+	if err != nil {
+		return nil, err
+	}
+	back, err := Indicators(ctx, db, asOf.AddDate(0, -pol.WarningLookbackMonths, 0))
+	if err != nil {
+		return nil, err
+	}
+	var out []Outlook
+	for i, c := range now {
+		if c.CountyCode == CityCode {
+			continue
+		}
+		o := Outlook{CountyCode: c.CountyCode, County: c.County, Target: int(math.Ceil(pol.CoverageTarget*float64(c.TownshipsInScope) - 1e-9))}
+		if !c.Reported() {
+			o.Status = "未报送"
+			out = append(out, o)
+			continue
+		}
+		o.Established, o.Coverage = *c.StationsEstablished, *c.CoverageRate
+		before := 0
+		if back[i].StationsEstablished != nil {
+			before = *back[i].StationsEstablished
+		}
+		o.PacePerMonth = float64(o.Established-before) / float64(max(pol.WarningLookbackMonths, 1))
+		remaining := o.Target - o.Established
+		switch {
+		case remaining <= 0:
+			o.Status = "已完成"
+		case asOf.After(pol.CoverageDeadline):
+			o.Status = "逾期未完成"
+		case o.PacePerMonth <= 0:
+			o.Status = "存在不能按期完成风险"
+		default:
+			days := math.Ceil(float64(remaining) / o.PacePerMonth * 365.25 / 12)
+			p := asOf.AddDate(0, 0, int(days))
+			o.Projected = &p
+			o.Status = "预计按期完成"
+			if p.After(pol.CoverageDeadline) {
+				o.Status = "存在不能按期完成风险"
+			}
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// TakeSite gathers everything the dashboard site shows as of asOf.
+func TakeSite(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) (Site, error) {
+	var s Site
+	var err error
+	if s.Snapshot, err = TakeSnapshot(ctx, db, asOf, pol.CoverageTarget, pol.CoverageDeadline); err != nil {
+		return s, err
+	}
+	s.UseWarning = pol.UseWarning
+	if s.Use, err = UseSeries(ctx, db, pol.BulletinFirstMonth, asOf); err != nil {
+		return s, err
+	}
+	if s.Differences, err = Differences(ctx, db, asOf); err != nil {
+		return s, err
+	}
+	if s.Files, err = Files(ctx, db); err != nil {
+		return s, err
+	}
+	if s.RejectReasons, s.RefusedFiles, err = RejectReasons(ctx, db); err != nil {
+		return s, err
+	}
+	s.Outlooks, err = Outlooks(ctx, db, asOf, pol)
+	return s, err
+}

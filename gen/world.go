@@ -129,6 +129,9 @@ type countyPlan struct {
 	// servicesPerMonth is a station's mean number of services a month.
 	servicesPerMonth int
 	signboardOnly    int
+	// lateEntry is the share of service records entered late (2–6 days
+	// after the service ended instead of the same or the next day).
+	lateEntry float64
 	// missingLedgers are report months (YYYY-MM) the county did not send.
 	missingLedgers []string
 }
@@ -146,26 +149,27 @@ func plans(ref *data.Reference) []countyPlan {
 		cert           float64
 		spm, unbuilt   int
 		signboard      int
+		late           float64
 		missingLedgers []string
 	}
 	per := map[string]p{
-		"140702": {0.80, 14, 0, 2, nil},
-		"140703": {0.55, 9, 0, 1, nil},
-		"140721": {0.40, 6, 2, 1, nil},
-		"140722": {0.60, 8, 0, 0, []string{"2023-08"}},
-		"140723": {0.85, 16, 0, 0, nil},
-		"140724": {0.65, 10, 1, 1, nil},
-		"140725": {0.75, 12, 0, 1, nil},
-		"140727": {0.50, 8, 0, 2, nil},
-		"140728": {0.90, 18, 0, 0, []string{"2023-02"}},
-		"140729": {0.70, 11, 0, 0, nil},
-		"140781": {0.95, 20, 0, 0, nil},
+		"140702": {0.80, 14, 0, 2, 0.12, nil},
+		"140703": {0.55, 9, 0, 1, 0.30, nil},
+		"140721": {0.40, 6, 2, 1, 0.08, nil},
+		"140722": {0.60, 8, 0, 0, 0.18, []string{"2023-08"}},
+		"140723": {0.85, 16, 0, 0, 0.06, nil},
+		"140724": {0.65, 10, 1, 1, 0.25, nil},
+		"140725": {0.75, 12, 0, 1, 0.10, nil},
+		"140727": {0.50, 8, 0, 2, 0.40, nil},
+		"140728": {0.90, 18, 0, 0, 0.08, []string{"2023-02"}},
+		"140729": {0.70, 11, 0, 0, 0.12, nil},
+		"140781": {0.95, 20, 0, 0, 0.04, nil},
 	}
 	var out []countyPlan
 	for _, c := range ref.Counties {
 		q := per[c.Code]
 		cp := countyPlan{county: c, certRate: q.cert, servicesPerMonth: q.spm, unbuilt: q.unbuilt,
-			signboardOnly: q.signboard, missingLedgers: q.missingLedgers}
+			signboardOnly: q.signboard, lateEntry: q.late, missingLedgers: q.missingLedgers}
 		if c.BuildFrom < 2023 {
 			cp.buildFrom, cp.buildTo = d(c.BuildFrom, 3, 1), d(c.BuildTo, 11, 30)
 		} else {
@@ -380,8 +384,11 @@ func (w *World) services(r *rand.Rand, cp countyPlan, s *Station) {
 				end = End
 			}
 			// Most records are entered on the day the service ends or the day
-			// after; some late.
-			lag := []int{0, 0, 0, 1, 1, 2, 3, 6}[r.IntN(8)]
+			// after; the county's share late.
+			lag := r.IntN(2)
+			if r.Float64() < cp.lateEntry {
+				lag = 2 + r.IntN(5)
+			}
 			seq++
 			w.Services = append(w.Services, &Service{
 				ID:          fmt.Sprintf("FW%s%05d", s.TownshipCode, seq),

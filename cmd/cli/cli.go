@@ -41,6 +41,7 @@ func commands() []command {
 		{"validate", "PATH...", "run every check of ingest without writing anything", runValidate},
 		{"report", "indicators|rejects [flags]", "print a report (--format table|csv|json)", runReport},
 		{"dashboard", "--as-of D --out DIR", "write the static dashboard site", runDashboard},
+		{"bulletin", "--month YYYY-MM --out DIR", "write the month's system-use bulletin (通报): HTML, Markdown, XLSX, PDF", runBulletin},
 		{"template", "--county NAME --out FILE.xlsx", "write a county's ledger template with drop-downs", runTemplate},
 		{"gen", "--scale city --seed N --out DIR", "write synthetic inputs and their ground truth", runGen},
 	}

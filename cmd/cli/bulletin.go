@@ -1,0 +1,63 @@
+package cli
+
+import (
+	"fmt"
+	"time"
+
+	"sgz/dashboards/bulletin"
+	"sgz/data"
+)
+
+// runBulletin writes the monthly system-use bulletin (通报) for --month,
+// computed as of that month's summary deadline, and records its version.
+func runBulletin(e *env, args []string) int {
+	fs := e.flags("bulletin")
+	so := storeFlags(fs)
+	month := fs.String("month", "", "month YYYY-MM (required)")
+	out := fs.String("out", "", "folder to write into (required)")
+	if !parse(fs, args) {
+		return ExitError
+	}
+	m, err := time.Parse("2006-01", *month)
+	if err != nil || *out == "" {
+		fmt.Fprintln(e.stderr, "sgz bulletin: --month YYYY-MM and --out DIR are required")
+		return ExitError
+	}
+	st, err := openStore(e.ctx, *so)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer st.Close()
+	files, ed, err := writeBulletin(e, st, m, *out)
+	if err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintf(e.stdout, "%s（%d年第%d期，第%d版，数据截至%s）\n", ed.Title(), ed.Year, ed.No, ed.Version, ed.AsOf.Format(time.DateOnly))
+	if w := ed.Warned(); len(w) > 0 {
+		fmt.Fprintf(e.stdout, "需报送书面说明及整改方案：%v，期限 %s\n", w, ed.ReplyBy.Format(time.DateOnly))
+	}
+	if ed.Restatement != "" {
+		fmt.Fprintf(e.stdout, "更正说明：%s\n", ed.Restatement)
+	}
+	for _, p := range []string{files.HTML, files.Markdown, files.XLSX, files.PDF} {
+		if p != "" {
+			fmt.Fprintln(e.stdout, p)
+		}
+	}
+	if files.PDF == "" {
+		fmt.Fprintln(e.stdout, "（未安装 Chromium，未生成 PDF；可用浏览器打开 HTML 打印）")
+	}
+	return ExitOK
+}
+
+func writeBulletin(e *env, st *store, month time.Time, out string) (bulletin.Files, *bulletin.Edition, error) {
+	ed, err := bulletin.Build(e.ctx, st.db, month, st.policy, data.NewCalendar(st.ref.Holidays))
+	if err != nil {
+		return bulletin.Files{}, nil, err
+	}
+	if err := ed.Record(e.ctx, st.db, time.Now().UTC().Truncate(time.Second)); err != nil {
+		return bulletin.Files{}, nil, err
+	}
+	files, err := bulletin.Write(e.ctx, ed, out)
+	return files, ed, err
+}

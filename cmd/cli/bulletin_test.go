@@ -1,0 +1,309 @@
+package cli_test
+
+import (
+	"bytes"
+	"html"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"sgz/data"
+)
+
+const bulletinName = "晋中市社工站系统使用情况通报_2023-11"
+
+// bulletinTables reads table 1 and 2 back from the HTML, the Markdown and
+// the XLSX of one edition.
+func bulletinTables(t *testing.T, dir string) (htmlT, mdT, xlsxT [][][]string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, bulletinName+".html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reTable := regexp.MustCompile(`(?s)<table>\s*<caption>表[12].*?</table>`)
+	reRow := regexp.MustCompile(`(?s)<tr[^>]*>(.*?)</tr>`)
+	reCell := regexp.MustCompile(`(?s)<t[dh][^>]*>(.*?)</t[dh]>`)
+	for _, tb := range reTable.FindAllString(string(b), -1) {
+		var rows [][]string
+		for _, r := range reRow.FindAllStringSubmatch(tb, -1) {
+			var cells []string
+			for _, c := range reCell.FindAllStringSubmatch(r[1], -1) {
+				cells = append(cells, html.UnescapeString(c[1]))
+			}
+			rows = append(rows, cells)
+		}
+		htmlT = append(htmlT, rows)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, bulletinName+".md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range strings.Split(string(md), "**表")[1:3] {
+		var rows [][]string
+		for _, line := range strings.Split(part, "\n") {
+			if !strings.HasPrefix(line, "| ") || strings.HasPrefix(line, "| ---") || strings.Contains(line, " --- |") {
+				continue
+			}
+			cells := strings.Split(strings.TrimSuffix(strings.TrimPrefix(line, "| "), " |"), " | ")
+			rows = append(rows, cells)
+		}
+		mdT = append(mdT, rows)
+	}
+	f, err := excelize.OpenFile(filepath.Join(dir, bulletinName+".xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, sheet := range []string{"排名", "计算依据"} {
+		rows, err := f.GetRows(sheet) // formatted as Excel shows them
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range rows {
+			for len(rows[i]) < len(rows[0]) {
+				rows[i] = append(rows[i], "")
+			}
+		}
+		xlsxT = append(xlsxT, rows)
+	}
+	return htmlT, mdT, xlsxT
+}
+
+// TestBulletin generates the November 2023 bulletin of the demo data and
+// checks: the three formats carry the same tables; the counts equal those
+// worked out from the truth (services that ended in November and were
+// entered by the deadline, 2023-12-06; summaries for November; base
+// information as of that day); the XLSX has numbers, not text; the same
+// month generated again is byte-identical and, after a later export is
+// loaded, has the same tables and no restatement; a corrected ledger makes
+// a second version with a restatement naming the county.
+func TestBulletin(t *testing.T) {
+	d := loadDemo(t)
+	// A copy, since this test loads more files.
+	db := filepath.Join(t.TempDir(), "b.duckdb")
+	src, err := os.ReadFile(d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(db, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir1 := filepath.Join(t.TempDir(), "v1")
+	out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", dir1)
+	if code != 0 {
+		t.Fatalf("bulletin: %s", out)
+	}
+	if !strings.Contains(out, "2023年第6期，第1版，数据截至2023-12-06") {
+		t.Errorf("bulletin summary: %s", out)
+	}
+	h, m, x := bulletinTables(t, dir1)
+	if len(h) != 2 || len(m) != 2 || len(x) != 2 {
+		t.Fatalf("tables found: html %d, markdown %d, xlsx %d", len(h), len(m), len(x))
+	}
+	for i := range h {
+		if !equalTables(h[i], m[i]) {
+			t.Errorf("table %d: HTML and Markdown differ:\n%v\n%v", i+1, h[i], m[i])
+		}
+		if !equalTables(h[i], x[i]) {
+			t.Errorf("table %d: HTML and XLSX differ:\n%v\n%v", i+1, h[i], x[i])
+		}
+	}
+	if len(h[0]) != 13 { // header, 11 counties, 全市
+		t.Fatalf("table 1 has %d rows, want 13", len(h[0]))
+	}
+
+	// Counts against the truth (table 2: county, base owed/on time,
+	// services/on time, summaries owed/on time/late/missing).
+	due := day("2023-12-06")
+	endOfDay := due.AddDate(0, 0, 1)
+	cal := data.NewCalendar(mustRef().Holidays)
+	if got, _ := cal.SummaryDeadline(day("2023-11-01"), 3, 3); !got.Equal(due) {
+		t.Fatalf("deadline %v", got)
+	}
+	want := map[string][]int{}
+	for _, c := range mustRef().Counties {
+		var e expected
+		var report time.Time
+		for _, l := range d.world.Ledgers {
+			if l.CountyCode == c.Code && !l.ReportDate.After(due) && l.ReportDate.After(report) {
+				report = l.ReportDate.Time
+			}
+		}
+		timeliness(d.world, c.Code, due, report, &e)
+		svc, svcOn := 0, 0
+		town := map[string]string{}
+		for _, s := range d.world.Stations {
+			town[s.ID] = s.CountyCode
+		}
+		for _, sv := range d.world.Services {
+			if town[sv.StationID] == c.Code && sv.End.Format("2006-01") == "2023-11" && sv.Entered.Before(endOfDay) {
+				svc++
+				if !sv.Entered.Truncate(24 * time.Hour).After(sv.End.AddDate(0, 0, 1)) {
+					svcOn++
+				}
+			}
+		}
+		want[c.Name] = []int{e.baseCounted, e.baseOnTime, svc, svcOn, e.sumOwed, e.sumOnTime, 0, e.sumOwed - e.sumOnTime}
+	}
+	for _, r := range h[1][1 : len(h[1])-1] {
+		var got []int
+		for _, c := range r[1:] {
+			n, _ := strconv.Atoi(c)
+			got = append(got, n)
+		}
+		if w, ok := want[r[0]]; !ok || !equalInts(got, w) {
+			t.Errorf("%s counts %v, want from the truth %v", r[0], got, w)
+		}
+	}
+
+	// Numbers are numbers in the XLSX.
+	f, _ := excelize.OpenFile(filepath.Join(dir1, bulletinName+".xlsx"))
+	if typ, _ := f.GetCellType("排名", "F2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+		t.Errorf("score cell type %v, want a number", typ)
+	}
+	if v, _ := f.GetCellValue("排名", "F2", excelize.Options{RawCellValue: true}); strings.Contains(v, "%") || v == "" {
+		t.Errorf("raw score %q", v)
+	}
+	f.Close()
+
+	// Again, same inputs: byte-identical files.
+	dir2 := filepath.Join(t.TempDir(), "v1again")
+	if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", dir2); code != 0 {
+		t.Fatal(out)
+	}
+	for _, ext := range []string{".html", ".md", ".xlsx"} {
+		a, _ := os.ReadFile(filepath.Join(dir1, bulletinName+ext))
+		b, _ := os.ReadFile(filepath.Join(dir2, bulletinName+ext))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs between two runs on the same inputs", ext)
+		}
+	}
+
+	// A later export (records entered in 2024) changes no figure.
+	later := filepath.Join(t.TempDir(), "服务记录_补录_2024.csv")
+	csv := "服务记录编号,站点编号,站点名称,服务类型,服务对象类别,服务开始日期,服务结束日期,服务人次,录入时间,录入人\n"
+	for _, s := range d.world.Stations[:5] {
+		if s.NotInSystem {
+			continue
+		}
+		csv += "BL" + s.ID + "," + s.ID + ",x,个案服务,其他,2023-11-20,2023-11-20,3,2024-02-01 10:00:00,补录\n"
+	}
+	if err := os.WriteFile(later, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run("ingest", "--db", db, later); code != 0 {
+		t.Fatalf("later export: %s", out)
+	}
+	dir3 := filepath.Join(t.TempDir(), "after-export")
+	out, code = run("bulletin", "--db", db, "--month", "2023-11", "--out", dir3)
+	if code != 0 || !strings.Contains(out, "第1版") || strings.Contains(out, "更正") {
+		t.Errorf("after a later export: exit %d, %s; want version 1, no restatement", code, out)
+	}
+	h3, _, _ := bulletinTables(t, dir3)
+	for i := range h {
+		if !equalTables(h[i], h3[i]) {
+			t.Errorf("table %d changed after loading a later export", i+1)
+		}
+	}
+
+	// A corrected ledger of 榆次区 for 2023-11-30 without its first station:
+	// version 2, and the restatement names 榆次区.
+	orig := filepath.Join(d.dir, "inputs", "ledgers", "榆次区_2023-11.xlsx")
+	fx, err := excelize.OpenFile(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fx.RemoveRow("站点台账", 4); err != nil {
+		t.Fatal(err)
+	}
+	corrected := filepath.Join(t.TempDir(), "榆次区_2023-11_更正.xlsx")
+	if err := fx.SaveAs(corrected); err != nil {
+		t.Fatal(err)
+	}
+	fx.Close()
+	if out, code := run("ingest", "--db", db, corrected); code != 0 || !strings.Contains(out, "取代同县同填报日期的旧台账 榆次区_2023-11.xlsx") {
+		t.Fatalf("corrected ledger: exit %d\n%s", code, out)
+	}
+	dir4 := filepath.Join(t.TempDir(), "corrected")
+	out, code = run("bulletin", "--db", db, "--month", "2023-11", "--out", dir4)
+	if code != 0 || !strings.Contains(out, "第2版") || !strings.Contains(out, "更正说明：本期通报为第2版") || !strings.Contains(out, "榆次区") {
+		t.Errorf("after a corrected ledger: exit %d\n%s", code, out)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir4, bulletinName+".md")); !strings.Contains(string(b), "**更正说明：**本期通报为第2版") {
+		t.Error("the Markdown lacks the restatement")
+	}
+}
+
+// TestBulletinInBrowser prints the bulletin to PDF and screenshots it in
+// headless Chromium (offline): no console errors, Chinese set in a CJK font.
+func TestBulletinInBrowser(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("SGZ_REQUIRE_ALL") != "" {
+			t.Fatal("chromium not on PATH (SGZ_REQUIRE_ALL is set)")
+		}
+		t.Skip("chromium not on PATH")
+	}
+	d := loadDemo(t)
+	dir := t.TempDir()
+	out, code := run("bulletin", "--db", d.db, "--month", "2023-11", "--out", dir)
+	if code != 0 {
+		t.Fatal(out)
+	}
+	pdf, err := os.ReadFile(filepath.Join(dir, bulletinName+".pdf"))
+	if err != nil {
+		t.Fatalf("no PDF with Chromium installed: %v", err)
+	}
+	if !regexp.MustCompile(`FontName\s*/[A-Z]{6}\+Noto(Sans|Serif)CJK`).Match(pdf) {
+		t.Error("the PDF embeds no CJK font: Chinese would not show")
+	}
+	page := filepath.Join(dir, bulletinName+".html")
+	shot := filepath.Join(dir, "bulletin.png")
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND", "--user-data-dir="+filepath.Join(dir, "profile"),
+		"--enable-logging=stderr", "--v=0", "--window-size=1000,1400", "--screenshot="+shot, "file://"+page)
+	logs, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("chromium: %v\n%s", err, logs)
+	}
+	for _, line := range strings.Split(string(logs), "\n") {
+		if strings.Contains(line, ":CONSOLE") || strings.Contains(line, "Failed to load resource") {
+			t.Errorf("console: %s", line)
+		}
+	}
+	if st, err := os.Stat(shot); err != nil || st.Size() < 20000 {
+		t.Errorf("screenshot %v %v: too small to hold the page", st, err)
+	}
+	t.Logf("screenshot: %s", shot)
+}
+
+func equalTables(a, b [][]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if strings.Join(a[i], "\x00") != strings.Join(b[i], "\x00") {
+			return false
+		}
+	}
+	return true
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

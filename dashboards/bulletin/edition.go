@@ -1,0 +1,339 @@
+// Package bulletin writes the monthly bulletin (通报) on system use
+// (spec/outputs.md): a formal notice with the month's figures as of the
+// month's summary deadline, a ranking of counties, the counties required to
+// submit 书面说明及整改方案, and its sources; as printable HTML, Markdown,
+// XLSX and (where Chromium is installed) PDF, with the same numbers in
+// each.
+//
+// In: the database (through metrics) and the policy. Out: an Edition, its
+// files, and a record of each distinct version in the database, so that a
+// regenerated bulletin whose figures changed says so (a restatement).
+package bulletin
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"sgz/data"
+	"sgz/metrics"
+)
+
+// Edition is one month's bulletin.
+type Edition struct {
+	Month     time.Time // first day of the month reported on
+	Year, No  int       // 2023年第6期
+	AsOf      time.Time // the month's summary deadline: figures as known then
+	IssueDate time.Time
+	ReplyBy   time.Time // warned counties' 书面说明及整改方案 due
+	Issuer    string
+	Warning   float64
+
+	Ranking  []Row
+	City     metrics.CountyTimeliness
+	Coverage metrics.CountyIndicators // the city row as of AsOf
+	Outlooks []metrics.Outlook        // counties not yet fully covered
+	// Differences between ledgers and the system, per county name.
+	Differences map[string]int
+	Sources     []metrics.Source
+	Policy      [][2]string
+
+	Version     int    // 1 for the first edition of the month, then 2, 3… when figures change
+	Restatement string // what changed since the previous version, or ""
+}
+
+// Row is one county of the ranking table.
+type Row struct {
+	metrics.Ranked
+	PrevRank int // rank in the previous month's bulletin, 0 when none
+}
+
+// Warned names the counties required to submit a written explanation.
+func (e *Edition) Warned() []string {
+	var out []string
+	for _, r := range e.Ranking {
+		if r.Warned {
+			out = append(out, r.County)
+		}
+	}
+	return out
+}
+
+// Title is the bulletin's title (outputs.md).
+func (e *Edition) Title() string {
+	return fmt.Sprintf("关于%d年%d月全市乡镇(街道)社工站信息系统使用情况的通报", e.Month.Year(), e.Month.Month())
+}
+
+// Build computes the bulletin for month from the database.
+func Build(ctx context.Context, db *sql.DB, month time.Time, pol data.Policy, cal *data.Calendar) (*Edition, error) {
+	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
+	first := pol.BulletinFirstMonth
+	if month.Before(first) {
+		return nil, fmt.Errorf("bulletins start with %s (policy bulletin_first_month)", first.Format("2006-01"))
+	}
+	e := &Edition{Month: month, Year: month.Year(), No: int(month.Month()), Issuer: pol.BulletinIssuer, Warning: pol.UseWarning}
+	if month.Year() == first.Year() {
+		e.No = int(month.Month()) - int(first.Month()) + 1
+	}
+	var err error
+	if e.AsOf, err = metrics.SummaryDeadline(ctx, db, month); err != nil {
+		return nil, err
+	}
+	if e.IssueDate, err = addWorkdays(cal, e.AsOf, pol.BulletinIssueWorkdays); err != nil {
+		return nil, err
+	}
+	if e.ReplyBy, err = addWorkdays(cal, e.IssueDate, pol.BulletinReplyWorkdays); err != nil {
+		return nil, err
+	}
+	rows, err := metrics.Timeliness(ctx, db, month, e.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	e.City = rows[len(rows)-1]
+	prev := map[string]int{}
+	if pm := month.AddDate(0, -1, 0); !pm.Before(first) {
+		if pdue, err := metrics.SummaryDeadline(ctx, db, pm); err == nil {
+			prows, err := metrics.Timeliness(ctx, db, pm, pdue)
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range metrics.Rank(prows, pol.UseWarning) {
+				prev[r.CountyCode] = r.Rank
+			}
+		}
+	}
+	for _, r := range metrics.Rank(rows, pol.UseWarning) {
+		e.Ranking = append(e.Ranking, Row{Ranked: r, PrevRank: prev[r.CountyCode]})
+	}
+	ind, err := metrics.Indicators(ctx, db, e.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	e.Coverage = ind[len(ind)-1]
+	outs, err := metrics.Outlooks(ctx, db, e.AsOf, pol)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range outs {
+		if o.Status != "已完成" {
+			e.Outlooks = append(e.Outlooks, o)
+		}
+	}
+	diffs, err := metrics.Differences(ctx, db, e.AsOf)
+	if err != nil {
+		return nil, err
+	}
+	e.Differences = map[string]int{}
+	for _, d := range diffs {
+		e.Differences[d.County]++
+	}
+	if e.Sources, err = metrics.Sources(ctx, db, e.AsOf); err != nil {
+		return nil, err
+	}
+	e.Policy = pol.Entries
+	return e, nil
+}
+
+// addWorkdays is the n-th working day after d.
+func addWorkdays(cal *data.Calendar, d time.Time, n int) (time.Time, error) {
+	for n > 0 {
+		d = d.AddDate(0, 0, 1)
+		ok, err := cal.IsWorkday(d)
+		if err != nil {
+			return d, err
+		}
+		if ok {
+			n--
+		}
+	}
+	return d, nil
+}
+
+// Table is the ranking table as people read it: the same text in the HTML,
+// the Markdown and (as numbers) the XLSX.
+func (e *Edition) Table() (header []string, rows [][]string) {
+	header = []string{"排名", "县（市、区）", "基础信息录入及时率", "服务记录录入及时率", "月度总结按时提交率", "系统使用得分", "较上月排名", "备注"}
+	for _, r := range e.Ranking {
+		// The warned counties; the text names what they must submit.
+		note := ""
+		switch {
+		case r.BelowWarning:
+			note = fmt.Sprintf("低于%s分", num(e.Warning, 0))
+		case r.Warned:
+			note = "排名末位"
+		}
+		rows = append(rows, []string{rankText(r.Rank), r.County, pct(r.BaseinfoTimelyRate), pct(r.ServiceTimelyRate),
+			pct(r.SummaryOntimeRate), scoreText(r.SystemUseScore), change(r.Rank, r.PrevRank), note})
+	}
+	c := e.City
+	rows = append(rows, []string{"", "全市", pct(c.BaseinfoTimelyRate), pct(c.ServiceTimelyRate), pct(c.SummaryOntimeRate), scoreText(c.SystemUseScore), "", ""})
+	return header, rows
+}
+
+// Counts is the table of what each rate counts, so a reader can check it.
+func (e *Edition) Counts() (header []string, rows [][]string) {
+	header = []string{"县（市、区）", "基础信息应录入", "按时录入", "服务记录", "按时录入", "月度总结应提交", "按时提交", "逾期提交", "未提交"}
+	add := func(c metrics.CountyTimeliness, name string) {
+		rows = append(rows, []string{name, itoa(c.BaseinfoCounted), itoa(c.BaseinfoOnTime), itoa(c.ServicesCounted), itoa(c.ServicesOnTime),
+			itoa(c.SummariesOwed), itoa(c.SummariesOnTime), itoa(c.SummariesLate), itoa(c.SummariesMissing)})
+	}
+	for _, r := range e.Ranking {
+		add(r.CountyTimeliness, r.County)
+	}
+	add(e.City, "全市")
+	return header, rows
+}
+
+func rankText(r int) string {
+	if r == 0 {
+		return "—"
+	}
+	return itoa(r)
+}
+
+func change(now, prev int) string {
+	switch {
+	case now == 0 || prev == 0:
+		return "—"
+	case now < prev:
+		return fmt.Sprintf("↑%d", prev-now)
+	case now > prev:
+		return fmt.Sprintf("↓%d", now-prev)
+	}
+	return "持平"
+}
+
+func pct(r *float64) string {
+	if r == nil {
+		return "—"
+	}
+	return num(100**r, 1) + "%"
+}
+
+func scoreText(s *float64) string {
+	if s == nil {
+		return "—"
+	}
+	return num(*s, 2)
+}
+
+// num formats with n decimals, rounding half away from zero on the
+// decimal value (so 72.125 shows as 72.13 everywhere).
+func num(v float64, n int) string {
+	s := fmt.Sprintf("%.*f", n, roundHalfAway(v, n))
+	if s == "-0" || strings.HasPrefix(s, "-0.") && strings.Trim(s, "-0.") == "" {
+		s = s[1:]
+	}
+	return s
+}
+
+func roundHalfAway(v float64, n int) float64 {
+	p := 1.0
+	for i := 0; i < n; i++ {
+		p *= 10
+	}
+	x := v * p
+	// nudge by a relative epsilon so that 72.125 (stored as 72.12499…)
+	// rounds up as a person would
+	if x >= 0 {
+		x = float64(int64(x + 0.5 + 1e-9*max(1, x)))
+	} else {
+		x = -float64(int64(-x + 0.5 + 1e-9*max(1, -x)))
+	}
+	return x / p
+}
+
+func itoa(n int) string { return fmt.Sprint(n) }
+
+// Record stores this edition's tables as a version of the month's bulletin
+// and sets Version and, when the figures differ from the previous version,
+// Restatement. The same figures again are the same version: nothing is
+// written.
+func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bulletin_versions (
+		summary_month DATE NOT NULL, version INTEGER NOT NULL, as_of DATE NOT NULL,
+		tables_sha256 VARCHAR NOT NULL, tables_json VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL,
+		PRIMARY KEY (summary_month, version))`); err != nil {
+		return err
+	}
+	h1, r1 := e.Table()
+	h2, r2 := e.Counts()
+	b, err := json.Marshal([][][]string{append([][]string{h1}, r1...), append([][]string{h2}, r2...)})
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	sha := hex.EncodeToString(sum[:])
+	rows, err := db.QueryContext(ctx, `SELECT version, tables_sha256, tables_json FROM bulletin_versions WHERE summary_month = ? ORDER BY version`, e.Month)
+	if err != nil {
+		return err
+	}
+	type version struct {
+		n         int
+		sha, json string
+	}
+	var vs []version
+	for rows.Next() {
+		var v version
+		if err := rows.Scan(&v.n, &v.sha, &v.json); err != nil {
+			rows.Close()
+			return err
+		}
+		vs = append(vs, v)
+	}
+	rows.Close()
+	for i, v := range vs {
+		if v.sha == sha {
+			e.Version = v.n
+			if i > 0 {
+				e.Restatement = restatement(vs[i-1].json, string(b), vs[i-1].n)
+			}
+			return nil
+		}
+	}
+	e.Version = len(vs) + 1
+	if len(vs) > 0 {
+		e.Restatement = restatement(vs[len(vs)-1].json, string(b), vs[len(vs)-1].n)
+	}
+	_, err = db.ExecContext(ctx, `INSERT INTO bulletin_versions VALUES (?, ?, ?, ?, ?, ?)`, e.Month, e.Version, e.AsOf, sha, string(b), now)
+	return err
+}
+
+// restatement says, county by county, which figures of the ranking table
+// differ from an earlier version's.
+func restatement(before, after string, version int) string {
+	var a, b [][][]string
+	if json.Unmarshal([]byte(before), &a) != nil || json.Unmarshal([]byte(after), &b) != nil {
+		return ""
+	}
+	old := map[string][]string{}
+	for _, r := range a[0][1:] {
+		old[r[1]] = r
+	}
+	header := b[0][0]
+	var parts []string
+	for _, r := range b[0][1:] {
+		o, ok := old[r[1]]
+		if !ok {
+			continue
+		}
+		var ch []string
+		for j := 2; j <= 5; j++ {
+			if o[j] != r[j] {
+				ch = append(ch, fmt.Sprintf("%s由%s更正为%s", header[j], o[j], r[j]))
+			}
+		}
+		if len(ch) > 0 {
+			parts = append(parts, r[1]+strings.Join(ch, "，"))
+		}
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("本期通报为第%d版，因数据更正，明细数据较第%d版有变化。", version+1, version)
+	}
+	return fmt.Sprintf("本期通报为第%d版，因县级台账或系统数据更正，较第%d版有以下变化：%s。", version+1, version, strings.Join(parts, "；"))
+}

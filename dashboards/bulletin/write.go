@@ -1,0 +1,420 @@
+package bulletin
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"html/template"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"sgz/metrics"
+)
+
+//go:embed templates/bulletin.html.tmpl
+var templates embed.FS
+
+var page = template.Must(template.ParseFS(templates, "templates/bulletin.html.tmpl"))
+
+// Files are the paths Write wrote.
+type Files struct {
+	HTML, Markdown, XLSX, PDF string // PDF "" when no Chromium
+}
+
+// BaseName is the file name of an edition, without extension.
+func (e *Edition) BaseName() string {
+	return fmt.Sprintf("晋中市社工站系统使用情况通报_%s", e.Month.Format("2006-01"))
+}
+
+// Write writes the edition as HTML, Markdown and XLSX into dir, and as PDF
+// when Chromium is installed.
+func Write(ctx context.Context, e *Edition, dir string) (Files, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return Files{}, err
+	}
+	base := filepath.Join(dir, e.BaseName())
+	f := Files{HTML: base + ".html", Markdown: base + ".md", XLSX: base + ".xlsx"}
+	var b bytes.Buffer
+	if err := page.Execute(&b, newView(e)); err != nil {
+		return f, err
+	}
+	if err := os.WriteFile(f.HTML, b.Bytes(), 0o644); err != nil {
+		return f, err
+	}
+	if err := os.WriteFile(f.Markdown, []byte(Markdown(e)), 0o644); err != nil {
+		return f, err
+	}
+	if err := writeXLSX(e, f.XLSX); err != nil {
+		return f, err
+	}
+	if chromium, err := exec.LookPath("chromium"); err == nil {
+		f.PDF = base + ".pdf"
+		if err := PrintPDF(ctx, chromium, f.HTML, f.PDF); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
+// PrintPDF prints an HTML file to PDF with headless Chromium, offline.
+func PrintPDF(ctx context.Context, chromium, html, pdf string) error {
+	abs, err := filepath.Abs(html)
+	if err != nil {
+		return err
+	}
+	profile, err := os.MkdirTemp("", "sgz-chromium-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(profile)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-extensions",
+		"--host-resolver-rules=MAP * ~NOTFOUND", "--user-data-dir="+profile,
+		"--no-pdf-header-footer", "--print-to-pdf="+pdf, "file://"+filepath.ToSlash(abs))
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("printing %s to PDF: %v: %s", filepath.Base(html), err, lastLine(string(out)))
+	}
+	return nil
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+func dateCN(t time.Time) string { return fmt.Sprintf("%d年%d月%d日", t.Year(), t.Month(), t.Day()) }
+
+// text is the edition's prose, shared by the HTML and the Markdown.
+type text struct {
+	MonthText, AsOfText, IssueText  string
+	Overall, Problems, Requirements []string
+}
+
+func prose(e *Edition) text {
+	t := text{
+		MonthText: fmt.Sprintf("%d年%d月", e.Month.Year(), e.Month.Month()),
+		AsOfText:  dateCN(e.AsOf),
+		IssueText: dateCN(e.IssueDate),
+	}
+	cov := e.Coverage
+	est, op := 0, 0
+	if cov.StationsEstablished != nil {
+		est = *cov.StationsEstablished
+	}
+	if cov.StationsOperating != nil {
+		op = *cov.StationsOperating
+	}
+	covText := "—"
+	if cov.CoverageRate != nil {
+		covText = pct(cov.CoverageRate)
+	}
+	t.Overall = append(t.Overall, fmt.Sprintf("截至%s，全市已建成乡镇（街道）社工站%d个，占应建%d个的%s；其中正常运营（有驻站社工且近30日内有服务记录）%d个。",
+		t.AsOfText, est, cov.TownshipsInScope, covText, op))
+	c := e.City
+	t.Overall = append(t.Overall, fmt.Sprintf("%s，全市应录入基础信息的站点%d个，按时录入%d个，及时率%s；当月结束的服务记录%d条，按时录入%d条，及时率%s；应提交月度总结%d份，按时提交%d份、逾期提交%d份、未提交%d份，按时提交率%s。全市系统使用得分%s分。",
+		t.MonthText, c.BaseinfoCounted, c.BaseinfoOnTime, pct(c.BaseinfoTimelyRate), c.ServicesCounted, c.ServicesOnTime, pct(c.ServiceTimelyRate),
+		c.SummariesOwed, c.SummariesOnTime, c.SummariesLate, c.SummariesMissing, pct(c.SummaryOntimeRate), scoreText(c.SystemUseScore)))
+	var top []string
+	for _, r := range e.Ranking {
+		if r.Rank >= 1 && r.Rank <= 3 {
+			top = append(top, fmt.Sprintf("%s（%s分）", r.County, scoreText(r.SystemUseScore)))
+		}
+	}
+	if len(top) > 0 {
+		t.Overall = append(t.Overall, "系统使用得分居前的是："+strings.Join(top, "、")+"。")
+	}
+
+	warned := e.Warned()
+	var below []string
+	for _, r := range e.Ranking {
+		if r.BelowWarning {
+			below = append(below, fmt.Sprintf("%s（%s分）", r.County, scoreText(r.SystemUseScore)))
+		}
+	}
+	switch {
+	case len(below) > 0:
+		t.Problems = append(t.Problems, fmt.Sprintf("（一）系统使用得分低于%s分的有：%s。", num(e.Warning, 0), strings.Join(below, "、")))
+	case len(warned) > 0:
+		t.Problems = append(t.Problems, fmt.Sprintf("（一）各县（市、区）系统使用得分均不低于%s分，%s排名末位。", num(e.Warning, 0), strings.Join(warned, "、")))
+	}
+	var missing []string
+	for _, r := range e.Ranking {
+		if r.SummariesMissing > 0 {
+			missing = append(missing, fmt.Sprintf("%s%d份", r.County, r.SummariesMissing))
+		}
+	}
+	n := len(t.Problems) + 1
+	if len(missing) > 0 {
+		t.Problems = append(t.Problems, fmt.Sprintf("（%s）截至%s仍未提交%s月度总结的：%s。", cnNum(n), t.AsOfText, t.MonthText, strings.Join(missing, "、")))
+		n++
+	}
+	var diffs []string
+	for _, r := range e.Ranking {
+		if k := e.Differences[r.County]; k > 0 {
+			diffs = append(diffs, fmt.Sprintf("%s%d处", r.County, k))
+		}
+	}
+	if len(diffs) > 0 {
+		t.Problems = append(t.Problems, fmt.Sprintf("（%s）县级台账与系统站点信息不一致（台账有而系统无、系统有而台账无或挂牌时间不一致）：%s。", cnNum(n), strings.Join(diffs, "、")))
+		n++
+	}
+	var risks []string
+	for _, o := range e.Outlooks {
+		switch o.Status {
+		case "存在不能按期完成风险", "逾期未完成":
+			s := fmt.Sprintf("%s已建%d个、应建%d个，近3个月月均新建%s个", o.County, o.Established, o.Target, num(o.PacePerMonth, 1))
+			if o.Projected != nil {
+				s += "，按此进度预计" + dateCN(*o.Projected) + "完成"
+			}
+			risks = append(risks, s+"，"+o.Status)
+		case "未报送":
+			risks = append(risks, o.County+"截至本期未报送县级台账")
+		}
+	}
+	if len(risks) > 0 {
+		t.Problems = append(t.Problems, fmt.Sprintf("（%s）全覆盖进度预警：%s。", cnNum(n), strings.Join(risks, "；")))
+	}
+	if len(t.Problems) == 0 {
+		t.Problems = append(t.Problems, "本期未发现需通报的问题。")
+	}
+
+	if len(warned) > 0 {
+		t.Requirements = append(t.Requirements, fmt.Sprintf("（一）请%s民政局于%s前向市民政局报送书面说明及整改方案。", strings.Join(warned, "、"), dateCN(e.ReplyBy)))
+	}
+	t.Requirements = append(t.Requirements,
+		fmt.Sprintf("（%s）各县（市、区）民政局要督促乡镇（街道）社工站严格按时限在系统中录入站点基础信息和服务记录、提交月度总结，确保数据真实、完整、及时。", cnNum(len(t.Requirements)+1)))
+	if len(risks) > 0 || len(diffs) > 0 {
+		t.Requirements = append(t.Requirements,
+			fmt.Sprintf("（%s）存在全覆盖进度风险或台账与系统信息不一致的县（市、区），要加快建设进度、逐站核对更正，并在下月台账中如实反映。", cnNum(len(t.Requirements)+1)))
+	}
+	return t
+}
+
+func cnNum(n int) string {
+	return []string{"〇", "一", "二", "三", "四", "五", "六", "七", "八", "九", "十"}[min(n, 10)]
+}
+
+type source struct{ FileName, Kind, County, Report, SHA string }
+
+type view struct {
+	E *Edition
+	text
+	Header, CountsHeader []string
+	Rows, CountsRows     [][]string
+	Sources              []source
+	PolicyText           string
+	W                    struct{ Base, Svc, Sum string }
+}
+
+func (v view) IsTotal(i int) bool       { return i == len(v.Rows)-1 }
+func (v view) IsCountsTotal(i int) bool { return i == len(v.CountsRows)-1 }
+
+func newView(e *Edition) view {
+	v := view{E: e, text: prose(e)}
+	v.Header, v.Rows = e.Table()
+	v.CountsHeader, v.CountsRows = e.Counts()
+	v.Sources = sources(e.Sources)
+	var ps []string
+	for _, p := range e.Policy {
+		ps = append(ps, p[0]+"="+p[1])
+		switch p[0] {
+		case "use_weight_baseinfo":
+			v.W.Base = p[1]
+		case "use_weight_services":
+			v.W.Svc = p[1]
+		case "use_weight_summaries":
+			v.W.Sum = p[1]
+		}
+	}
+	v.PolicyText = strings.Join(ps, "；")
+	return v
+}
+
+func sources(ss []metrics.Source) []source {
+	var out []source
+	for _, s := range ss {
+		r := "—"
+		if s.ReportDate != nil {
+			r = s.ReportDate.Format(time.DateOnly)
+		}
+		county := s.CountyName
+		if county == "" {
+			county = "全市"
+		}
+		out = append(out, source{s.FileName, metrics.KindLabel(s.Kind), county, r, s.SHA256})
+	}
+	return out
+}
+
+// Markdown renders the edition as Markdown with the same tables.
+func Markdown(e *Edition) string {
+	v := newView(e)
+	var b strings.Builder
+	fmt.Fprintf(&b, "# %s\n\n%d年第%d期\n\n各县（市、区）民政局：\n\n", e.Title(), e.Year, e.No)
+	fmt.Fprintf(&b, "根据《晋中市民政局关于加快推进全市乡镇(街道)社工站全覆盖的通知》（市民函〔2023〕28号）要求，现将%s全市乡镇（街道）社工站在中国社会工作信息管理系统中录入站点基础信息、服务记录和提交月度总结的情况通报如下。本期数据截至%s（%s月度总结提交截止日）。\n\n", v.MonthText, v.AsOfText, v.MonthText)
+	section := func(title string, paras []string) {
+		fmt.Fprintf(&b, "## %s\n\n", title)
+		for _, p := range paras {
+			fmt.Fprintf(&b, "%s\n\n", p)
+		}
+	}
+	table := func(caption string, header []string, rows [][]string) {
+		fmt.Fprintf(&b, "**%s**\n\n| %s |\n|%s\n", caption, strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
+		for _, r := range rows {
+			fmt.Fprintf(&b, "| %s |\n", strings.Join(r, " | "))
+		}
+		b.WriteString("\n")
+	}
+	section("一、总体情况", v.Overall)
+	section("二、各县（市、区）系统使用情况排名", []string{fmt.Sprintf("系统使用得分按基础信息录入及时率×%s、服务记录录入及时率×%s、月度总结按时提交率×%s加权计算（某项无应录入内容的，该项不计，其余权重按比例折算），满分100分。", v.W.Base, v.W.Svc, v.W.Sum)})
+	table("表1　"+v.MonthText+"各县（市、区）系统使用情况", v.Header, v.Rows)
+	table("表2　计算依据（站点、条、份）", v.CountsHeader, v.CountsRows)
+	section("三、存在的问题", v.Problems)
+	section("四、工作要求", v.Requirements)
+	fmt.Fprintf(&b, "%s  \n%s\n\n---\n\n附注：\n\n", e.Issuer, v.IssueText)
+	if e.Restatement != "" {
+		fmt.Fprintf(&b, "**更正说明：**%s\n\n", e.Restatement)
+	}
+	fmt.Fprintf(&b, "1. 数据截至%s，此后录入的记录不计入本期；本期为%s第%d版。\n2. 数据来源：\n\n", v.AsOfText, v.MonthText, e.Version)
+	var src [][]string
+	for _, s := range v.Sources {
+		src = append(src, []string{s.FileName, s.Kind, s.County, s.Report, s.SHA})
+	}
+	table("数据来源", []string{"文件", "类型", "县（市、区）", "填报日期", "SHA-256"}, src)
+	fmt.Fprintf(&b, "3. 计算参数（policy）：%s\n", v.PolicyText)
+	return b.String()
+}
+
+// writeXLSX writes the tables with numbers as numbers (rates and scores
+// rounded as displayed), percentages formatted as percentages, headers
+// frozen; every text cell is written as text.
+func writeXLSX(e *Edition, path string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	pctStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("0.0%")})
+	scoreStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("0.00")})
+	head, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{Horizontal: "center", WrapText: true}})
+	header, rows := e.Table()
+	if err := f.SetSheetName("Sheet1", "排名"); err != nil {
+		return err
+	}
+	if err := writeSheet(f, "排名", header, rows, func(col int) int {
+		switch col {
+		case 2, 3, 4:
+			return pctStyle
+		case 5:
+			return scoreStyle
+		}
+		return 0
+	}, head, true); err != nil {
+		return err
+	}
+	ch, cr := e.Counts()
+	if _, err := f.NewSheet("计算依据"); err != nil {
+		return err
+	}
+	if err := writeSheet(f, "计算依据", ch, cr, func(int) int { return 0 }, head, true); err != nil {
+		return err
+	}
+	if _, err := f.NewSheet("数据来源"); err != nil {
+		return err
+	}
+	var src [][]string
+	for _, s := range sources(e.Sources) {
+		src = append(src, []string{s.FileName, s.Kind, s.County, s.Report, s.SHA})
+	}
+	if err := writeSheet(f, "数据来源", []string{"文件", "类型", "县（市、区）", "填报日期", "SHA-256"}, src, func(int) int { return 0 }, head, false); err != nil {
+		return err
+	}
+	if _, err := f.NewSheet("说明"); err != nil {
+		return err
+	}
+	v := newView(e)
+	info := [][]string{
+		{"标题", e.Title()}, {"期号", fmt.Sprintf("%d年第%d期（第%d版）", e.Year, e.No, e.Version)},
+		{"数据截至", v.AsOfText}, {"印发日期", v.IssueText}, {"发文机关", e.Issuer},
+		{"需报送书面说明及整改方案", strings.Join(e.Warned(), "、")}, {"报送期限", dateCN(e.ReplyBy)},
+	}
+	if e.Restatement != "" {
+		info = append(info, []string{"更正说明", e.Restatement})
+	}
+	for _, p := range e.Policy {
+		info = append(info, []string{"参数 " + p[0], p[1]})
+	}
+	if err := writeSheet(f, "说明", []string{"项目", "内容"}, info, func(int) int { return 0 }, head, false); err != nil {
+		return err
+	}
+	return f.SaveAs(path)
+}
+
+// writeSheet writes a header and rows; cells that read as numbers in the
+// display form ("60.3%", "73.77", "12") are written as numbers, the rest as
+// text.
+func writeSheet(f *excelize.File, sheet string, header []string, rows [][]string, style func(col int) int, head int, numbers bool) error {
+	all := append([][]string{header}, rows...)
+	for i, r := range all {
+		for j, c := range r {
+			ref, _ := excelize.CoordinatesToCellName(j+1, i+1)
+			if i > 0 && numbers {
+				if v, ok := number(c); ok {
+					if err := f.SetCellValue(sheet, ref, v); err != nil {
+						return err
+					}
+					if s := style(j); s != 0 {
+						_ = f.SetCellStyle(sheet, ref, ref, s)
+					}
+					continue
+				}
+			}
+			if err := f.SetCellStr(sheet, ref, c); err != nil {
+				return err
+			}
+		}
+	}
+	last, _ := excelize.ColumnNumberToName(len(header))
+	_ = f.SetCellStyle(sheet, "A1", last+"1", head)
+	_ = f.SetColWidth(sheet, "A", last, 14)
+	if len(header) > 1 {
+		_ = f.SetColWidth(sheet, "B", "B", 16)
+	}
+	return f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+}
+
+// number reads a displayed number back: "60.3%" is 0.603, "73.77" 73.77.
+func number(s string) (float64, bool) {
+	var v float64
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		if _, err := fmt.Sscanf(p, "%g", &v); err == nil && isNumeric(p) {
+			return v / 100, true
+		}
+		return 0, false
+	}
+	if isNumeric(s) {
+		_, err := fmt.Sscanf(s, "%g", &v)
+		return v, err == nil
+	}
+	return 0, false
+}
+
+func isNumeric(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		if !(r >= '0' && r <= '9' || r == '.' || (r == '-' && i == 0)) {
+			return false
+		}
+	}
+	return true
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -48,6 +48,9 @@ func bulletinTables(t *testing.T, dir string) (htmlT, mdT, xlsxT [][][]string) {
 	for _, part := range strings.Split(string(md), "**表")[1:3] {
 		var rows [][]string
 		for _, line := range strings.Split(part, "\n") {
+			if line == "" && len(rows) > 0 {
+				break // the table ends at the first blank line
+			}
 			if !strings.HasPrefix(line, "| ") || strings.HasPrefix(line, "| ---") || strings.Contains(line, " --- |") {
 				continue
 			}

@@ -105,7 +105,7 @@ func runDemo(e *env, args []string) int {
 	inputs := filepath.Join(*out, "inputs")
 	dbPath := filepath.Join(*out, "sgz.duckdb")
 	// A fresh database and fresh inputs every time.
-	for _, p := range []string{inputs, dbPath, dbPath + ".wal", filepath.Join(*out, "site")} {
+	for _, p := range []string{inputs, dbPath, dbPath + ".wal", filepath.Join(*out, "site"), filepath.Join(*out, "bulletin")} {
 		if err := os.RemoveAll(p); err != nil {
 			return e.fail(err)
 		}
@@ -135,6 +135,13 @@ func runDemo(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	fmt.Fprintf(e.stdout, "\n数据库: %s\n指标:   sgz report indicators --db %s --as-of 2023-12-31\n总览:   file://%s\n", dbPath, dbPath, index)
+	// The latest bulletin: the last month whose summary deadline has passed.
+	files, ed, err := writeBulletin(e, st, time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC), filepath.Join(*out, "bulletin"))
+	if err != nil {
+		return e.fail(err)
+	}
+	abs, _ := filepath.Abs(files.HTML)
+	fmt.Fprintf(e.stdout, "\n数据库: %s\n指标:   sgz report indicators --db %s --as-of 2023-12-31\n通报:   file://%s（%d年第%d期）\n总览:   file://%s\n",
+		dbPath, dbPath, abs, ed.Year, ed.No, index)
 	return ExitOK
 }

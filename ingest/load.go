@@ -80,6 +80,15 @@ type Loader struct {
 	Conv *Converter
 	// Now stamps loaded_at; tests fix it.
 	Now func() time.Time
+	// Progress, when set, hears of each file read (stage "读取") and
+	// written (stage "写入").
+	Progress func(stage string, done, total int, path string)
+}
+
+func (l *Loader) progress(stage string, done, total int, path string) {
+	if l.Progress != nil {
+		l.Progress(stage, done, total, path)
+	}
 }
 
 // Expand turns files and folders into the list of files under them, in
@@ -123,7 +132,8 @@ func Expand(paths []string) ([]string, error) {
 func (l *Loader) Prepare(ctx context.Context, paths []string) []*Result {
 	var out []*Result
 	batch := map[string]string{}
-	for _, path := range paths {
+	for i, path := range paths {
+		l.progress("读取", i+1, len(paths), path)
 		out = append(out, l.prepare(ctx, path, batch))
 	}
 	// Load ledgers, then station exports, then what refers to stations, so
@@ -212,7 +222,8 @@ func refusalReason(err error) string {
 // refusals. A file whose bytes were loaded before changes nothing.
 func (l *Loader) Load(ctx context.Context, paths []string) ([]*Result, error) {
 	results := l.Prepare(ctx, paths)
-	for _, r := range results {
+	for i, r := range results {
+		l.progress("写入", i+1, len(results), r.Path)
 		switch r.Status {
 		case Refused:
 			_, err := l.DB.ExecContext(ctx, `INSERT INTO refused_files VALUES (?, ?, ?, ?, ?)`,

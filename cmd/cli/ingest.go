@@ -34,7 +34,7 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 		return e.fail(err)
 	}
 	defer st.Close()
-	ld, err := st.loader(e.ctx)
+	ld, err := st.loader(e.ctx, e)
 	if err != nil {
 		return e.fail(err)
 	}

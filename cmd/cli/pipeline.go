@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
@@ -66,7 +68,7 @@ func openStore(ctx context.Context, o storeOpts) (*store, error) {
 
 func (s *store) Close() error { return s.db.Close() }
 
-func (s *store) loader(ctx context.Context) (*ingest.Loader, error) {
+func (s *store) loader(ctx context.Context, e *env) (*ingest.Loader, error) {
 	hs, err := data.Headers()
 	if err != nil {
 		return nil, err
@@ -76,8 +78,27 @@ func (s *store) loader(ctx context.Context) (*ingest.Loader, error) {
 		return nil, err
 	}
 	return &ingest.Loader{
-		DB:   s.db,
-		Conv: &ingest.Converter{Recogniser: ingest.NewRecogniser(hs), Resolver: ingest.NewResolver(s.ref), Salt: salt},
-		Now:  func() time.Time { return time.Now().UTC().Truncate(time.Second) },
+		DB:       s.db,
+		Conv:     &ingest.Converter{Recogniser: ingest.NewRecogniser(hs), Resolver: ingest.NewResolver(s.ref), Salt: salt},
+		Now:      func() time.Time { return time.Now().UTC().Truncate(time.Second) },
+		Progress: terminalProgress(e),
 	}, nil
+}
+
+// terminalProgress shows "读取 12/156 榆次区_2023-06.xlsx" on one line of a
+// terminal, and nothing when stderr is not a terminal (scripts, CI, tests).
+func terminalProgress(e *env) func(string, int, int, string) {
+	f, ok := e.stderr.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return func(stage string, done, total int, path string) {
+		fmt.Fprintf(f, "\r\033[K%s %d/%d %s", stage, done, total, filepath.Base(path))
+		if done == total {
+			fmt.Fprint(f, "\r\033[K")
+		}
+	}
 }

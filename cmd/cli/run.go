@@ -118,7 +118,7 @@ func runDemo(e *env, args []string) int {
 		return e.fail(err)
 	}
 	defer st.Close()
-	ld, err := st.loader(e.ctx)
+	ld, err := st.loader(e.ctx, e)
 	if err != nil {
 		return e.fail(err)
 	}

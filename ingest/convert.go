@@ -107,7 +107,7 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 			// A hidden sheet that is no ledger or export (drop-down lists)
 			// is none of sgz's business.
 			if nonEmptyRows(s) > 0 && !s.Hidden {
-				p.Notes = append(p.Notes, fmt.Sprintf("sheet %s: no recognisable header row, not loaded", s.Name))
+				p.Notes = append(p.Notes, fmt.Sprintf("工作表 %s：找不到可识别的表头行，未载入", s.Name))
 				p.addRaw(s, 0, len(s.Rows), "", "unrecognised")
 			}
 			continue
@@ -115,12 +115,12 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 		fs = append(fs, found{s, l})
 	}
 	if len(fs) == 0 {
-		return nil, refuse(name, "no sheet has a recognisable header row (expected %s)", c.Recogniser.Expected())
+		return nil, refuse(name, "没有一个工作表有可识别的表头行（应有 %s）", c.Recogniser.Expected())
 	}
 	ledger := fs[0].layout.Kind.IsLedger()
 	for _, f := range fs[1:] {
 		if f.layout.Kind.IsLedger() != ledger {
-			return nil, refuse(name, "mixes county ledger sheets and system export sheets; send them as separate files")
+			return nil, refuse(name, "同一文件中既有县级台账又有系统导出，请分开报送")
 		}
 	}
 	if ledger {
@@ -153,7 +153,7 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 		}
 	}
 	if ledger && p.CountyCode == "" {
-		return nil, refuse(name, "cannot tell which county this ledger is from: no county in its title, 填报单位, file name or county column")
+		return nil, refuse(name, "无法判断是哪个县（市、区）的台账：标题、填报单位、文件名和县区列中都没有县名")
 	}
 	return p, nil
 }
@@ -233,11 +233,11 @@ func reportDate(meta [][]string, name string) (date time.Time, byName bool, note
 		}
 		if err == nil {
 			end := d.Time.AddDate(0, 1, -1)
-			return end, false, fmt.Sprintf("填报日期 %q has no day: taken as %s", text, end.Format(time.DateOnly)), nil
+			return end, false, fmt.Sprintf("填报日期 %q 没有日，按 %s 计", text, end.Format(time.DateOnly)), nil
 		}
-		note = fmt.Sprintf("填报日期 %q is not a date: ", text)
+		note = fmt.Sprintf("填报日期 %q 不是日期，", text)
 		if text == "" {
-			note = "填报日期 is blank: "
+			note = "填报日期为空，"
 		}
 		break
 	}
@@ -251,15 +251,15 @@ func reportDate(meta [][]string, name string) (date time.Time, byName bool, note
 				}
 			}
 			if note != "" {
-				note += "the file name's date " + d.Format(time.DateOnly) + " is used"
+				note += "按文件名中的日期 " + d.Format(time.DateOnly) + " 计"
 			}
 			return d, true, note, nil
 		}
 	}
 	if note != "" {
-		return time.Time{}, false, "", errors.New(note + "the file name has no year and month either (e.g. 榆次区_2023-06.xlsx)")
+		return time.Time{}, false, "", errors.New(note + "文件名中也没有年月（如 榆次区_2023-06.xlsx）")
 	}
-	return time.Time{}, false, "", errors.New("no report date: the sheet has no 填报日期 row and the file name has no year and month (e.g. 榆次区_2023-06.xlsx)")
+	return time.Time{}, false, "", errors.New("没有填报日期：表中无“填报日期”行，文件名中也没有年月（如 榆次区_2023-06.xlsx）")
 }
 
 // countyFromText finds the county named in the title and 填报单位 rows or the
@@ -384,7 +384,7 @@ func parse[T any](r *rowCtx, field string, required bool, fn func(string) (T, er
 	v, err := fn(s)
 	if errors.Is(err, errNoValue) || (err == nil && Clean(s) == "" && !required) {
 		if required {
-			r.fail(field, s, "required value is blank")
+			r.fail(field, s, "必填项为空")
 		}
 		return nil
 	}

@@ -51,7 +51,7 @@ func TestResolver(t *testing.T) {
 		}
 	}
 	// A code of another county, and a name that is no township of it.
-	if _, err := r.Township("140703", "140702101"); err == nil || !strings.Contains(err.Error(), "belongs to county 140702") {
+	if _, err := r.Township("140703", "140702101"); err == nil || !strings.Contains(err.Error(), "属于 榆次区，不属于 太谷区") {
 		t.Errorf("Township(太谷区, 榆次区 code) error = %v", err)
 	}
 	if _, err := r.Township("140702", "东阳街道办"); err == nil {
@@ -145,9 +145,9 @@ func TestConvertLedger(t *testing.T) {
 	}
 	want := []string{
 		// two title rows and the header: the first data row is R4
-		"站点信息:R6:C 乡镇（街道）:\"不存在镇\" is not a township of county 140703",
-		"Sheet2:R6:B 身份证号:the same person (same ID number) is already listed in row 4 for an overlapping period",
-		"Sheet2:R7:D 持证情况:\"心理师\" is not a certificate level",
+		"站点信息:R6:C 乡镇（街道）:\"不存在镇\" 不是 太谷区 的乡镇（街道）",
+		"Sheet2:R6:B 身份证号:同一人（身份证号码相同）已在第 4 行登记且在站时间重叠，本行不计",
+		"Sheet2:R7:D 持证情况:\"心理师\" 不是职业资格等级",
 	}
 	if len(p.Rejects) != len(want) {
 		t.Fatalf("rejects = %+v, want %d", p.Rejects, len(want))
@@ -177,11 +177,11 @@ func TestRefusals(t *testing.T) {
 		b    []byte
 		want string
 	}{
-		{"空.xlsx", nil, "empty"},
-		{"说明.docx", []byte("hello"), "not a spreadsheet"},
-		{"截断.xlsx", good[:len(good)/2], "not a readable .xlsx"},
-		{"无表头.xlsx", ledgerBook(t, nil, []string{"甲", "乙"}, [][]any{{"1", "2"}}, nil, nil), "no sheet has a recognisable header row"},
-		{"太谷区.xlsx", ledgerBook(t, nil, []string{"乡镇(街道)", "站点名称", "挂牌时间"}, [][]any{{"胡村镇", "x", "2023-05-01"}}, nil, nil), "no report date"},
+		{"空.xlsx", nil, "文件为空"},
+		{"说明.docx", []byte("hello"), "不是表格文件"},
+		{"截断.xlsx", good[:len(good)/2], "无法读取的 .xlsx 工作簿"},
+		{"无表头.xlsx", ledgerBook(t, nil, []string{"甲", "乙"}, [][]any{{"1", "2"}}, nil, nil), "没有一个工作表有可识别的表头行"},
+		{"太谷区.xlsx", ledgerBook(t, nil, []string{"乡镇(街道)", "站点名称", "挂牌时间"}, [][]any{{"胡村镇", "x", "2023-05-01"}}, nil, nil), "没有填报日期"},
 	}
 	for _, tc := range cases {
 		sheets, err := ReadSheets(tc.name, tc.b)
@@ -396,11 +396,11 @@ func TestReportDate(t *testing.T) {
 	}{
 		{[][]string{{"填报日期：2023年6月30日"}}, "x.xlsx", "2023-06-30", false, ""},
 		{[][]string{{"填报单位：祁县民政局", "填报日期：", "2023-06-30"}}, "x.xlsx", "2023-06-30", false, ""},
-		{[][]string{{"填报日期：2023年6月"}}, "x.xlsx", "2023-06-30", false, "has no day"},
-		{[][]string{{"填报日期：", ""}}, "祁县_2023-06.xlsx", "2023-06-30", true, "is blank"},
+		{[][]string{{"填报日期：2023年6月"}}, "x.xlsx", "2023-06-30", false, "没有日"},
+		{[][]string{{"填报日期：", ""}}, "祁县_2023-06.xlsx", "2023-06-30", true, "填报日期为空"},
 		// a blank date cell: the next row is not the date
-		{[][]string{{"填报日期："}, {"说明：2023-01-01 起执行"}}, "祁县_2023-06.xlsx", "2023-06-30", true, "is blank"},
-		{[][]string{{"填报日期：待定"}}, "祁县_2023-06-15.xlsx", "2023-06-15", true, "the file name's date 2023-06-15 is used"},
+		{[][]string{{"填报日期："}, {"说明：2023-01-01 起执行"}}, "祁县_2023-06.xlsx", "2023-06-30", true, "填报日期为空"},
+		{[][]string{{"填报日期：待定"}}, "祁县_2023-06-15.xlsx", "2023-06-15", true, "按文件名中的日期 2023-06-15 计"},
 		{nil, "祁县2023年5月台账.xlsx", "2023-05-31", true, ""},
 	}
 	for _, c := range cases {

@@ -91,19 +91,19 @@ func (c *Converter) ledgerPlace(p *Parsed, r *rowCtx) (county string, town data.
 		case county == "":
 			p.CountyCode, county = code, code
 		case code != county:
-			r.fail("county", raw, "county %s differs from this ledger's county %s; a ledger holds one county", code, county)
+			r.fail("county", raw, "县区 %s 与本台账所属县区 %s 不一致；一份台账只能报一个县（市、区）", c.Resolver.countyName(code), c.Resolver.countyName(county))
 			return "", town, false
 		}
 	}
 	if county == "" {
-		r.fail("county", "", "no county in this row or in the ledger's title")
+		r.fail("county", "", "本行和台账标题中都没有县（市、区）")
 		return "", town, false
 	}
 	raw := r.get("township")
 	t, err := c.Resolver.Township(county, raw)
 	if err != nil {
 		if err == errNoValue {
-			r.fail("township", raw, "required value is blank")
+			r.fail("township", raw, "必填项为空")
 		} else {
 			r.fail("township", raw, "%v", err)
 		}
@@ -123,7 +123,7 @@ func (c *Converter) ledgerStation(p *Parsed, r *rowCtx) []any {
 	} else {
 		est, approx = d.Time, d.Approx
 		if approx {
-			r.flag("established", raw, "month only: taken as %s", d.Time.Format(time.DateOnly))
+			r.flag("established", raw, "只有年月，按 %s 计", d.Time.Format(time.DateOnly))
 		}
 	}
 	name := parse(r, "station_name", false, text)
@@ -145,7 +145,7 @@ func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string][]placemen
 	county, t, ok := c.ledgerPlace(p, r)
 	name := Clean(r.get("name"))
 	if name == "" {
-		r.fail("name", "", "required value is blank")
+		r.fail("name", "", "必填项为空")
 	}
 	id := NormalizeID(r.get("id_number"))
 	var idHash, idMasked, birthYear any
@@ -158,10 +158,10 @@ func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string][]placemen
 			status = "valid"
 		case want != "":
 			status = "bad_check_digit"
-			r.flag("id_number", id, "check digit should be %s (GB 11643); kept, counted by name and township", want)
+			r.flag("id_number", id, "身份证号码校验位应为 %s（GB 11643），已载入，按姓名和乡镇计人", want)
 		default:
 			status = "malformed"
-			r.flag("id_number", id, "not an 18-character ID number; kept, counted by name and township")
+			r.flag("id_number", id, "不是18位身份证号码，已载入，按姓名和乡镇计人")
 		}
 		idHash, idMasked = Hash(c.Salt, "id", id), MaskID(id)
 		if y, sx, ok := IDFacts(id); ok && want != "" {
@@ -194,11 +194,11 @@ func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string][]placemen
 	span := placement{row: r.rowNum, joined: joined.(time.Time), left: vals[14]}
 	for _, prev := range seen[personKey] {
 		if prev.overlaps(span) {
-			what := "ID number"
+			what := "身份证号码"
 			if status != "valid" {
-				what = "name at the same township"
+				what = "姓名且同一乡镇"
 			}
-			r.fail("id_number", id, "the same person (same %s) is already listed in row %d for an overlapping period; this row is not counted", what, prev.row)
+			r.fail("id_number", id, "同一人（%s相同）已在第 %d 行登记且在站时间重叠，本行不计", what, prev.row)
 			return nil
 		}
 	}
@@ -230,9 +230,9 @@ func (c *Converter) sysStation(r *rowCtx) []any {
 	var county, town any
 	switch {
 	case raw == "":
-		r.fail("division", raw, "required value is blank")
+		r.fail("division", raw, "必填项为空")
 	case !reDigits.MatchString(raw) || (len(raw) != 9 && len(raw) != 12):
-		r.fail("division", raw, "%q is not a 9- or 12-digit division code", raw)
+		r.fail("division", raw, "%q 不是9位或12位区划代码", raw)
 	default:
 		found := false
 		for _, t := range c.Resolver.ref.Townships {
@@ -242,7 +242,7 @@ func (c *Converter) sysStation(r *rowCtx) []any {
 			}
 		}
 		if !found {
-			r.fail("division", raw, "%s is not a township code of 晋中市", raw[:9])
+			r.fail("division", raw, "%s 不是晋中市的乡镇（街道）代码", raw[:9])
 		}
 	}
 	return []any{id, parse(r, "station_name", false, text), county, town,
@@ -258,7 +258,7 @@ func sysService(r *rowCtx) []any {
 	}
 	if s, ok := start.(time.Time); ok {
 		if e, ok := end.(time.Time); ok && e.Before(s) {
-			r.fail("end", r.get("end"), "service ends (%s) before it starts (%s)", e.Format(time.DateOnly), s.Format(time.DateOnly))
+			r.fail("end", r.get("end"), "服务结束日期（%s）早于开始日期（%s）", e.Format(time.DateOnly), s.Format(time.DateOnly))
 		}
 	}
 	pt := parse(r, "person_times", false, ParseCount)

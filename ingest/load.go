@@ -190,13 +190,13 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 		res.key += "@" + p.ReportDate.Format(time.DateOnly)
 	}
 	if prev, ok := batch[res.key]; ok {
-		res.Status, res.Reason, res.Parsed = Unchanged, "the same bytes as "+prev+" in this batch", nil
+		res.Status, res.Reason, res.Parsed = Unchanged, "与本批中的 "+prev+" 内容相同", nil
 		return res
 	}
 	var prev string
 	err = l.DB.QueryRowContext(ctx, `SELECT file_name FROM files WHERE load_key = ?`, res.key).Scan(&prev)
 	if err == nil {
-		res.Status, res.Reason, res.Parsed = Unchanged, "the same bytes were loaded before as "+prev, nil
+		res.Status, res.Reason, res.Parsed = Unchanged, "此前已作为 "+prev+" 载入，内容相同", nil
 		return res
 	} else if !errors.Is(err, sql.ErrNoRows) {
 		res.Status, res.Reason, res.Parsed = Refused, err.Error(), nil
@@ -235,7 +235,7 @@ func (l *Loader) Load(ctx context.Context, paths []string) ([]*Result, error) {
 			// A file that fails to load is refused whole and the others go
 			// on: its transaction left the database as it was.
 			if err := l.write(ctx, r); err != nil {
-				r.Status, r.Reason, r.Parsed = Refused, fmt.Sprintf("loading failed, nothing of it was written: %v", err), nil
+				r.Status, r.Reason, r.Parsed = Refused, fmt.Sprintf("写入失败，未载入任何内容：%v", err), nil
 				if _, err := l.DB.ExecContext(ctx, `INSERT INTO refused_files VALUES (?, ?, ?, ?, ?)`,
 					filepath.Base(r.Path), r.Path, r.sha, r.Reason, l.Now()); err != nil {
 					return results, err
@@ -359,7 +359,7 @@ func rejectUnknownStations(ctx context.Context, conn *sql.Conn, fileID int64, r 
 	for _, t := range []string{"sys_services", "sys_summaries"} {
 		q := fmt.Sprintf(`INSERT INTO rejects
 			SELECT file_id, sheet_name, row_number, '站点编号', station_id,
-			       'station id ' || station_id || ' is in no stations export loaded so far; load the stations export first'
+			       '站点编号 ' || station_id || ' 不在已载入的系统站点信息中；请先载入站点信息导出'
 			FROM %[1]s WHERE file_id = ? AND station_id NOT IN (SELECT station_id FROM sys_stations)`, t)
 		res, err := conn.ExecContext(ctx, q, fileID)
 		if err != nil {
@@ -373,7 +373,7 @@ func rejectUnknownStations(ctx context.Context, conn *sql.Conn, fileID int64, r 
 				return err
 			}
 			for rows.Next() {
-				rj := Reject{Column: "站点编号", Reason: "station id is in no stations export loaded so far; load the stations export first"}
+				rj := Reject{Column: "站点编号", Reason: "站点编号不在已载入的系统站点信息中；请先载入站点信息导出"}
 				if err := rows.Scan(&rj.Sheet, &rj.RowNum, &rj.Value); err != nil {
 					rows.Close()
 					return err
@@ -526,7 +526,7 @@ func logOverlaps(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) e
 			if changed {
 				r.Changed++
 				f.Column = c.label
-				f.Reason = fmt.Sprintf("also in %s R%d with other values; this later file's version is used", prevFile, prevRow)
+				f.Reason = fmt.Sprintf("%s 第 %d 行有同一记录但内容不同，以本文件（较新）为准", prevFile, prevRow)
 				flags = append(flags, f)
 			}
 		}

@@ -45,19 +45,19 @@ func ReadSheets(name string, b []byte) ([]Sheet, error) {
 	base := filepath.Base(name)
 	switch {
 	case len(b) == 0:
-		return nil, refuse(base, "the file is empty")
+		return nil, refuse(base, "文件为空")
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
 		return readXLSX(base, b)
 	case bytes.HasPrefix(b, []byte{0xD0, 0xCF, 0x11, 0xE0}):
 		x, err := convertXLS(b)
 		if err != nil {
-			return nil, refuse(base, "old binary Excel (.xls): %v; convert it with: soffice --headless --convert-to xlsx %q, then load the .xlsx", err, name)
+			return nil, refuse(base, "旧版 Excel（.xls）文件：%v；请先转换：soffice --headless --convert-to xlsx %q，再载入生成的 .xlsx", err, name)
 		}
 		return readXLSX(base, x)
 	case strings.EqualFold(filepath.Ext(base), ".csv") || strings.EqualFold(filepath.Ext(base), ".txt"):
 		return readCSV(base, b)
 	}
-	return nil, refuse(base, "not a spreadsheet: expected .xlsx or .csv")
+	return nil, refuse(base, "不是表格文件：应为 .xlsx 或 .csv")
 }
 
 // readXLSX reads every worksheet with raw cell values (no number formats
@@ -66,14 +66,14 @@ func ReadSheets(name string, b []byte) ([]Sheet, error) {
 func readXLSX(name string, b []byte) ([]Sheet, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{RawCellValue: true})
 	if err != nil {
-		return nil, refuse(name, "not a readable .xlsx workbook (%v)", err)
+		return nil, refuse(name, "无法读取的 .xlsx 工作簿（%v）", err)
 	}
 	defer f.Close()
 	var out []Sheet
 	for _, sheet := range f.GetSheetList() {
 		rows, err := f.Rows(sheet)
 		if err != nil {
-			return nil, refuse(name, "sheet %s cannot be read (%v)", sheet, err)
+			return nil, refuse(name, "工作表 %s 无法读取（%v）", sheet, err)
 		}
 		visible, _ := f.GetSheetVisible(sheet)
 		s := Sheet{Name: sheet, Hidden: !visible}
@@ -81,12 +81,12 @@ func readXLSX(name string, b []byte) ([]Sheet, error) {
 			cols, err := rows.Columns(excelize.Options{RawCellValue: true})
 			if err != nil {
 				rows.Close()
-				return nil, refuse(name, "sheet %s row %d cannot be read (%v)", sheet, len(s.Rows)+1, err)
+				return nil, refuse(name, "工作表 %s 第 %d 行无法读取（%v）", sheet, len(s.Rows)+1, err)
 			}
 			s.Rows = append(s.Rows, cols)
 		}
 		if err := rows.Close(); err != nil {
-			return nil, refuse(name, "sheet %s cannot be read (%v)", sheet, err)
+			return nil, refuse(name, "工作表 %s 无法读取（%v）", sheet, err)
 		}
 		out = append(out, s)
 	}
@@ -110,7 +110,7 @@ func readCSV(name string, b []byte) ([]Sheet, error) {
 			break
 		}
 		if err != nil {
-			return nil, refuse(name, "not a readable CSV file (%v)", err)
+			return nil, refuse(name, "无法读取的 CSV 文件（%v）", err)
 		}
 		// encoding/csv skips blank lines; keep rows numbered as the lines
 		// a clerk sees in the file.
@@ -129,7 +129,7 @@ func DecodeText(b []byte) (string, error) {
 	if rest, ok := bytes.CutPrefix(b, []byte("\xEF\xBB\xBF")); ok {
 		b = rest
 		if !utf8.Valid(b) {
-			return "", errors.New("the file starts with a UTF-8 mark but is not valid UTF-8")
+			return "", errors.New("文件以 UTF-8 标记开头，但内容不是有效的 UTF-8")
 		}
 		return string(b), nil
 	}
@@ -138,10 +138,10 @@ func DecodeText(b []byte) (string, error) {
 	}
 	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(b)
 	if err != nil {
-		return "", fmt.Errorf("the text is neither UTF-8 nor GB18030 (%v)", err)
+		return "", fmt.Errorf("文本既不是 UTF-8 也不是 GB18030（%v）", err)
 	}
 	if bytes.ContainsRune(out, utf8.RuneError) {
-		return "", errors.New("the text is neither UTF-8 nor GB18030")
+		return "", errors.New("文本既不是 UTF-8 也不是 GB18030")
 	}
 	return string(out), nil
 }
@@ -152,7 +152,7 @@ func convertXLS(b []byte) ([]byte, error) {
 	bin, err := exec.LookPath("soffice")
 	if err != nil {
 		if bin, err = exec.LookPath("libreoffice"); err != nil {
-			return nil, errors.New("LibreOffice (soffice) is not installed here to convert it")
+			return nil, errors.New("本机未安装 LibreOffice（soffice），无法自动转换")
 		}
 	}
 	dir, err := os.MkdirTemp("", "sgz-xls-")
@@ -170,11 +170,11 @@ func convertXLS(b []byte) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, bin, "-env:UserInstallation=file://"+filepath.ToSlash(filepath.Join(dir, "profile")),
 		"--headless", "--convert-to", "xlsx", "--outdir", dir, in)
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("LibreOffice could not convert it (%v: %s)", err, bytes.TrimSpace(out))
+		return nil, fmt.Errorf("LibreOffice 转换失败（%v：%s）", err, bytes.TrimSpace(out))
 	}
 	x, err := os.ReadFile(filepath.Join(dir, "in.xlsx"))
 	if err != nil {
-		return nil, errors.New("LibreOffice wrote no .xlsx")
+		return nil, errors.New("LibreOffice 未生成 .xlsx")
 	}
 	return x, nil
 }

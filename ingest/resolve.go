@@ -53,7 +53,7 @@ func (r *Resolver) County(s string) (string, error) {
 	for _, c := range r.ref.Counties {
 		names = append(names, c.Name)
 	}
-	return "", fmt.Errorf("%q is not a county of 晋中市 (counties: %s)", s, strings.Join(names, "、"))
+	return "", fmt.Errorf("%q 不是晋中市的县（市、区）（应为：%s）", s, strings.Join(names, "、"))
 }
 
 // Township resolves a township name, alias or 9- or 12-digit code within a
@@ -69,12 +69,12 @@ func (r *Resolver) Township(county, s string) (data.Township, error) {
 		for _, t := range r.ref.Townships {
 			if t.Code == code {
 				if t.CountyCode != county {
-					return data.Township{}, fmt.Errorf("township code %s (%s) belongs to county %s, not %s", code, t.Name, t.CountyCode, county)
+					return data.Township{}, fmt.Errorf("乡镇代码 %s（%s）属于 %s，不属于 %s", code, t.Name, r.countyName(t.CountyCode), r.countyName(county))
 				}
 				return t, nil
 			}
 		}
-		return data.Township{}, fmt.Errorf("%s is not a township code of 晋中市", s)
+		return data.Township{}, fmt.Errorf("%s 不是晋中市的乡镇（街道）代码", s)
 	}
 	for _, t := range towns {
 		if t.Name == s {
@@ -99,7 +99,7 @@ func (r *Resolver) Township(county, s string) (data.Township, error) {
 		return hits[0], nil
 	}
 	if len(hits) > 1 {
-		return data.Township{}, fmt.Errorf("%q is ambiguous: %s", s, townshipList(hits))
+		return data.Township{}, fmt.Errorf("%q 有多个可能：%s", s, townshipList(hits))
 	}
 	// Unknown: offer the townships sharing a character with it, to help the
 	// clerk; nothing is chosen.
@@ -110,9 +110,9 @@ func (r *Resolver) Township(county, s string) (data.Township, error) {
 		}
 	}
 	if len(near) == 0 || len(near) > 8 {
-		return data.Township{}, fmt.Errorf("%q is not a township of county %s", s, county)
+		return data.Township{}, fmt.Errorf("%q 不是 %s 的乡镇（街道）", s, r.countyName(county))
 	}
-	return data.Township{}, fmt.Errorf("%q is not a township of county %s (similar: %s)", s, county, townshipList(near))
+	return data.Township{}, fmt.Errorf("%q 不是 %s 的乡镇（街道）（相近的有：%s）", s, r.countyName(county), townshipList(near))
 }
 
 func townshipList(ts []data.Township) string {
@@ -131,4 +131,11 @@ func stripSuffix(s string) string {
 		}
 	}
 	return s
+}
+
+func (r *Resolver) countyName(code string) string {
+	if c, ok := r.ref.County(code); ok {
+		return c.Name
+	}
+	return code
 }

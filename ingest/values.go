@@ -102,19 +102,19 @@ func ParseDate(s string) (Date, error) {
 	} else if reSerial.MatchString(s) {
 		f, _ := strconv.ParseFloat(s, 64)
 		if f < 61 {
-			return Date{}, fmt.Errorf("%q is not a date", s)
+			return Date{}, fmt.Errorf("%q 不是日期", s)
 		}
 		t := excelEpoch.AddDate(0, 0, int(f))
 		y, m, d = t.Year(), int(t.Month()), t.Day()
 	} else {
-		return Date{}, fmt.Errorf("%q is not a date (expected e.g. 2023-05-31 or 2023年5月31日)", s)
+		return Date{}, fmt.Errorf("%q 不是日期（应如 2023-05-31 或 2023年5月31日）", s)
 	}
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if t.Year() != y || int(t.Month()) != m || t.Day() != d {
-		return Date{}, fmt.Errorf("%q is not a real calendar day", s)
+		return Date{}, fmt.Errorf("%q 不是实际存在的日期", s)
 	}
 	if y < 1950 || y > 2100 {
-		return Date{}, fmt.Errorf("%q: year %d is out of range", s, y)
+		return Date{}, fmt.Errorf("%q：年份 %d 超出范围", s, y)
 	}
 	return Date{Time: t, Approx: approx}, nil
 }
@@ -134,7 +134,7 @@ func ParseTimestamp(s string) (time.Time, error) {
 		y, mo, d, h, mi := atoi(g[1]), atoi(g[2]), atoi(g[3]), atoi(g[4]), atoi(g[5])
 		t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
 		if t.Year() != y || int(t.Month()) != mo || t.Day() != d || h > 23 || mi > 59 || sec > 59 {
-			return time.Time{}, fmt.Errorf("%q is not a real time", s)
+			return time.Time{}, fmt.Errorf("%q 不是有效的时间", s)
 		}
 		return t, nil
 	}
@@ -148,7 +148,7 @@ func ParseTimestamp(s string) (time.Time, error) {
 	// A date alone is midnight of that day.
 	d, err := ParseDate(s)
 	if err != nil || d.Approx {
-		return time.Time{}, fmt.Errorf("%q is not a timestamp (expected e.g. 2023-06-01 09:12:33)", s)
+		return time.Time{}, fmt.Errorf("%q 不是时间（应如 2023-06-01 09:12:33）", s)
 	}
 	return d.Time, nil
 }
@@ -165,7 +165,7 @@ func ParseMonth(s string) (time.Time, error) {
 			return time.Date(y, time.Month(m), 1, 0, 0, 0, 0, time.UTC), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("%q is not a month (expected e.g. 2023-06 or 2023年6月)", s)
+	return time.Time{}, fmt.Errorf("%q 不是月份（应如 2023-06 或 2023年6月）", s)
 }
 
 // ParseYesNo reads 是/否, 有/无, √/×, Y/N, 1/0 and their kin.
@@ -178,7 +178,7 @@ func ParseYesNo(s string) (bool, error) {
 	case "":
 		return false, errNoValue
 	}
-	return false, fmt.Errorf("%q is neither yes nor no (expected 是/否)", s)
+	return false, fmt.Errorf("%q 不是“是/否”", s)
 }
 
 // ParseFullTime reads 专职/兼职 or a yes/no answer to 是否专职.
@@ -191,7 +191,7 @@ func ParseFullTime(s string) (bool, error) {
 	}
 	b, err := ParseYesNo(s)
 	if err != nil && err != errNoValue {
-		return false, fmt.Errorf("%q is neither 专职 nor 兼职", s)
+		return false, fmt.Errorf("%q 不是“专职/兼职”", s)
 	}
 	return b, err
 }
@@ -217,7 +217,7 @@ func ParseCert(s string) (string, error) {
 	case "高级社会工作师", "高级", "高级社工师":
 		return CertSenior, nil
 	}
-	return "", fmt.Errorf("%q is not a certificate level (expected 无, 助理社会工作师, 社会工作师 or 高级社会工作师)", s)
+	return "", fmt.Errorf("%q 不是职业资格等级（应为 无、助理社会工作师、社会工作师 或 高级社会工作师）", s)
 }
 
 // ParseCount reads a whole number, possibly stored as text ("12", "12.0").
@@ -228,7 +228,7 @@ func ParseCount(s string) (int64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f < 0 || f != float64(int64(f)) {
-		return 0, fmt.Errorf("%q is not a whole number", s)
+		return 0, fmt.Errorf("%q 不是整数", s)
 	}
 	return int64(f), nil
 }
@@ -242,7 +242,7 @@ func ParseNumber(s string) (float64, error) {
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || f < 0 {
-		return 0, fmt.Errorf("%q is not a number", s)
+		return 0, fmt.Errorf("%q 不是数字", s)
 	}
 	return f, nil
 }

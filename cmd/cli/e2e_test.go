@@ -668,7 +668,7 @@ func TestValidateWritesNothing(t *testing.T) {
 	}
 	before := tableCounts(t, db)
 	out, code := run("validate", "--db", db, filepath.Join(inputs, "ledgers"))
-	if code != 1 || !strings.Contains(out, "拒收 祁县_2023-12.xlsx:人员台账:R5:F 身份证号码: the same person (same ID number)") {
+	if code != 1 || !strings.Contains(out, "拒收 祁县_2023-12.xlsx:人员台账:R5:F 身份证号码: 同一人（身份证号码相同）已在第 4 行登记") {
 		t.Errorf("validate: exit %d, want 1 and the 祁县 duplicate named:\n%s", code, lastLines(out, 5))
 	}
 	if after := tableCounts(t, db); after != before {
@@ -689,8 +689,8 @@ func TestRefusedFilesWriteNothing(t *testing.T) {
 		"无日期台账.csv": []byte("乡镇(街道),站点名称,挂牌时间\n东阳镇,东阳镇社工站,2023-05-01\n"),
 	}
 	want := map[string]string{
-		"空.xlsx": "the file is empty", "说明.docx": "not a spreadsheet", "截断.xlsx": "not a readable .xlsx workbook",
-		"无表头.csv": "no sheet has a recognisable header row", "无日期台账.csv": "no report date",
+		"空.xlsx": "文件为空", "说明.docx": "不是表格文件", "截断.xlsx": "无法读取的 .xlsx 工作簿",
+		"无表头.csv": "没有一个工作表有可识别的表头行", "无日期台账.csv": "没有填报日期",
 	}
 	var paths []string
 	for name, b := range files {

@@ -66,6 +66,15 @@ type Reject struct {
 	Reason string
 }
 
+// markRaw changes the role of a kept raw row.
+func (p *Parsed) markRaw(sheet string, rowNum int, role string) {
+	for i := range p.Raw {
+		if p.Raw[i].Sheet == sheet && p.Raw[i].RowNum == rowNum {
+			p.Raw[i].Role = role
+		}
+	}
+}
+
 // Loaded counts the typed rows per table.
 func (p *Parsed) Loaded() int {
 	n := 0

@@ -147,7 +147,68 @@ func (l *Loader) Prepare(ctx context.Context, paths []string) []*Result {
 		}
 		return a.modTime.Before(b.modTime)
 	})
+	l.rejectUnknownStations(ctx, out)
 	return out
+}
+
+// rejectUnknownStations turns the service and summary rows whose station id
+// neither the database nor a stations export of this batch has into
+// rejects (inputs.md: a service whose station id is unknown is a reject,
+// not a silently dropped row).
+func (l *Loader) rejectUnknownStations(ctx context.Context, results []*Result) {
+	known := map[string]bool{}
+	if rows, err := l.DB.QueryContext(ctx, `SELECT DISTINCT station_id FROM sys_stations`); err == nil {
+		for rows.Next() {
+			var id string
+			if rows.Scan(&id) == nil {
+				known[id] = true
+			}
+		}
+		rows.Close()
+	}
+	for _, r := range results {
+		if r.Parsed == nil {
+			continue
+		}
+		if t := r.Parsed.Tables[string(SysStations)]; t != nil {
+			for _, row := range t.Rows {
+				known[row.Values[0].(string)] = true
+			}
+		}
+	}
+	for _, r := range results {
+		if r.Parsed == nil {
+			continue
+		}
+		p := r.Parsed
+		for _, kind := range []Kind{SysServices, SysSummaries} {
+			t := p.Tables[string(kind)]
+			if t == nil {
+				continue
+			}
+			col := 0 // station_id's place among the kind's columns
+			for i, c := range tableColumns[kind] {
+				if c == "station_id" {
+					col = i
+				}
+			}
+			kept := t.Rows[:0]
+			for _, row := range t.Rows {
+				id, _ := row.Values[col].(string)
+				if known[id] {
+					kept = append(kept, row)
+					continue
+				}
+				p.Rejects = append(p.Rejects, Reject{Sheet: row.Sheet, RowNum: row.RowNum, Column: "站点编号", Value: id,
+					Reason: "站点编号 " + id + " 不在已载入的系统站点信息中；请先载入站点信息导出"})
+				p.markRaw(row.Sheet, row.RowNum, "rejected")
+			}
+			t.Rows = kept
+		}
+		if len(p.Rejects) > 0 && r.Status == Loaded {
+			r.Status = Partly
+		}
+	}
 }
 
 func order(r *Result) int {
@@ -330,11 +391,6 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	if err != nil {
 		return err
 	}
-	if p.Tables[string(SysServices)] != nil || p.Tables[string(SysSummaries)] != nil {
-		if err := rejectUnknownStations(ctx, conn, fileID, r); err != nil {
-			return err
-		}
-	}
 	if err := logOverlaps(ctx, conn, fileID, r); err != nil {
 		return err
 	}
@@ -350,47 +406,6 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	}
 	_, err = conn.ExecContext(ctx, "COMMIT")
 	return err
-}
-
-// rejectUnknownStations moves the service and summary rows of a file whose
-// station id no stations export has into the rejects (inputs.md: a service
-// whose station id is unknown is a reject, not a silently dropped row).
-func rejectUnknownStations(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) error {
-	for _, t := range []string{"sys_services", "sys_summaries"} {
-		q := fmt.Sprintf(`INSERT INTO rejects
-			SELECT file_id, sheet_name, row_number, '站点编号', station_id,
-			       '站点编号 ' || station_id || ' 不在已载入的系统站点信息中；请先载入站点信息导出'
-			FROM %[1]s WHERE file_id = ? AND station_id NOT IN (SELECT station_id FROM sys_stations)`, t)
-		res, err := conn.ExecContext(ctx, q, fileID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			r.Status = Partly
-			rows, err := conn.QueryContext(ctx, fmt.Sprintf(`SELECT sheet_name, row_number, station_id FROM %s
-				WHERE file_id = ? AND station_id NOT IN (SELECT station_id FROM sys_stations) ORDER BY row_number`, t), fileID)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				rj := Reject{Column: "站点编号", Reason: "站点编号不在已载入的系统站点信息中；请先载入站点信息导出"}
-				if err := rows.Scan(&rj.Sheet, &rj.RowNum, &rj.Value); err != nil {
-					rows.Close()
-					return err
-				}
-				r.Parsed.Rejects = append(r.Parsed.Rejects, rj)
-			}
-			rows.Close()
-			if _, err := conn.ExecContext(ctx, fmt.Sprintf(`DELETE FROM %s WHERE file_id = ? AND station_id NOT IN (SELECT station_id FROM sys_stations)`, t), fileID); err != nil {
-				return err
-			}
-			if _, err := conn.ExecContext(ctx, `UPDATE raw_rows SET row_role = 'rejected'
-				WHERE file_id = ? AND (sheet_name, row_number) IN (SELECT (sheet_name, row_number) FROM rejects WHERE file_id = ?)`, fileID, fileID); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 func appendRows(c driver.Conn, table string, rows [][]any) error {

@@ -99,6 +99,20 @@ func optionJS(c goChart) (template.JS, error) {
 	return template.JS(opt), nil
 }
 
+// chartOf renders a go-echarts chart into a page's chart block, without
+// go-echarts' script references.
+func chartOf(c interface {
+	goChart
+	ClearPresetJSAssets()
+}, id, title string, height int) (chartBlock, error) {
+	c.ClearPresetJSAssets()
+	opt, err := optionJS(c)
+	if err != nil {
+		return chartBlock{}, err
+	}
+	return chartBlock{ID: id, Title: title, Width: chartWidth, Height: height, Option: opt}, nil
+}
+
 func px(n int) string { return strconv.Itoa(n) + "px" }
 
 // baseOpts are the options every chart shares.
@@ -309,13 +323,8 @@ func coverageMap(s metrics.Snapshot, counties []metrics.CountyIndicators) (chart
 		ss.Right = "20"
 		ss.SelectedMode = opts.Bool(false)
 	}))
-	m.ClearPresetJSAssets()
 	m.Accept(mapVisitor{nameMap: nameMap})
-	opt, err := optionJS(m)
-	if err != nil {
-		return chartBlock{}, err
-	}
-	return chartBlock{ID: chartMapID, Title: "覆盖率地图", Width: chartWidth, Height: height, Option: opt}, nil
+	return chartOf(m, chartMapID, "覆盖率地图", height)
 }
 
 // --- 覆盖率柱状图: coverage by county against the target ---
@@ -382,12 +391,7 @@ func coverageBar(s metrics.Snapshot, counties []metrics.CountyIndicators) (chart
 		)
 	}
 	b.AddSeries("覆盖率", data, seriesOpts...)
-	b.ClearPresetJSAssets()
-	opt, err := optionJS(b)
-	if err != nil {
-		return chartBlock{}, err
-	}
-	return chartBlock{ID: chartCoverageID, Title: "覆盖率与目标", Width: chartWidth, Height: height, Option: opt}, nil
+	return chartOf(b, chartCoverageID, "覆盖率与目标", height)
 }
 
 // --- 月度趋势: stations established (cumulative) and services per month ---
@@ -433,16 +437,7 @@ func monthlyTrend(s metrics.Snapshot, city metrics.CountyIndicators) (chartBlock
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "56", Left: "center"}),
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Top: "110", Left: "56", Right: "64", Bottom: "56"}),
-		charts.WithXAxisOpts(opts.XAxis{
-			Type: "category",
-			AxisLabel: &opts.AxisLabel{
-				Show:     opts.Bool(true),
-				Interval: monthLabelInterval(len(s.Monthly)),
-				// "7月", with the year under the first month and every January.
-				Formatter: opts.FuncOpts("function(v,i){var p=v.split('-');var m=parseInt(p[1],10)+'月';" +
-					"return (i===0||p[1]==='01')?m+String.fromCharCode(10)+p[0]+'年':m;}"),
-			},
-		}),
+		charts.WithXAxisOpts(monthAxis(len(s.Monthly))),
 		charts.WithYAxisOpts(stationsAxis),
 	)
 	b.ExtendYAxis(opts.YAxis{
@@ -477,12 +472,7 @@ func monthlyTrend(s metrics.Snapshot, city metrics.CountyIndicators) (chartBlock
 	line := charts.NewLine()
 	line.AddSeries("累计已建站点（个）", stations, lineOpts...)
 	b.Overlap(line)
-	b.ClearPresetJSAssets()
-	opt, err := optionJS(b)
-	if err != nil {
-		return chartBlock{}, err
-	}
-	return chartBlock{ID: chartTrendID, Title: title, Width: chartWidth, Height: height, Option: opt}, nil
+	return chartOf(b, chartTrendID, title, height)
 }
 
 func validMonth(m string) bool {
@@ -551,12 +541,21 @@ func stageMix(s metrics.Snapshot, counties []metrics.CountyIndicators) (chartBlo
 	b.AddSeries("起步", stage(func(c metrics.CountyIndicators) *int { return c.StageStartup }), stack)
 	b.AddSeries("提升", stage(func(c metrics.CountyIndicators) *int { return c.StageImproving }), stack)
 	b.AddSeries("专业", stage(func(c metrics.CountyIndicators) *int { return c.StageProfessional }), stack)
-	b.ClearPresetJSAssets()
-	opt, err := optionJS(b)
-	if err != nil {
-		return chartBlock{}, err
+	return chartOf(b, chartStagesID, title, height)
+}
+
+// monthAxis is a category axis of YYYY-MM months labelled "7月", with the
+// year under the first month and every January.
+func monthAxis(months int) opts.XAxis {
+	return opts.XAxis{
+		Type: "category",
+		AxisLabel: &opts.AxisLabel{
+			Show:     opts.Bool(true),
+			Interval: monthLabelInterval(months),
+			Formatter: opts.FuncOpts("function(v,i){var p=v.split('-');var m=parseInt(p[1],10)+'月';" +
+				"return (i===0||p[1]==='01')?m+String.fromCharCode(10)+p[0]+'年':m;}"),
+		},
 	}
-	return chartBlock{ID: chartStagesID, Title: title, Width: chartWidth, Height: height, Option: opt}, nil
 }
 
 // monthLabelInterval labels every month of a short series; a long one only

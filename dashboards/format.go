@@ -52,3 +52,57 @@ func monthCN(t time.Time) string {
 func dateISO(t time.Time) string {
 	return t.Format("2006-01-02")
 }
+
+// decimalText formats x with one decimal, half away from zero (86.25 →
+// "86.3"), as on paper.
+func decimalText(x float64) string {
+	return strconv.FormatFloat(math.Round(x*10)/10, 'f', 1, 64)
+}
+
+// scoreText formats a system use score (0–100) with one decimal, or "—"
+// when there is none.
+func scoreText(score *float64) string {
+	if score == nil || math.IsNaN(*score) {
+		return noValue
+	}
+	return decimalText(*score)
+}
+
+// numberText formats a threshold or target such as 80 or 82.5 without
+// trailing zeros.
+func numberText(x float64) string {
+	return strconv.FormatFloat(x, 'f', -1, 64)
+}
+
+// ratioText is "on time/counted", the figures behind a rate, e.g. "89/155".
+func ratioText(part, whole int) string {
+	return strconv.Itoa(part) + "/" + strconv.Itoa(whole)
+}
+
+// dateCNOr formats a date as 2023年12月31日, or "—" when there is none.
+func dateCNOr(t *time.Time) string {
+	if t == nil {
+		return noValue
+	}
+	return dateCN(*t)
+}
+
+// dateISOOr formats a date as 2023-12-31, or "—" when there is none.
+func dateISOOr(t *time.Time) string {
+	if t == nil {
+		return noValue
+	}
+	return dateISO(*t)
+}
+
+// fileClassCN names the class of a loaded file (metrics.FileLoad.Class,
+// metrics.Source.Kind) in Chinese; unknown classes are shown as given.
+func fileClassCN(class string) string {
+	switch class {
+	case "ledger":
+		return "县级台账"
+	case "export":
+		return "系统导出"
+	}
+	return class
+}

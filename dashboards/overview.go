@@ -1,17 +1,11 @@
 package dashboards
 
 import (
-	"bytes"
-	_ "embed"
-	"encoding/csv"
 	"fmt"
-	"html/template"
-	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"sgz/metrics"
 )
@@ -24,61 +18,53 @@ const (
 
 const overviewTitle = "晋中市乡镇（街道）社工站建设情况总览"
 
-//go:embed templates/overview.html.tmpl
-var overviewTmplText string
-
-var overviewTmpl = template.Must(template.New("overview").Parse(overviewTmplText))
-
-// WriteOverview writes the 总览 overview page for s into dir: index.html,
-// indicators.csv (the page's table) and the assets/ scripts the page loads.
-// dir is created if needed; existing files of the same names are replaced.
-//
-// s must contain the city total row (CountyCode == metrics.CityCode).
-func WriteOverview(dir string, s metrics.Snapshot) error {
-	page, err := buildOverview(s)
+// buildOverviewFiles renders index.html and its CSVs. With nav nil the page
+// stands alone (WriteOverview): no navigation and no coverage outlook.
+func buildOverviewFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
+	page, err := buildOverview(s.Snapshot)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	var htmlOut bytes.Buffer
-	if err := overviewTmpl.Execute(&htmlOut, page); err != nil {
-		return fmt.Errorf("dashboards: rendering %s: %w", OverviewFile, err)
+	meta := newPageMeta(s.Snapshot, overviewTitle, OverviewFile, nav)
+	meta.Scripts, meta.Charts, meta.Definitions = page.Scripts, page.Charts, page.Definitions
+	page.pageMeta = meta
+	var files []siteFile
+	if nav != nil {
+		table, records := outlookTable(s.Outlooks)
+		page.Outlook = &table
+		page.AtRisk = atRisk(s.Outlooks)
+		f, err := csvFile(OutlookFile, withAsOf(records, s.AsOf))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, f)
 	}
-	csvOut, err := indicatorsCSV(page.Rows, page.City, s)
+	html, err := renderPage(overviewTmpl, OverviewFile, page)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// Assets first: they fail when the binary was built without them, and
-	// a page without its scripts should not be left behind.
-	if err := WriteAssets(dir); err != nil {
-		return err
+	indicators, err := indicatorsCSV(page.Rows, page.City, s.Snapshot)
+	if err != nil {
+		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, OverviewFile), htmlOut.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("dashboards: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, IndicatorsFile), csvOut, 0o644); err != nil {
-		return fmt.Errorf("dashboards: %w", err)
-	}
-	return nil
+	return append([]siteFile{html, indicators}, files...), nil
 }
 
 // overviewPage is what the template reads.
 type overviewPage struct {
-	Title          string
-	AsOf           string
-	AsOfISO        string
-	Month          string
-	Sources        []sourceRow
-	KPIs           []kpi
-	Unreported     []string
-	Charts         []chartBlock
-	Columns        []string
-	Rows           []tableRow
-	City           tableRow
-	IndicatorsFile string
-}
-
-type sourceRow struct {
-	FileName, Kind, County, ReportDate, SHA256 string
+	pageMeta
+	Month      string
+	KPIs       []kpi
+	Unreported []string
+	// AtRisk names the counties whose coverage outlook is a risk, with
+	// their status; Outlook is the 全覆盖进度预警 table (nil when the page
+	// stands alone).
+	AtRisk  []string
+	Outlook *dataTable
+	Table   dataTable
+	// Rows and City feed indicators.csv.
+	Rows []tableRow
+	City tableRow
 }
 
 // kpi is one card. Value is the big figure; Unit follows it; Note is the
@@ -107,44 +93,17 @@ func buildOverview(s metrics.Snapshot) (overviewPage, error) {
 	if s.AsOf.IsZero() {
 		return overviewPage{}, fmt.Errorf("dashboards: snapshot has no as-of date")
 	}
-	var city *metrics.CountyIndicators
-	var counties []metrics.CountyIndicators
-	for i := range s.Counties {
-		c := s.Counties[i]
-		if c.CountyCode == metrics.CityCode {
-			if city != nil {
-				return overviewPage{}, fmt.Errorf("dashboards: snapshot has two city total rows (%s)", metrics.CityCode)
-			}
-			city = &s.Counties[i]
-			continue
-		}
-		counties = append(counties, c)
+	counties, city, err := splitCity(s.Counties, indicatorCode)
+	if err != nil {
+		return overviewPage{}, err
 	}
-	if city == nil {
-		return overviewPage{}, fmt.Errorf("dashboards: snapshot has no city total row (county_code %s)", metrics.CityCode)
-	}
-	// Code order, whatever order the snapshot came in.
-	slices.SortStableFunc(counties, func(a, b metrics.CountyIndicators) int {
-		return strings.Compare(a.CountyCode, b.CountyCode)
-	})
-
 	p := overviewPage{
-		Title:          overviewTitle,
-		AsOf:           dateCN(s.AsOf),
-		AsOfISO:        dateISO(s.AsOf),
-		Month:          monthCN(s.AsOf),
-		Columns:        tableColumns,
-		IndicatorsFile: IndicatorsFile,
+		pageMeta: newPageMeta(s, overviewTitle, OverviewFile, nil),
+		Month:    monthCN(s.AsOf),
 	}
-	for _, src := range s.Sources {
-		r := sourceRow{FileName: src.FileName, Kind: src.Kind, County: src.CountyName, ReportDate: noValue, SHA256: src.SHA256}
-		if src.ReportDate != nil {
-			r.ReportDate = dateISO(*src.ReportDate)
-		}
-		if len(r.SHA256) > 12 {
-			r.SHA256 = r.SHA256[:12]
-		}
-		p.Sources = append(p.Sources, r)
+	p.Scripts = []string{echartsScript, jinzhongScript}
+	p.Definitions = []string{
+		"覆盖率 = 已建站乡镇（街道）/ 应建乡镇（街道）；运营率 = 运营站点 / 已建站点；持证率、专职率以驻站社工为分母。比率保留一位小数；“—”表示无数据或分母为零，“未报送”表示截至 " + p.AsOf + " 该县(市、区)无台账。",
 	}
 	for _, c := range counties {
 		p.Rows = append(p.Rows, countyRow(c, false))
@@ -152,13 +111,14 @@ func buildOverview(s metrics.Snapshot) (overviewPage, error) {
 			p.Unreported = append(p.Unreported, c.County)
 		}
 	}
-	p.City = countyRow(*city, true)
-	p.KPIs = cityKPIs(s, *city)
+	p.City = countyRow(city, true)
+	p.KPIs = cityKPIs(s, city)
+	p.Table = indicatorsTable(p.Rows, p.City, p.Month)
 
 	for _, build := range []func() (chartBlock, error){
 		func() (chartBlock, error) { return coverageMap(s, counties) },
 		func() (chartBlock, error) { return coverageBar(s, counties) },
-		func() (chartBlock, error) { return monthlyTrend(s, *city) },
+		func() (chartBlock, error) { return monthlyTrend(s, city) },
 		func() (chartBlock, error) { return stageMix(s, counties) },
 	} {
 		c, err := build()
@@ -200,17 +160,50 @@ func countyRow(c metrics.CountyIndicators, isCity bool) tableRow {
 	}
 }
 
+// indicatorsTable is the county table of the page: the county as row
+// header, 未报送 as a badge, the city total in the footer.
+func indicatorsTable(rows []tableRow, city tableRow, month string) dataTable {
+	view := func(r tableRow, name string) viewRow {
+		v := viewRow{Cells: []cell{headCell(name)}}
+		if r.Unreported {
+			v.Class = "unreported"
+		}
+		for i, c := range r.Cells[1:] {
+			switch {
+			case i == 0 && c == notReported:
+				v.Cells = append(v.Cells, cell{Text: c, Badge: true})
+			default:
+				v.Cells = append(v.Cells, numCell(c))
+			}
+		}
+		return v
+	}
+	t := dataTable{
+		ID:      "indicators",
+		Title:   "各县（市、区）指标",
+		Note:    "本月服务为 " + month + "。",
+		CSV:     IndicatorsFile,
+		Class:   "wide",
+		Columns: tableColumns,
+		Foot:    []viewRow{view(city, city.Cells[0]+"（合计）")},
+	}
+	for _, r := range rows {
+		t.Rows = append(t.Rows, view(r, r.Cells[0]))
+	}
+	return t
+}
+
 func cityKPIs(s metrics.Snapshot, c metrics.CountyIndicators) []kpi {
 	coverageNote := "已建站乡镇（街道）/ 应建"
 	if s.CoverageTarget > 0 {
-		coverageNote = "目标 " + strconv.FormatFloat(pctValue(s.CoverageTarget), 'f', -1, 64) + "%"
+		coverageNote = "目标 " + numberText(pctValue(s.CoverageTarget)) + "%"
 		if !s.CoverageDeadline.IsZero() {
 			coverageNote += "（" + dateISO(s.CoverageDeadline) + " 前）"
 		}
 	}
 	score := kpi{Label: "系统使用得分", Value: noValue, Note: "待计算", Pending: true}
 	if c.SystemUseScore != nil {
-		score = kpi{Label: "系统使用得分", Value: strconv.FormatFloat(math.Round(*c.SystemUseScore*10)/10, 'f', 1, 64), Unit: "分", Note: "满分 100"}
+		score = kpi{Label: "系统使用得分", Value: scoreText(c.SystemUseScore), Unit: "分", Note: "截至当日口径；月度排名见“系统使用”"}
 	}
 	return []kpi{
 		{Label: "覆盖率", Value: pctText(c.CoverageRate), Note: coverageNote},
@@ -223,21 +216,110 @@ func cityKPIs(s metrics.Snapshot, c metrics.CountyIndicators) []kpi {
 	}
 }
 
-// indicatorsCSV writes the table as CSV: UTF-8 with a byte order mark so that
-// Excel reads the Chinese, CRLF line ends, the county rows in code order and
-// the city total last.
-func indicatorsCSV(rows []tableRow, city tableRow, s metrics.Snapshot) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("\uFEFF")
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
-	header := append(append([]string{"区划代码"}, tableColumns...), "数据截至")
-	records := [][]string{header}
+// indicatorsCSV is the county table as CSV: the county rows in code order
+// and the city total last, with 区划代码 first and 数据截至 last.
+func indicatorsCSV(rows []tableRow, city tableRow, s metrics.Snapshot) (siteFile, error) {
+	records := [][]string{append([]string{"区划代码"}, tableColumns...)}
 	for _, r := range append(slices.Clone(rows), city) {
-		records = append(records, append(append([]string{r.Code}, r.Cells...), dateISO(s.AsOf)))
+		records = append(records, append([]string{r.Code}, r.Cells...))
 	}
-	if err := w.WriteAll(records); err != nil {
-		return nil, fmt.Errorf("dashboards: writing %s: %w", IndicatorsFile, err)
+	return csvFile(IndicatorsFile, withAsOf(records, s.AsOf))
+}
+
+// withAsOf appends a 数据截至 column to a table's records (header first).
+func withAsOf(records [][]string, asOf time.Time) [][]string {
+	out := make([][]string, len(records))
+	for i, r := range records {
+		v := dateISO(asOf)
+		if i == 0 {
+			v = "数据截至"
+		}
+		out[i] = append(slices.Clone(r), v)
 	}
-	return buf.Bytes(), nil
+	return out
+}
+
+// --- 全覆盖进度预警: the coverage outlook per county ---
+
+// Outlook statuses (metrics.Outlook.Status) that call for action.
+const (
+	outlookDone    = "已完成"
+	outlookRisk    = "存在不能按期完成风险"
+	outlookOverdue = "逾期未完成"
+)
+
+// outlookLookback is the look-back of metrics.Outlook.PacePerMonth, in
+// months (issue 4, "Early warning").
+const outlookLookback = 3
+
+var outlookColumns = []string{
+	"县(市、区)", "已建/应建", "覆盖率", "近" + strconv.Itoa(outlookLookback) + "个月月均新建（个）", "预计完成日期", "状态",
+}
+
+func outlookAtRisk(o metrics.Outlook) bool {
+	return o.Status == outlookRisk || o.Status == outlookOverdue
+}
+
+// outlookTable is the 全覆盖进度预警 table and its CSV records. Every county
+// is listed, in code order; risk rows carry ⚠ and bold text.
+func outlookTable(outlooks []metrics.Outlook) (dataTable, [][]string) {
+	sorted := outlooksByCode(outlooks)
+	t := dataTable{
+		ID:      "outlook",
+		Title:   "全覆盖进度预警",
+		CSV:     OutlookFile,
+		Class:   "wide",
+		Columns: outlookColumns,
+		Empty:   "暂无全覆盖进度数据。",
+	}
+	records := [][]string{append([]string{"区划代码"}, outlookColumns...)}
+	done := 0
+	for _, o := range sorted {
+		built, coverage, pace := strconv.Itoa(o.Established)+"/"+strconv.Itoa(o.Target), pctText(&o.Coverage), decimalText(o.PacePerMonth)
+		if o.Status == notReported {
+			// No ledger: the figures would read as zero.
+			built, coverage, pace = noValue, noValue, noValue
+		}
+		records = append(records, []string{o.CountyCode, o.County, built, coverage, pace, dateISOOr(o.Projected), o.Status})
+		status := textCell(o.Status)
+		row := viewRow{}
+		switch {
+		case outlookAtRisk(o):
+			row.Class = "risk"
+			status = cell{Text: "⚠ " + o.Status, Strong: true}
+		case o.Status == notReported:
+			row.Class = "unreported"
+			status = cell{Text: o.Status, Badge: true}
+		case o.Status == outlookDone:
+			done++
+		}
+		row.Cells = []cell{headCell(o.County), numCell(built), numCell(coverage), numCell(pace), numCell(dateCNOr(o.Projected)), status}
+		t.Rows = append(t.Rows, row)
+	}
+	if len(sorted) > 0 {
+		t.Empty = ""
+		t.Note = fmt.Sprintf("%d 个县(市、区)中已完成 %d 个。", len(sorted), done)
+		t.After = []string{
+			"近" + strconv.Itoa(outlookLookback) + "个月月均新建：最近 " + strconv.Itoa(outlookLookback) + " 个月平均每月新建站点数，保留一位小数；预计完成日期按此速度推算，“—”表示已完成或无法推算（近期无新建）。⚠ 加粗行为存在不能按期完成风险或逾期未完成的县(市、区)。",
+		}
+	}
+	return t, records
+}
+
+// atRisk lists the counties whose outlook calls for action, as "榆社县（存在
+// 不能按期完成风险）", in code order.
+func atRisk(outlooks []metrics.Outlook) []string {
+	var out []string
+	for _, o := range outlooksByCode(outlooks) {
+		if outlookAtRisk(o) {
+			out = append(out, o.County+"（"+o.Status+"）")
+		}
+	}
+	return out
+}
+
+func outlooksByCode(outlooks []metrics.Outlook) []metrics.Outlook {
+	sorted := slices.Clone(outlooks)
+	slices.SortStableFunc(sorted, func(a, b metrics.Outlook) int { return strings.Compare(a.CountyCode, b.CountyCode) })
+	return sorted
 }

@@ -93,29 +93,34 @@ func TestOverviewPageShowsFixtureFigures(t *testing.T) {
 func TestOverviewLoadsNothingFromOtherHosts(t *testing.T) {
 	dir := writeFixture(t)
 	page := readFile(t, filepath.Join(dir, OverviewFile))
-
-	ref := regexp.MustCompile(`(?i)(?:src|href)\s*=\s*["']?\s*([^"'\s>]+)`)
-	refs := ref.FindAllStringSubmatch(page, -1)
-	if len(refs) == 0 {
-		t.Fatal("found no src/href at all; the regexp is wrong")
-	}
-	for _, m := range refs {
-		u := m[1]
-		if strings.Contains(u, "//") || strings.Contains(u, ":") {
-			t.Errorf("reference to another host or scheme: %s", m[0])
-		}
-	}
-	for _, bad := range []string{"http://", "https://", "go-echarts.github.io", "cdn"} {
-		if strings.Contains(strings.ToLower(page), bad) {
-			t.Errorf("index.html contains %q", bad)
-		}
-	}
+	checkOffline(t, OverviewFile, page)
 	for _, a := range []string{"assets/echarts.min.js", "assets/jinzhong.js"} {
 		if !strings.Contains(page, `<script src="`+a+`"></script>`) {
 			t.Errorf("index.html does not load %s", a)
 		}
 		if fi, err := os.Stat(filepath.Join(dir, a)); err != nil || fi.Size() == 0 {
 			t.Errorf("%s not copied into the site: %v", a, err)
+		}
+	}
+}
+
+// checkOffline fails when a page refers to another host or scheme.
+func checkOffline(t *testing.T, name, page string) {
+	t.Helper()
+	ref := regexp.MustCompile(`(?i)(?:src|href)\s*=\s*["']?\s*([^"'\s>]+)`)
+	refs := ref.FindAllStringSubmatch(page, -1)
+	if len(refs) == 0 {
+		t.Fatalf("%s: found no src/href at all; the regexp is wrong", name)
+	}
+	for _, m := range refs {
+		u := m[1]
+		if strings.Contains(u, "//") || strings.Contains(u, ":") {
+			t.Errorf("%s: reference to another host or scheme: %s", name, m[0])
+		}
+	}
+	for _, bad := range []string{"http://", "https://", "go-echarts.github.io", "cdn"} {
+		if strings.Contains(strings.ToLower(page), bad) {
+			t.Errorf("%s contains %q", name, bad)
 		}
 	}
 }

@@ -74,11 +74,11 @@ func runDashboard(e *env, args []string) int {
 }
 
 func writeDashboard(e *env, st *store, asOf time.Time, out string) (string, error) {
-	snap, err := metrics.TakeSnapshot(e.ctx, st.db, asOf, st.policy.CoverageTarget, st.policy.CoverageDeadline)
+	site, err := metrics.TakeSite(e.ctx, st.db, asOf, st.policy)
 	if err != nil {
 		return "", err
 	}
-	if err := dashboards.WriteOverview(out, snap); err != nil {
+	if err := dashboards.WriteSite(out, site); err != nil {
 		return "", err
 	}
 	abs, err := filepath.Abs(filepath.Join(out, "index.html"))

@@ -1,0 +1,245 @@
+package dashboards
+
+import (
+	"bytes"
+	"embed"
+	"encoding/csv"
+	"fmt"
+	"html/template"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"sgz/metrics"
+)
+
+// Files of the site besides the overview's, relative to the site folder.
+const (
+	OutlookFile      = "coverage-outlook.csv"
+	SystemUseFile    = "system-use.html"
+	UseScoresFile    = "system-use.csv"
+	UseRankingFile   = "system-use-ranking.csv"
+	DataQualityFile  = "data-quality.html"
+	LedgersFile      = "data-quality-ledgers.csv"
+	DifferencesFile  = "data-quality-differences.csv"
+	LoadedFilesFile  = "data-quality-files.csv"
+	echartsScript    = assetsDir + "/" + echartsAsset
+	jinzhongScript   = assetsDir + "/" + jinzhongAsset
+	rejectsReportCmd = "sgz report rejects"
+)
+
+//go:embed templates/*.html.tmpl
+var templateFS embed.FS
+
+// pageTemplate parses the shared layout (head, styles, navigation, sources,
+// tables, chart containers, drawing script) and one page's "content".
+func pageTemplate(file string) *template.Template {
+	t := template.Must(template.New("layout.html.tmpl").ParseFS(templateFS, "templates/layout.html.tmpl"))
+	return template.Must(t.ParseFS(templateFS, "templates/"+file))
+}
+
+var (
+	overviewTmpl    = pageTemplate("overview.html.tmpl")
+	systemUseTmpl   = pageTemplate("system-use.html.tmpl")
+	dataQualityTmpl = pageTemplate("data-quality.html.tmpl")
+)
+
+// WriteSite writes the dashboard site for s into dir:
+//
+//	index.html           总览 (KPI cards, map, charts, 全覆盖进度预警, county table)
+//	system-use.html      系统使用 (ranking, score trend, rates, month × county scores)
+//	data-quality.html    数据质量 (ledgers per county, ledger/system differences,
+//	                     reject reasons, loaded files)
+//	*.csv                one per table a leader may want as a list (UTF-8 with BOM)
+//	assets/              the scripts the pages load
+//
+// dir is created if needed; existing files of the same names are replaced.
+// Nothing is written when a page cannot be built. s.Counties must contain
+// the city total row (CountyCode == metrics.CityCode).
+func WriteSite(dir string, s metrics.Site) error {
+	nav := siteNav()
+	var files []siteFile
+	for _, build := range []func(metrics.Site, []navLink) ([]siteFile, error){
+		buildOverviewFiles, buildSystemUseFiles, buildDataQualityFiles,
+	} {
+		f, err := build(s, nav)
+		if err != nil {
+			return err
+		}
+		files = append(files, f...)
+	}
+	return writeSiteFiles(dir, files)
+}
+
+// WriteOverview writes the 总览 overview page for s alone into dir:
+// index.html (without the navigation to the other pages and without the
+// coverage outlook, which a Snapshot lacks), indicators.csv and the assets.
+// WriteSite writes the whole site.
+func WriteOverview(dir string, s metrics.Snapshot) error {
+	files, err := buildOverviewFiles(metrics.Site{Snapshot: s}, nil)
+	if err != nil {
+		return err
+	}
+	return writeSiteFiles(dir, files)
+}
+
+// siteFile is one generated file, relative to the site folder.
+type siteFile struct {
+	name string
+	data []byte
+}
+
+func writeSiteFiles(dir string, files []siteFile) error {
+	// Assets first: they fail when the binary was built without them, and
+	// pages without their scripts should not be left behind.
+	if err := WriteAssets(dir); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
+			return fmt.Errorf("dashboards: %w", err)
+		}
+	}
+	return nil
+}
+
+// renderPage executes a page template into a site file.
+func renderPage(t *template.Template, name string, data any) (siteFile, error) {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return siteFile{}, fmt.Errorf("dashboards: rendering %s: %w", name, err)
+	}
+	return siteFile{name: name, data: buf.Bytes()}, nil
+}
+
+// csvFile writes records as CSV: UTF-8 with a byte order mark so that Excel
+// reads the Chinese, and CRLF line ends.
+func csvFile(name string, records [][]string) (siteFile, error) {
+	var buf bytes.Buffer
+	buf.WriteString("\uFEFF")
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	if err := w.WriteAll(records); err != nil {
+		return siteFile{}, fmt.Errorf("dashboards: writing %s: %w", name, err)
+	}
+	return siteFile{name: name, data: buf.Bytes()}, nil
+}
+
+// --- what every page shares ---
+
+// navLink is one entry of the navigation bar. Links are relative so the
+// site works from file://.
+type navLink struct {
+	Href, Label string
+	Current     bool
+}
+
+func siteNav() []navLink {
+	return []navLink{
+		{Href: OverviewFile, Label: "总览"},
+		{Href: SystemUseFile, Label: "系统使用"},
+		{Href: DataQualityFile, Label: "数据质量"},
+	}
+}
+
+// pageMeta is what the layout reads: title, as-of date, navigation,
+// sources and the charts to draw.
+type pageMeta struct {
+	Title   string
+	AsOf    string // 2023年12月31日
+	AsOfISO string
+	// Nav is nil when the page is written alone (WriteOverview).
+	Nav []navLink
+	// Sources are the files the figures were computed from; SourcesNote
+	// says how this page uses them.
+	Sources     []sourceRow
+	SourcesNote string
+	Scripts     []string
+	// Charts are drawn by the layout's script, in this order.
+	Charts []chartBlock
+	// Definitions are the page's footnotes.
+	Definitions []string
+}
+
+type sourceRow struct {
+	FileName, Kind, County, ReportDate, SHA256 string
+}
+
+func newPageMeta(s metrics.Snapshot, title, file string, nav []navLink) pageMeta {
+	m := pageMeta{Title: title, AsOf: dateCN(s.AsOf), AsOfISO: dateISO(s.AsOf)}
+	for _, l := range nav {
+		l.Current = l.Href == file
+		m.Nav = append(m.Nav, l)
+	}
+	for _, src := range s.Sources {
+		r := sourceRow{FileName: src.FileName, Kind: fileClassCN(src.Kind), County: src.CountyName,
+			ReportDate: dateISOOr(src.ReportDate), SHA256: src.SHA256}
+		if len(r.SHA256) > 12 {
+			r.SHA256 = r.SHA256[:12]
+		}
+		m.Sources = append(m.Sources, r)
+	}
+	return m
+}
+
+// dataTable is one table of a page: the layout renders it (with a CSV link
+// when CSV is set) and it works without JavaScript.
+type dataTable struct {
+	ID, Title, Note string
+	// CSV is the file name of the table's download; CSVLabel the link text.
+	CSV, CSVLabel string
+	Class         string
+	Columns       []string
+	Rows, Foot    []viewRow
+	// Empty replaces the table when there are no rows.
+	Empty string
+	// After are notes printed under the table.
+	After []string
+}
+
+// viewRow is one table row; Class marks rows such as "unreported" or "risk".
+type viewRow struct {
+	Class string
+	Cells []cell
+}
+
+// cell is one table cell. Head cells are row headers (the county). Sub is
+// a second, smaller line (e.g. the counts behind a rate). Badge and Strong
+// mark a cell without relying on colour.
+type cell struct {
+	Text, Sub, Title    string
+	Head, Num           bool
+	Badge, Strong, Wrap bool
+}
+
+func headCell(text string) cell { return cell{Text: text, Head: true} }
+func numCell(text string) cell  { return cell{Text: text, Num: true} }
+func textCell(text string) cell { return cell{Text: text} }
+
+// splitCity separates the city total row (metrics.CityCode) from the
+// county rows and returns the counties in code order. It fails when there
+// is no city row or more than one.
+func splitCity[T any](rows []T, code func(T) string) (counties []T, city T, err error) {
+	found := 0
+	for _, r := range rows {
+		if code(r) == metrics.CityCode {
+			city = r
+			found++
+			continue
+		}
+		counties = append(counties, r)
+	}
+	switch found {
+	case 0:
+		return nil, city, fmt.Errorf("dashboards: no city total row (county_code %s)", metrics.CityCode)
+	case 1:
+	default:
+		return nil, city, fmt.Errorf("dashboards: two city total rows (%s)", metrics.CityCode)
+	}
+	slices.SortStableFunc(counties, func(a, b T) int { return strings.Compare(code(a), code(b)) })
+	return counties, city, nil
+}
+
+func indicatorCode(c metrics.CountyIndicators) string  { return c.CountyCode }
+func timelinessCode(c metrics.CountyTimeliness) string { return c.CountyCode }

@@ -73,14 +73,11 @@ func (e *Edition) Title() string {
 func Build(ctx context.Context, db *sql.DB, month time.Time, pol data.Policy, cal *data.Calendar) (*Edition, error) {
 	month = time.Date(month.Year(), month.Month(), 1, 0, 0, 0, 0, time.UTC)
 	first := pol.BulletinFirstMonth
-	if month.Before(first) {
-		return nil, fmt.Errorf("bulletins start with %s (policy bulletin_first_month)", first.Format("2006-01"))
+	no, err := editionNumber(month, first)
+	if err != nil {
+		return nil, err
 	}
-	e := &Edition{Month: month, Year: month.Year(), No: int(month.Month()), Issuer: pol.BulletinIssuer, Warning: pol.UseWarning}
-	if month.Year() == first.Year() {
-		e.No = int(month.Month()) - int(first.Month()) + 1
-	}
-	var err error
+	e := &Edition{Month: month, Year: month.Year(), No: no, Issuer: pol.BulletinIssuer, Warning: pol.UseWarning}
 	if e.AsOf, err = metrics.SummaryDeadline(ctx, db, month); err != nil {
 		return nil, err
 	}
@@ -137,6 +134,18 @@ func Build(ctx context.Context, db *sql.DB, month time.Time, pol data.Policy, ca
 	}
 	e.Policy = pol.Entries
 	return e, nil
+}
+
+// editionNumber is the 期号 of month's bulletin: counted from the first
+// bulletin month in its year, then from January in later years.
+func editionNumber(month, first time.Time) (int, error) {
+	if month.Before(first) {
+		return 0, fmt.Errorf("通报自 %s 起编期（policy bulletin_first_month），%s 没有通报", first.Format("2006-01"), month.Format("2006-01"))
+	}
+	if month.Year() == first.Year() {
+		return int(month.Month()) - int(first.Month()) + 1, nil
+	}
+	return int(month.Month()), nil
 }
 
 // addWorkdays is the n-th working day after d.

@@ -1,0 +1,95 @@
+package bulletin
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"sgz/data"
+)
+
+func TestNumbers(t *testing.T) {
+	for _, c := range []struct {
+		v    float64
+		n    int
+		want string
+	}{
+		{72.125, 2, "72.13"}, // half away from zero, although 72.125 is stored as 72.12499…
+		{72.124, 2, "72.12"},
+		{0.0, 2, "0.00"},
+		{60.35, 1, "60.4"},
+		{99.95, 1, "100.0"},
+		{-0.001, 1, "0.0"},
+	} {
+		if got := num(c.v, c.n); got != c.want {
+			t.Errorf("num(%v, %d) = %s, want %s", c.v, c.n, got, c.want)
+		}
+	}
+	r := 0.6035
+	if got := pct(&r); got != "60.4%" {
+		t.Errorf("pct(0.6035) = %s, want 60.4%%", got)
+	}
+	if got := pct(nil); got != "—" {
+		t.Errorf("pct(nil) = %s", got)
+	}
+}
+
+func TestChange(t *testing.T) {
+	for _, c := range []struct {
+		now, prev int
+		want      string
+	}{{3, 5, "↑2"}, {5, 3, "↓2"}, {4, 4, "持平"}, {4, 0, "—"}, {0, 2, "—"}} {
+		if got := change(c.now, c.prev); got != c.want {
+			t.Errorf("change(%d, %d) = %s, want %s", c.now, c.prev, got, c.want)
+		}
+	}
+}
+
+func TestEditionNumber(t *testing.T) {
+	first := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
+	for m, want := range map[string]int{"2023-06": 1, "2023-11": 6, "2023-12": 7, "2024-01": 1, "2024-03": 3} {
+		month, _ := time.Parse("2006-01", m)
+		if got, err := editionNumber(month, first); err != nil || got != want {
+			t.Errorf("editionNumber(%s) = %d, %v; want %d", m, got, err, want)
+		}
+	}
+	if _, err := editionNumber(time.Date(2023, 5, 1, 0, 0, 0, 0, time.UTC), first); err == nil {
+		t.Error("2023-05 precedes the first bulletin: want an error")
+	}
+}
+
+// The issue and reply dates count working days on the official calendar:
+// 2023-11's deadline 2023-12-06 (Wed) + 3 working days is 2023-12-11 (Mon);
+// + 10 more is 2023-12-25 (Mon).
+func TestDates(t *testing.T) {
+	ref, err := data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := data.NewCalendar(ref.Holidays)
+	issue, err := addWorkdays(cal, time.Date(2023, 12, 6, 0, 0, 0, 0, time.UTC), 3)
+	if err != nil || issue.Format(time.DateOnly) != "2023-12-11" {
+		t.Errorf("issue %v %v, want 2023-12-11", issue, err)
+	}
+	reply, err := addWorkdays(cal, issue, 10)
+	if err != nil || reply.Format(time.DateOnly) != "2023-12-25" {
+		t.Errorf("reply %v %v, want 2023-12-25", reply, err)
+	}
+	// Over National Day 2023 (Sep 29 – Oct 6 off), the next working day is an adjusted Saturday.
+	if d, _ := addWorkdays(cal, time.Date(2023, 9, 28, 0, 0, 0, 0, time.UTC), 1); d.Format(time.DateOnly) != "2023-10-07" {
+		t.Errorf("the working day after 2023-09-28 is %v, want 2023-10-07 (adjusted Saturday)", d)
+	}
+}
+
+func TestRestatement(t *testing.T) {
+	header := []string{"排名", "县（市、区）", "基础信息录入及时率", "服务记录录入及时率", "月度总结按时提交率", "系统使用得分", "较上月排名", "备注"}
+	v1, _ := json.Marshal([][][]string{{header, {"1", "榆次区", "90.0%", "80.0%", "70.0%", "78.00", "—", ""}}, {}})
+	v2, _ := json.Marshal([][][]string{{header, {"1", "榆次区", "90.0%", "80.0%", "75.0%", "80.00", "—", ""}}, {}})
+	got := restatement(string(v1), string(v2), 1)
+	for _, want := range []string{"本期通报为第2版", "榆次区月度总结按时提交率由70.0%更正为75.0%", "系统使用得分由78.00更正为80.00"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("restatement %q lacks %q", got, want)
+		}
+	}
+}

@@ -103,9 +103,6 @@ func (w *World) LedgerWorkers(county string, report time.Time) []Worker {
 	return out
 }
 
-var stationHeader = []string{"序号", "县(市、区)", "乡镇(街道)", "站点名称", "挂牌时间", "运营模式", "承接机构", "独立场地", "场地面积（㎡）", "制度建设", "统一标识", "特色项目", "备注"}
-var staffHeader = []string{"序号", "县(市、区)", "乡镇(街道)", "姓名", "性别", "身份证号码", "岗位", "是否专职", "职业资格", "取证时间", "入站时间", "离站时间", "联系电话"}
-
 // sheet is one ledger sheet before it is written: title, header and rows.
 type sheet struct {
 	name, title string
@@ -128,10 +125,10 @@ func (w *World) writeLedger(dir string, l *Ledger, c data.County, h Habits) ([]E
 	if h.SheetNames[0] != "" {
 		st.name, sf.name = h.SheetNames[0], h.SheetNames[1]
 	}
-	for _, x := range stationHeader {
+	for _, x := range data.TemplateStationHeader {
 		st.header = append(st.header, h.header(x))
 	}
-	for _, x := range staffHeader {
+	for _, x := range data.TemplateStaffHeader {
 		sf.header = append(sf.header, h.header(x))
 	}
 	stations := w.LedgerStations(c.Code, report)

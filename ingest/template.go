@@ -15,12 +15,6 @@ import (
 // the same headers ingest recognises, the county's townships filled in,
 // drop-downs for every closed list, and date cells that only take dates.
 
-// TemplateStationHeader and TemplateStaffHeader are the template's headers.
-var (
-	TemplateStationHeader = []string{"序号", "县(市、区)", "乡镇(街道)", "站点名称", "挂牌时间", "运营模式", "承接机构", "独立场地", "场地面积（㎡）", "制度建设", "统一标识", "特色项目", "备注"}
-	TemplateStaffHeader   = []string{"序号", "县(市、区)", "乡镇(街道)", "姓名", "性别", "身份证号码", "岗位", "是否专职", "职业资格", "取证时间", "入站时间", "离站时间", "联系电话"}
-)
-
 // templateStaffRows is how many empty staff rows carry the drop-downs.
 const templateStaffRows = 300
 
@@ -65,8 +59,8 @@ func WriteTemplate(w io.Writer, c data.County, towns []data.Township) error {
 		header      []string
 		rows        int
 	}{
-		{"站点台账", "晋中市" + c.Name + "乡镇（街道）社工站建设情况台账", TemplateStationHeader, len(inScope)},
-		{"人员台账", "晋中市" + c.Name + "乡镇（街道）社工站人员台账", TemplateStaffHeader, templateStaffRows},
+		{"站点台账", "晋中市" + c.Name + "乡镇（街道）社工站建设情况台账", data.TemplateStationHeader, len(inScope)},
+		{"人员台账", "晋中市" + c.Name + "乡镇（街道）社工站人员台账", data.TemplateStaffHeader, templateStaffRows},
 	}
 	for i, sh := range sheets {
 		if i == 0 {

@@ -31,7 +31,9 @@ type Parsed struct {
 	// Flags are remarks on rows loaded all the same (Reason holds the note).
 	Flags   []Reject
 	Skipped map[string]int // kind of skip -> rows
-	Notes   []string       // sheets not loaded and why
+	// Rejected counts rejected rows per table.
+	Rejected map[string]int
+	Notes    []string // sheets not loaded and why
 }
 
 // TableRows are typed rows bound for one table; Columns follow the
@@ -64,6 +66,15 @@ type Reject struct {
 	Column string // column letter and header, e.g. "F 身份证号码"
 	Value  string // the offending value, personal data masked
 	Reason string
+}
+
+// Holds says whether the file gives the sheet of table at all: it has the
+// sheet, and not every row of it was rejected. A ledger sheet of which
+// every row was rejected replaces nothing and is not in force: a corrupt
+// correction must not wipe a county's stations.
+func (p *Parsed) Holds(table string) bool {
+	t := p.Tables[table]
+	return t != nil && (len(t.Rows) > 0 || p.Rejected[table] == 0)
 }
 
 // markRaw changes the role of a kept raw row.
@@ -104,7 +115,7 @@ type Converter struct {
 // with no recognisable sheet, or a ledger without a report date, is refused.
 func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 	name := filepath.Base(path)
-	p := &Parsed{FileName: name, Tables: map[string]*TableRows{}, Skipped: map[string]int{}}
+	p := &Parsed{FileName: name, Tables: map[string]*TableRows{}, Skipped: map[string]int{}, Rejected: map[string]int{}}
 	type found struct {
 		sheet  Sheet
 		layout Layout

@@ -489,3 +489,40 @@ func TestTemplateLoadsWithoutRejects(t *testing.T) {
 		t.Errorf("skipped %v, want 17 place_only", p.Skipped)
 	}
 }
+
+// A correction whose station rows are all rejected replaces nothing: the
+// county keeps the stations of the file it was meant to correct.
+func TestAllRejectedSheetReplacesNothing(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "t.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := EnsureSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	l := &Loader{DB: db, Conv: converter(t), Now: time.Now}
+	write := func(name, township string) string {
+		b := ledgerBook(t, []string{"晋中市寿阳县台账", "填报日期：2023年11月30日"}, []string{"乡镇(街道)", "站点名称", "挂牌时间"},
+			[][]any{{township, "x站", "2023-05-01"}}, nil, nil)
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if _, err := l.Load(ctx, []string{write("寿阳县_2023-11.xlsx", "朝阳镇")}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := l.Load(ctx, []string{write("寿阳县_2023-11_更正.xlsx", "不存在乡")})
+	if err != nil || res[0].Status != Partly || len(res[0].Replaced) != 0 {
+		t.Fatalf("correction: %v %+v", err, res[0])
+	}
+	var n int
+	_ = db.QueryRow(`SELECT count(*) FROM ledger_stations s JOIN files f USING (file_id) WHERE f.replaced_by IS NULL AND f.has_station_sheet`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d station rows in force, want the original's 1", n)
+	}
+}

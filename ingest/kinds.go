@@ -67,6 +67,7 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 			return fmt.Errorf("sheet %s: kind %s has no converter", s.Name, l.Kind)
 		}
 		if len(r.rejects) > 0 {
+			p.Rejected[table]++
 			p.Rejects = append(p.Rejects, r.rejects...)
 			p.addRawRow(s.Name, i+1, row, l.Kind, "rejected", nameCol)
 			continue
@@ -268,9 +269,9 @@ func sysService(r *rowCtx) []any {
 }
 
 func sysSummary(r *rowCtx) []any {
-	status := parse(r, "status", false, text)
-	if status == nil {
-		status = "已提交"
+	status := parse(r, "status", false, ParseReviewStatus)
+	if status == nil && len(r.rejects) == 0 {
+		status = "已提交" // no status given: a submission
 	}
 	return []any{parse(r, "station_id", true, text), parse(r, "month", true, ParseMonth),
 		parse(r, "submitted", true, ParseTimestamp), status}

@@ -145,7 +145,10 @@ func (l *Loader) Prepare(ctx context.Context, paths []string) []*Result {
 		if order(a) != order(b) {
 			return order(a) < order(b)
 		}
-		return a.modTime.Before(b.modTime)
+		if !a.modTime.Equal(b.modTime) {
+			return a.modTime.Before(b.modTime)
+		}
+		return a.Path < b.Path
 	})
 	l.rejectUnknownStations(ctx, out)
 	return out
@@ -199,6 +202,7 @@ func (l *Loader) rejectUnknownStations(ctx context.Context, results []*Result) {
 					kept = append(kept, row)
 					continue
 				}
+				p.Rejected[string(kind)]++
 				p.Rejects = append(p.Rejects, Reject{Sheet: row.Sheet, RowNum: row.RowNum, Column: "站点编号", Value: id,
 					Reason: "站点编号 " + id + " 不在已载入的系统站点信息中；请先载入站点信息导出"})
 				p.markRaw(row.Sheet, row.RowNum, "rejected")
@@ -345,7 +349,7 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	}
 	_, err = conn.ExecContext(ctx, `INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL)`,
 		fileID, p.FileName, r.Path, r.sha, r.key, r.size, p.Class, county, report,
-		p.Tables[string(LedgerStations)] != nil, p.Tables[string(LedgerStaff)] != nil, l.Now())
+		p.Holds(string(LedgerStations)), p.Holds(string(LedgerStaff)), l.Now())
 	if err != nil {
 		return err
 	}
@@ -458,7 +462,7 @@ func replaceLedgers(ctx context.Context, conn *sql.Conn, fileID int64, r *Result
 	for _, o := range olds {
 		var touched bool
 		for _, t := range []struct{ table, flag string }{{"ledger_stations", "has_station_sheet"}, {"ledger_staff", "has_staff_sheet"}} {
-			if p.Tables[t.table] == nil {
+			if !p.Holds(t.table) {
 				continue
 			}
 			res, err := conn.ExecContext(ctx, "DELETE FROM "+t.table+" WHERE file_id = ?", o.id)

@@ -251,3 +251,23 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// ParseReviewStatus reads a monthly summary's 审核状态: 已提交 (waiting for
+// review), 已通过, 已退回 (returned: no submission), 已撤回 (withdrawn: no
+// submission), and the synonyms the system has used. Anything else is an
+// error, never a guess.
+func ParseReviewStatus(s string) (string, error) {
+	switch strings.ReplaceAll(Clean(s), " ", "") {
+	case "":
+		return "", errNoValue
+	case "已提交", "提交", "待审核", "审核中", "未审核":
+		return "已提交", nil
+	case "已通过", "通过", "审核通过", "已审核":
+		return "已通过", nil
+	case "已退回", "退回", "审核不通过", "不通过", "驳回", "已驳回":
+		return "已退回", nil
+	case "已撤回", "撤回":
+		return "已撤回", nil
+	}
+	return "", fmt.Errorf("%q 不是审核状态（应为 已提交、已通过、已退回 或 已撤回）", s)
+}

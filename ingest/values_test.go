@@ -185,3 +185,15 @@ func TestScrubText(t *testing.T) {
 		}
 	}
 }
+
+func TestParseReviewStatus(t *testing.T) {
+	for in, want := range map[string]string{"已提交": "已提交", "待审核": "已提交", "审核通过": "已通过", "已通过": "已通过",
+		"退回": "已退回", "审核不通过": "已退回", "已撤回": "已撤回"} {
+		if got, err := ParseReviewStatus(in); err != nil || got != want {
+			t.Errorf("ParseReviewStatus(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	if _, err := ParseReviewStatus("作废"); err == nil {
+		t.Error("ParseReviewStatus(作废): want an error, not a guess")
+	}
+}

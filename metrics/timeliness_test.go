@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -151,6 +152,46 @@ func TestScoreRescalesWeights(t *testing.T) {
 				t.Errorf("service/summary rates %v %v, want empty", r.ServiceTimelyRate, r.SummaryOntimeRate)
 			}
 			wantFloat(t, "system_use_score (base information alone)", r.SystemUseScore, 0)
+		}
+	}
+}
+
+// A score that is exactly the warning line is not below it: base
+// information 10 of 10, no services, summaries 7 of 10 gives
+// 100 × (0.2 × 1 + 0.4 × 0.7) / 0.6 = 80, which floating point makes
+// 79.999999999999986 unless rounded.
+func TestScoreOnTheWarningLine(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t)
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec(`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+		has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
+		VALUES (1, 'l', 'l', 'a', 'a', 1, 'ledger', '140725', DATE '2023-11-30', true, true, TIMESTAMP '2024-02-01', 0, 0, 0),
+		       (2, 'e', 'e', 'b', 'b', 1, 'export', NULL, NULL, false, false, TIMESTAMP '2024-02-01', 0, 0, 0)`)
+	towns := []string{"140725100", "140725101", "140725102", "140725103", "140725104", "140725105", "140725106", "140725200", "140725201", "140725202"}
+	for i, code := range towns {
+		id := fmt.Sprintf("S%d", i)
+		exec(fmt.Sprintf(`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx)
+			VALUES (1, 's', %d, '140725', '%s', 'x', DATE '2023-11-01', false)`, i+4, code))
+		exec(fmt.Sprintf(`INSERT INTO sys_stations VALUES (2, 's', %d, '%s', 'x', '140725', '%s', DATE '2023-11-01', TIMESTAMP '2023-11-02 09:00:00', '运营中')`, i+2, id, code))
+		if i < 7 {
+			exec(fmt.Sprintf(`INSERT INTO sys_summaries VALUES (2, 'm', %d, '%s', DATE '2023-11-01', TIMESTAMP '2023-12-01 09:00:00', '已通过')`, i+2, id))
+		}
+	}
+	rows, err := metrics.Timeliness(ctx, db, time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2023, 12, 6, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range metrics.Rank(rows, 80) {
+		if r.CountyCode == "140725" {
+			if r.SystemUseScore == nil || *r.SystemUseScore != 80 || r.BelowWarning {
+				t.Errorf("寿阳县 score %v below %v, want exactly 80 and not below the line", deref(r.SystemUseScore), r.BelowWarning)
+			}
 		}
 	}
 }

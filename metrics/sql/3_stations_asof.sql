@@ -5,7 +5,10 @@
 CREATE OR REPLACE MACRO stations_asof(as_of) AS TABLE
 WITH system_known AS (
     -- the system's stations as known at as_of: entered by the end of that day
-    SELECT township_code, min(established_date) AS sys_established_date,
+    -- a township's open stations speak for it; its closed ones only when
+    -- it has no open one
+    SELECT township_code,
+           coalesce(min(established_date) FILTER (WHERE station_status IS DISTINCT FROM '已撤销'), min(established_date)) AS sys_established_date,
            bool_and(station_status = '已撤销') AS is_closed
     FROM stg_sys_stations
     WHERE baseinfo_entered_at < as_of + INTERVAL 1 DAY

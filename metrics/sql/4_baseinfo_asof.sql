@@ -14,7 +14,9 @@ WITH stations AS (
     FROM stations_asof(as_of)
 ),
 entered AS (
-    SELECT township_code, min(baseinfo_entered_at) AS entered_at
+    -- the township's open stations; its closed ones only when it has none
+    SELECT township_code,
+           coalesce(min(baseinfo_entered_at) FILTER (WHERE station_status IS DISTINCT FROM '已撤销'), min(baseinfo_entered_at)) AS entered_at
     FROM stg_sys_stations
     WHERE baseinfo_entered_at < as_of + INTERVAL 1 DAY
     GROUP BY township_code

@@ -14,7 +14,8 @@ WITH ledger AS (
     GROUP BY s.county_code, s.township_code
 ),
 system AS (
-    SELECT county_code, township_code, min(established_date) AS system_date
+    SELECT county_code, township_code,
+           coalesce(min(established_date) FILTER (WHERE station_status IS DISTINCT FROM '已撤销'), min(established_date)) AS system_date
     FROM stg_sys_stations
     WHERE baseinfo_entered_at < as_of + INTERVAL 1 DAY
     GROUP BY county_code, township_code

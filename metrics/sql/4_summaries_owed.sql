@@ -2,7 +2,7 @@
 -- established by the last day of the month (by the ledger current at
 -- as_of), owes a monthly summary for that month, with its deadline
 -- (ref_summary_deadlines) and its first submission that was not returned
--- (已退回 is no submission) and was made by the end of as_of: on_time,
+-- (已退回 and 已撤回 are none) and was made by the end of as_of: on_time,
 -- late, or missing (indicators.md "Monthly summaries").
 CREATE OR REPLACE MACRO summaries_owed(month_start, as_of) AS TABLE
 WITH owed AS (
@@ -19,7 +19,7 @@ submitted AS (
     FROM stg_sys_summaries m
     JOIN stg_sys_stations s USING (station_id)
     WHERE m.summary_month = date_trunc('month', CAST(month_start AS DATE))
-      AND m.review_status <> '已退回'
+      AND m.review_status IN ('已提交', '已通过')   -- 已退回 and 已撤回 are no submission
       AND m.submitted_at < as_of + INTERVAL 1 DAY
     GROUP BY s.township_code
 )

@@ -67,6 +67,7 @@ type Result struct {
 	Replaced []string
 	key      string // load_key
 	modTime  time.Time
+	reloads  int64 // file_id of an earlier load of the same file, removed first
 	// Overlap counts records an earlier export had too; Changed those of
 	// them whose values differ (this file's version is used).
 	Overlap, Changed int
@@ -259,11 +260,27 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 		return res
 	}
 	var prev string
-	err = l.DB.QueryRowContext(ctx, `SELECT file_name FROM files WHERE load_key = ?`, res.key).Scan(&prev)
-	if err == nil {
+	var prevID int64
+	var replaced bool
+	var unknownStations int
+	err = l.DB.QueryRowContext(ctx, `SELECT file_name, file_id, replaced_by IS NOT NULL,
+		(SELECT count(*) FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号')
+		FROM files f WHERE load_key = ?`, res.key).Scan(&prev, &prevID, &replaced, &unknownStations)
+	switch {
+	case err == nil && (replaced || unknownStations > 0):
+		// Loaded again: a ledger sent again after a correction replaced it
+		// is the newest word; an export whose stations were unknown then
+		// may be known now.
+		res.reloads = prevID
+		why := "此前载入的同一文件已被更正件替代，现重新载入并以其为准"
+		if !replaced {
+			why = "此前载入时有站点编号未知的行，现重新载入"
+		}
+		res.Parsed.Notes = append(res.Parsed.Notes, why)
+	case err == nil:
 		res.Status, res.Reason, res.Parsed = Unchanged, "此前已作为 "+prev+" 载入，内容相同", nil
 		return res
-	} else if !errors.Is(err, sql.ErrNoRows) {
+	case !errors.Is(err, sql.ErrNoRows):
 		res.Status, res.Reason, res.Parsed = Refused, err.Error(), nil
 		return res
 	}
@@ -334,6 +351,13 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 		}
 	}()
 	p := r.Parsed
+	if r.reloads != 0 {
+		for _, t := range []string{"ledger_stations", "ledger_staff", "sys_stations", "sys_services", "sys_summaries", "raw_rows", "rejects", "row_flags", "files"} {
+			if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", r.reloads); err != nil {
+				return err
+			}
+		}
+	}
 	var fileID int64
 	if err := conn.QueryRowContext(ctx, `SELECT nextval('file_id_seq')`).Scan(&fileID); err != nil {
 		return err

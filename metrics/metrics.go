@@ -125,14 +125,19 @@ func Monthly(ctx context.Context, db *sql.DB, asOf time.Time) ([]MonthPoint, err
 }
 
 // Sources lists the files the figures as of asOf were computed from: the
-// county ledgers current at asOf and every system export.
+// county ledgers current at asOf and the system exports with a record
+// entered by then.
 func Sources(ctx context.Context, db *sql.DB, asOf time.Time) ([]Source, error) {
 	rows, err := db.QueryContext(ctx, `
 		SELECT f.file_name, f.file_class, coalesce(c.county_name, ''), f.report_date, f.sha256
 		FROM files f
 		LEFT JOIN ref_counties c USING (county_code)
-		WHERE f.file_id IN (SELECT file_id FROM current_ledger(CAST(? AS DATE)))
-		   OR (f.file_class = 'export' AND f.replaced_by IS NULL)
+		WHERE f.file_id IN (SELECT file_id FROM current_ledger(CAST($1 AS DATE)))
+		   OR (f.file_class = 'export' AND f.replaced_by IS NULL AND f.file_id IN (
+		       -- exports with a record known at asOf: a later export adds nothing
+		       SELECT file_id FROM sys_services WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY
+		       UNION SELECT file_id FROM sys_summaries WHERE submitted_at < CAST($1 AS DATE) + INTERVAL 1 DAY
+		       UNION SELECT file_id FROM sys_stations WHERE baseinfo_entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY))
 		ORDER BY f.file_class DESC, f.county_code, f.file_name`, asOf)
 	if err != nil {
 		return nil, err

@@ -209,10 +209,11 @@ func TestBulletin(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "第1版") || strings.Contains(out, "更正") {
 		t.Errorf("after a later export: exit %d, %s; want version 1, no restatement", code, out)
 	}
-	h3, _, _ := bulletinTables(t, dir3)
-	for i := range h {
-		if !equalTables(h[i], h3[i]) {
-			t.Errorf("table %d changed after loading a later export", i+1)
+	for _, ext := range []string{".html", ".md", ".xlsx"} {
+		a, _ := os.ReadFile(filepath.Join(dir1, bulletinName+ext))
+		b, _ := os.ReadFile(filepath.Join(dir3, bulletinName+ext))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s changed after loading an export of later records", ext)
 		}
 	}
 
@@ -241,6 +242,27 @@ func TestBulletin(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir4, bulletinName+".md")); !strings.Contains(string(b), "**更正说明：**本期通报为第2版") {
 		t.Error("the Markdown lacks the restatement")
+	}
+
+	// The county sends its original again: it is the newest word, the
+	// figures are version 1's again, and the bulletin is version 3,
+	// restated against version 2.
+	if out, code := run("ingest", "--db", db, orig); code != 0 || !strings.Contains(out, "现重新载入并以其为准") {
+		t.Fatalf("original again: exit %d\n%s", code, out)
+	}
+	dir5 := filepath.Join(t.TempDir(), "original-again")
+	out, code = run("bulletin", "--db", db, "--month", "2023-11", "--out", dir5)
+	if code != 0 || !strings.Contains(out, "第3版") || !strings.Contains(out, "较第2版") {
+		t.Errorf("after the original again: exit %d\n%s", code, out)
+	}
+	h5, _, _ := bulletinTables(t, dir5)
+	if !equalTables(h[0], h5[0]) || !equalTables(h[1], h5[1]) {
+		t.Error("with the original ledger in force again, the tables differ from version 1's")
+	}
+
+	// A month the data does not reach is refused.
+	if out, code := run("bulletin", "--db", db, "--month", "2024-06", "--out", t.TempDir()); code != 2 || !strings.Contains(out, "已载入的数据只到") {
+		t.Errorf("2024-06: exit %d, %s", code, out)
 	}
 }
 

@@ -81,6 +81,14 @@ func Build(ctx context.Context, db *sql.DB, month time.Time, pol data.Policy, ca
 	if e.AsOf, err = metrics.SummaryDeadline(ctx, db, month); err != nil {
 		return nil, err
 	}
+	latest, err := metrics.LatestDate(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	if e.AsOf.After(latest) {
+		return nil, fmt.Errorf("%s的通报按月度总结截止日 %s 计算，但已载入的数据只到 %s：请先载入截至该日的台账和系统导出",
+			month.Format("2006年1月"), e.AsOf.Format(time.DateOnly), latest.Format(time.DateOnly))
+	}
 	if e.IssueDate, err = addWorkdays(cal, e.AsOf, pol.BulletinIssueWorkdays); err != nil {
 		return nil, err
 	}
@@ -259,57 +267,51 @@ func roundHalfAway(v float64, n int) float64 {
 
 func itoa(n int) string { return fmt.Sprint(n) }
 
-// Record stores this edition's tables as a version of the month's bulletin
-// and sets Version and, when the figures differ from the previous version,
-// Restatement. The same figures again are the same version: nothing is
-// written.
+// Record stores this edition as a version of the month's bulletin and sets
+// Version and Restatement. What is compared is the whole document but its
+// notes (the body of the Markdown: every figure, name and sentence); the
+// same body again is the latest version, nothing written. A body that
+// differs from the latest version's is a new version, restated against the
+// latest (also when it equals an earlier one).
 func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bulletin_versions (
 		summary_month DATE NOT NULL, version INTEGER NOT NULL, as_of DATE NOT NULL,
-		tables_sha256 VARCHAR NOT NULL, tables_json VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL,
+		body_sha256 VARCHAR NOT NULL, tables_json VARCHAR NOT NULL, recorded_at TIMESTAMP NOT NULL,
 		PRIMARY KEY (summary_month, version))`); err != nil {
 		return err
 	}
 	h1, r1 := e.Table()
 	h2, r2 := e.Counts()
-	b, err := json.Marshal([][][]string{append([][]string{h1}, r1...), append([][]string{h2}, r2...)})
+	tables, err := json.Marshal([][][]string{append([][]string{h1}, r1...), append([][]string{h2}, r2...)})
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(b)
+	body, _, _ := strings.Cut(Markdown(e), "\n---\n")
+	sum := sha256.Sum256([]byte(body))
 	sha := hex.EncodeToString(sum[:])
-	rows, err := db.QueryContext(ctx, `SELECT version, tables_sha256, tables_json FROM bulletin_versions WHERE summary_month = ? ORDER BY version`, e.Month)
-	if err != nil {
+	var latest int
+	var latestSHA, latestTables string
+	err = db.QueryRowContext(ctx, `SELECT version, body_sha256, tables_json FROM bulletin_versions
+		WHERE summary_month = ? ORDER BY version DESC LIMIT 1`, e.Month).Scan(&latest, &latestSHA, &latestTables)
+	switch {
+	case err == sql.ErrNoRows:
+		e.Version = 1
+	case err != nil:
 		return err
-	}
-	type version struct {
-		n         int
-		sha, json string
-	}
-	var vs []version
-	for rows.Next() {
-		var v version
-		if err := rows.Scan(&v.n, &v.sha, &v.json); err != nil {
-			rows.Close()
-			return err
+	case latestSHA == sha:
+		e.Version = latest
+		// The restatement of this version against the one before it.
+		var prev string
+		if err := db.QueryRowContext(ctx, `SELECT tables_json FROM bulletin_versions WHERE summary_month = ? AND version = ?`,
+			e.Month, latest-1).Scan(&prev); err == nil {
+			e.Restatement = restatement(prev, string(tables), latest-1)
 		}
-		vs = append(vs, v)
+		return nil
+	default:
+		e.Version = latest + 1
+		e.Restatement = restatement(latestTables, string(tables), latest)
 	}
-	rows.Close()
-	for i, v := range vs {
-		if v.sha == sha {
-			e.Version = v.n
-			if i > 0 {
-				e.Restatement = restatement(vs[i-1].json, string(b), vs[i-1].n)
-			}
-			return nil
-		}
-	}
-	e.Version = len(vs) + 1
-	if len(vs) > 0 {
-		e.Restatement = restatement(vs[len(vs)-1].json, string(b), vs[len(vs)-1].n)
-	}
-	_, err = db.ExecContext(ctx, `INSERT INTO bulletin_versions VALUES (?, ?, ?, ?, ?, ?)`, e.Month, e.Version, e.AsOf, sha, string(b), now)
+	_, err = db.ExecContext(ctx, `INSERT INTO bulletin_versions VALUES (?, ?, ?, ?, ?, ?)`, e.Month, e.Version, e.AsOf, sha, string(tables), now)
 	return err
 }
 
@@ -342,7 +344,7 @@ func restatement(before, after string, version int) string {
 		}
 	}
 	if len(parts) == 0 {
-		return fmt.Sprintf("本期通报为第%d版，因数据更正，明细数据较第%d版有变化。", version+1, version)
+		return fmt.Sprintf("本期通报为第%d版，因县级台账或系统数据更正，正文所述情况较第%d版有变化（表1各项数据未变）。", version+1, version)
 	}
 	return fmt.Sprintf("本期通报为第%d版，因县级台账或系统数据更正，较第%d版有以下变化：%s。", version+1, version, strings.Join(parts, "；"))
 }

@@ -526,3 +526,43 @@ func TestAllRejectedSheetReplacesNothing(t *testing.T) {
 		t.Errorf("%d station rows in force, want the original's 1", n)
 	}
 }
+
+// Services loaded before their stations are rejected; once the stations
+// export is in, the same services file loads again and its rows count.
+func TestServicesReloadOnceStationsKnown(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "t.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := EnsureSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	svc := filepath.Join(dir, "服务记录.csv")
+	sta := filepath.Join(dir, "站点信息.csv")
+	_ = os.WriteFile(svc, []byte("服务记录编号,站点编号,服务开始日期,服务人次,录入时间\nF1,S1,2023-11-20,2,2023-11-21 09:00\n"), 0o644)
+	_ = os.WriteFile(sta, []byte("站点编号,站点名称,行政区划代码,信息录入时间\nS1,x,140725100000,2023-06-01 09:00\n"), 0o644)
+	l := &Loader{DB: db, Conv: converter(t), Now: time.Now}
+	count := func() (n int) {
+		_ = db.QueryRow(`SELECT count(*) FROM sys_services`).Scan(&n)
+		return n
+	}
+	res, _ := l.Load(ctx, []string{svc})
+	if res[0].Status != Partly || count() != 0 {
+		t.Fatalf("services before stations: %s, %d rows", res[0].Status, count())
+	}
+	if res, _ = l.Load(ctx, []string{sta}); res[0].Status != Loaded {
+		t.Fatalf("stations: %s %s", res[0].Status, res[0].Reason)
+	}
+	res, _ = l.Load(ctx, []string{svc})
+	if res[0].Status != Loaded || count() != 1 {
+		t.Errorf("services again: %s (%s), %d rows; want loaded, 1 row", res[0].Status, res[0].Reason, count())
+	}
+	var files int
+	_ = db.QueryRow(`SELECT count(*) FROM files WHERE file_name = '服务记录.csv'`).Scan(&files)
+	if files != 1 {
+		t.Errorf("%d files rows for the services file, want 1 (the earlier load removed)", files)
+	}
+}

@@ -264,7 +264,8 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 	var replaced bool
 	var unknownStations int
 	err = l.DB.QueryRowContext(ctx, `SELECT file_name, file_id, replaced_by IS NOT NULL,
-		(SELECT count(*) FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号')
+		(SELECT count(*) FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号'
+		   AND r.value IN (SELECT station_id FROM sys_stations))  -- unknown then, known now
 		FROM files f WHERE load_key = ?`, res.key).Scan(&prev, &prevID, &replaced, &unknownStations)
 	switch {
 	case err == nil && (replaced || unknownStations > 0):
@@ -274,7 +275,7 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 		res.reloads = prevID
 		why := "此前载入的同一文件已被更正件替代，现重新载入并以其为准"
 		if !replaced {
-			why = "此前载入时有站点编号未知的行，现重新载入"
+			why = "此前载入时站点编号未知的行，其站点现已载入，重新载入"
 		}
 		res.Parsed.Notes = append(res.Parsed.Notes, why)
 	case err == nil:

@@ -114,7 +114,7 @@ type Converter struct {
 // Convert recognises every sheet of a file and converts its rows. A file
 // with no recognisable sheet, or a ledger without a report date, is refused.
 func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
-	name := filepath.Base(path)
+	name := ScrubText(filepath.Base(path)) // a file name may carry a phone number
 	p := &Parsed{FileName: name, Tables: map[string]*TableRows{}, Skipped: map[string]int{}, Rejected: map[string]int{}}
 	type found struct {
 		sheet  Sheet
@@ -199,21 +199,21 @@ func blankRow(r []string) bool {
 
 func (p *Parsed) addRaw(s Sheet, from, to int, kind Kind, role string) {
 	for i := from; i < to && i < len(s.Rows); i++ {
-		p.addRawRow(s.Name, i+1, s.Rows[i], kind, role, -1)
+		p.addRawRow(s.Name, i+1, s.Rows[i], kind, role, nil)
 	}
 }
 
-// addRawRow keeps a row as it stood, with personal data masked: ID-like and
-// phone-like numbers everywhere, the name column (nameCol, -1 for none) and
-// names after 填表人/联系人 and the like.
-func (p *Parsed) addRawRow(sheet string, rowNum int, cells []string, kind Kind, role string, nameCol int) {
+// addRawRow keeps a row as it stood, with personal data masked: the
+// personal columns whole (cols: column index -> field), and ID-like and
+// phone-like numbers and names after 填表人 and the like everywhere.
+func (p *Parsed) addRawRow(sheet string, rowNum int, cells []string, kind Kind, role string, cols map[int]string) {
 	if blankRow(cells) {
 		return
 	}
 	masked := make([]string, len(cells))
 	for i, c := range cells {
-		if i == nameCol {
-			masked[i] = MaskName(c)
+		if m, ok := maskColumn(cols[i], c); ok {
+			masked[i] = m
 			continue
 		}
 		masked[i] = ScrubText(c)
@@ -342,7 +342,8 @@ func skipReason(row []string, l Layout) string {
 		return "total"
 	case strings.HasPrefix(compact, "填表人") || strings.HasPrefix(compact, "联系电话") || strings.HasPrefix(compact, "注") ||
 		strings.HasPrefix(compact, "说明") || strings.HasPrefix(compact, "审核人") || strings.HasPrefix(compact, "制表") ||
-		strings.HasPrefix(compact, "负责人"):
+		strings.HasPrefix(compact, "负责人") || strings.HasPrefix(compact, "填报人") || strings.HasPrefix(compact, "备注:") ||
+		strings.HasPrefix(compact, "备注："):
 		return "footer"
 	case filled > 0 && seqOnly:
 		return "seq_only"
@@ -389,12 +390,20 @@ func (r *rowCtx) column(field string) string {
 // flag notes a problem that does not stop the row from loading.
 func (r *rowCtx) flag(field, value, format string, args ...any) {
 	r.flags = append(r.flags, Reject{Sheet: r.sheet, RowNum: r.rowNum, Column: r.column(field),
-		Value: ScrubText(Clean(value)), Reason: fmt.Sprintf(format, args...)})
+		Value: shown(field, value), Reason: fmt.Sprintf(format, args...)})
 }
 
 func (r *rowCtx) fail(field, value, format string, args ...any) {
 	r.rejects = append(r.rejects, Reject{Sheet: r.sheet, RowNum: r.rowNum, Column: r.column(field),
-		Value: ScrubText(Clean(value)), Reason: fmt.Sprintf(format, args...)})
+		Value: shown(field, value), Reason: fmt.Sprintf(format, args...)})
+}
+
+// shown is a value as a message may show it: personal columns masked.
+func shown(field, value string) string {
+	if m, ok := maskColumn(field, value); ok {
+		return m
+	}
+	return ScrubText(Clean(value))
 }
 
 // parse applies fn to the field's text; a blank value is nil, or a reject

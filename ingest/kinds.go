@@ -29,9 +29,11 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 	p.addRaw(s, l.HeaderTop, l.HeaderRow+1, l.Kind, "header")
 	header := l.Header
 	seen := map[string][]placement{} // person key -> rows so far, within this sheet
-	nameCol := -1
-	if j, ok := l.Columns["name"]; ok {
-		nameCol = j
+	personal := map[int]string{}     // column -> personal field, masked whole in raw rows
+	for _, f := range []string{"name", "id_number", "phone"} {
+		if j, ok := l.Columns[f]; ok && l.Kind == LedgerStaff {
+			personal[j] = f
+		}
 	}
 	// Blank rows count as skipped between data rows, not after the last
 	// (a template's empty formatted rows).
@@ -47,7 +49,7 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 		}
 		if why := skipReason(row, l); why != "" {
 			p.Skipped[why]++
-			p.addRawRow(s.Name, i+1, row, l.Kind, "skip:"+why, nameCol)
+			p.addRawRow(s.Name, i+1, row, l.Kind, "skip:"+why, personal)
 			continue
 		}
 		r := &rowCtx{row: row, layout: l, header: header, sheet: s.Name, rowNum: i + 1}
@@ -69,11 +71,11 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 		if len(r.rejects) > 0 {
 			p.Rejected[table]++
 			p.Rejects = append(p.Rejects, r.rejects...)
-			p.addRawRow(s.Name, i+1, row, l.Kind, "rejected", nameCol)
+			p.addRawRow(s.Name, i+1, row, l.Kind, "rejected", personal)
 			continue
 		}
 		p.Flags = append(p.Flags, r.flags...)
-		p.addRawRow(s.Name, i+1, row, l.Kind, "data", nameCol)
+		p.addRawRow(s.Name, i+1, row, l.Kind, "data", personal)
 		p.Tables[table].Rows = append(p.Tables[table].Rows, Row{Sheet: s.Name, RowNum: i + 1, Values: vals})
 	}
 	return nil

@@ -310,7 +310,7 @@ func (l *Loader) Load(ctx context.Context, paths []string) ([]*Result, error) {
 		switch r.Status {
 		case Refused:
 			_, err := l.DB.ExecContext(ctx, `INSERT INTO refused_files VALUES (?, ?, ?, ?, ?)`,
-				filepath.Base(r.Path), r.Path, nullIf(r.sha), r.Reason, l.Now())
+				ScrubText(filepath.Base(r.Path)), ScrubText(r.Path), nullIf(r.sha), r.Reason, l.Now())
 			if err != nil {
 				return results, err
 			}
@@ -320,7 +320,7 @@ func (l *Loader) Load(ctx context.Context, paths []string) ([]*Result, error) {
 			if err := l.write(ctx, r); err != nil {
 				r.Status, r.Reason, r.Parsed = Refused, fmt.Sprintf("写入失败，未载入任何内容：%v", err), nil
 				if _, err := l.DB.ExecContext(ctx, `INSERT INTO refused_files VALUES (?, ?, ?, ?, ?)`,
-					filepath.Base(r.Path), r.Path, r.sha, r.Reason, l.Now()); err != nil {
+					ScrubText(filepath.Base(r.Path)), ScrubText(r.Path), r.sha, r.Reason, l.Now()); err != nil {
 					return results, err
 				}
 			}
@@ -373,7 +373,7 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 		county, report = p.CountyCode, *p.ReportDate
 	}
 	_, err = conn.ExecContext(ctx, `INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL)`,
-		fileID, p.FileName, r.Path, r.sha, r.key, r.size, p.Class, county, report,
+		fileID, p.FileName, ScrubText(r.Path), r.sha, r.key, r.size, p.Class, county, report,
 		p.Holds(string(LedgerStations)), p.Holds(string(LedgerStaff)), l.Now())
 	if err != nil {
 		return err

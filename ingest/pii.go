@@ -82,7 +82,14 @@ func Hash(salt []byte, kind, value string) string {
 }
 
 // a name after 填表人：, 联系人：, 审核人：, 负责人：, 经办人：
-var reSignedBy = regexp.MustCompile(`(?:填表人|联系人|审核人|负责人|经办人)\s*[:：]\s*([^\s:：,，;；0-9]{2,4})`)
+var reSignedBy = regexp.MustCompile(`(?:填表人|填报人|制表人|联系人|审核人|负责人|经办人)\s*[:：]?\s*([^\s:：,，;；0-9]{2,4})`)
+
+// Numbers typed with spaces or dashes (140725 19751102 2753, 191-4314-1598,
+// +86 152…) and IDs that Excel turned into a number (1.40725198903254E+17).
+var (
+	reGroupedNumber = regexp.MustCompile(`(?:\+?86[- ]?)?\d[\d\- ]{9,}[\dXx]`)
+	reENotation     = regexp.MustCompile(`\d\.\d{6,}[Ee]\+\d{1,2}`)
+)
 
 // ScrubText masks personal data in free text, so that raw rows, footers
 // (填表人…联系电话…) and messages carry none: every run of 15 or more digits
@@ -100,6 +107,16 @@ func ScrubText(s string) string {
 	if digitCount(s) < 10 { // a phone or ID number has at least 10 digits
 		return s
 	}
+	s = reENotation.ReplaceAllStringFunc(s, func(m string) string { return strings.Repeat("*", len(m)) })
+	s = reGroupedNumber.ReplaceAllStringFunc(s, func(m string) string {
+		switch {
+		case strings.HasPrefix(m, "+86"):
+			return maskDigits(m, 5, 4) // +86 and a mobile number
+		case !strings.ContainsAny(strings.TrimSpace(m), " -") || digitCount(m) < 11:
+			return m // one run of digits: the scan below decides
+		}
+		return maskDigits(m, 3, 4)
+	})
 	b := []byte(s)
 	isDigit := func(i int) bool { return i < len(b) && b[i] >= '0' && b[i] <= '9' }
 	isLetter := func(i int) bool {
@@ -178,4 +195,36 @@ func digitCount(s string) int {
 		}
 	}
 	return n
+}
+
+// maskDigits masks every digit of s but the first keep and the last tail.
+func maskDigits(s string, keep, tail int) string {
+	total := digitCount(s)
+	b := []byte(s)
+	n := 0
+	for i, c := range b {
+		if c >= '0' && c <= '9' {
+			n++
+			if n > keep && n <= total-tail {
+				b[i] = '*'
+			}
+		}
+	}
+	return string(b)
+}
+
+// MaskPhone keeps a phone number's last four digits.
+func MaskPhone(s string) string { return maskDigits(Clean(s), 0, 4) }
+
+// maskColumn is how a personal column is kept in raw rows and messages.
+func maskColumn(field, value string) (string, bool) {
+	switch field {
+	case "name":
+		return MaskName(value), true
+	case "id_number":
+		return MaskID(NormalizeID(value)), true
+	case "phone":
+		return MaskPhone(value), true
+	}
+	return "", false
 }

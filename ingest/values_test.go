@@ -170,9 +170,14 @@ func TestScrubText(t *testing.T) {
 	for in, leak := range map[string]string{
 		"座机0354-3012345":          "3012345",
 		"13912345678/13812345678": "13812345678",
-		"１１０１０５１９４９１２３１００２Ｘ":    "1949123",
-		"身份证：14070219900101123": "19900101", // 17 digits, malformed
-		"联系人：李强":                "李强",
+		"１１０１０５１９４９１２３１００２Ｘ":       "1949123",
+		"身份证：14070219900101123":    "19900101", // 17 digits, malformed
+		"联系人：李强":                   "李强",
+		"填报人：王小红":                  "王小红",
+		"身份证 140725 19751102 2753": "19751102",
+		"1.40725198903254E+17":     "198903254",
+		"手机 191-4314-1598":         "4314",
+		"+8615231828019":           "52318",
 	} {
 		if got := ScrubText(in); strings.Contains(got, leak) || strings.Contains(got, width.Widen.String(leak)) {
 			t.Errorf("ScrubText(%q) = %q, still shows %s", in, got, leak)

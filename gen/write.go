@@ -382,9 +382,7 @@ func (w *World) writeExports(ref *data.Reference, dir string, opt Options) ([]Ex
 						list = append([]*Service{sv}, list...)
 						e.Loaded++
 						e.Overlap++
-						if sv.Entered.Second() != 0 {
-							e.Changed++
-						}
+						// only the seconds differ (Q2 keeps minutes): no change
 					}
 				}
 				extra = append(extra, []any{"FW999999999" + "00001", "ZD99999999901", "未知站点", "个案服务", "其他",

@@ -529,8 +529,8 @@ func replaceLedgers(ctx context.Context, conn *sql.Conn, fileID int64, r *Result
 // differ: the later file wins (inputs.md) and the change is on record.
 func logOverlaps(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) error {
 	checks := []struct{ table, key, label, cols string }{
-		{"sys_stations", "station_id", "站点编号", "station_name, county_code, township_code, established_date, baseinfo_entered_at, station_status"},
-		{"sys_services", "service_id", "服务记录编号", "station_id, service_type, target_kind, start_date, end_date, person_times, entered_at"},
+		{"sys_stations", "station_id", "站点编号", "station_name, county_code, township_code, established_date, date_trunc('minute', baseinfo_entered_at), station_status"},
+		{"sys_services", "service_id", "服务记录编号", "station_id, service_type, target_kind, start_date, end_date, person_times, date_trunc('minute', entered_at)"},
 	}
 	for _, c := range checks {
 		if r.Parsed.Tables[c.table] == nil {
@@ -540,6 +540,10 @@ func logOverlaps(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) e
 		prefixed := func(alias string) string {
 			out := make([]string, len(cols))
 			for i, col := range cols {
+				if strings.HasPrefix(col, "date_trunc(") { // date_trunc('minute', x) -> date_trunc('minute', alias.x)
+					out[i] = strings.Replace(col, ", ", ", "+alias+".", 1)
+					continue
+				}
 				out[i] = alias + "." + col
 			}
 			return strings.Join(out, ", ")

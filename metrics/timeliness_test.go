@@ -121,8 +121,8 @@ func TestTimeliness(t *testing.T) {
 }
 
 // An undefined rate leaves its weight out: with no services and no
-// summaries owed (as of 2023-06-10, D's county has only base information),
-// the score is the base-information rate alone.
+// summaries owed, the score is the base-information rate alone — 1 of 2 on
+// time gives 50, where the unscaled weight would give 100 × 0.2 × ½ = 10.
 func TestScoreRescalesWeights(t *testing.T) {
 	ctx := context.Background()
 	db := openFixture(t)
@@ -133,25 +133,30 @@ func TestScoreRescalesWeights(t *testing.T) {
 		`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx) VALUES
 		 (1, 's', 4, '140722', '140722100', 'A', DATE '2023-05-20', false),
 		 (1, 's', 5, '140722', '140722101', 'B', DATE '2023-05-21', false)`,
+		`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+		   has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
+		 VALUES (2, 'e', 'e', 'b', 'b', 1, 'export', NULL, NULL, false, false, TIMESTAMP '2024-02-01', 0, 0, 0)`,
+		`INSERT INTO sys_stations VALUES (2, 's', 2, 'SA', 'A', '140722', '140722100', DATE '2023-05-20', TIMESTAMP '2023-05-30 09:00:00', '运营中')`,
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// Both due 2023-05-31 (the later of the cut-off and est + 7), never
-	// entered: 0 of 2 on time; May's summary (due 2023-06-07) not yet due
-	// as of 06-05, so the summary month is April, when neither existed.
+	// Both due 2023-05-31 (the later of the cut-off and est + 7); A entered
+	// 05-30, B never: 1 of 2 on time. May's summary (due 2023-06-07) is not
+	// yet due as of 06-05, so the summary month is April, when neither
+	// existed; no services.
 	rows, err := metrics.Indicators(ctx, db, time.Date(2023, 6, 5, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rows {
 		if r.CountyCode == "140722" {
-			wantFloat(t, "baseinfo_timely_rate", r.BaseinfoTimelyRate, 0)
+			wantFloat(t, "baseinfo_timely_rate", r.BaseinfoTimelyRate, 0.5)
 			if r.ServiceTimelyRate != nil || r.SummaryOntimeRate != nil {
 				t.Errorf("service/summary rates %v %v, want empty", r.ServiceTimelyRate, r.SummaryOntimeRate)
 			}
-			wantFloat(t, "system_use_score (base information alone)", r.SystemUseScore, 0)
+			wantFloat(t, "system_use_score (base information alone)", r.SystemUseScore, 50)
 		}
 	}
 }

@@ -45,6 +45,8 @@ type Edition struct {
 
 	Version     int    // 1 for the first edition of the month, then 2, 3… when figures change
 	Restatement string // what changed since the previous version, or ""
+
+	rules data.Policy // the deadlines and windows the text states
 }
 
 // Row is one county of the ranking table.
@@ -77,7 +79,7 @@ func Build(ctx context.Context, db *sql.DB, month time.Time, pol data.Policy, ca
 	if err != nil {
 		return nil, err
 	}
-	e := &Edition{Month: month, Year: month.Year(), No: no, Issuer: pol.BulletinIssuer, Warning: pol.UseWarning}
+	e := &Edition{Month: month, Year: month.Year(), No: no, Issuer: pol.BulletinIssuer, Warning: pol.UseWarning, rules: pol}
 	if e.AsOf, err = metrics.SummaryDeadline(ctx, db, month); err != nil {
 		return nil, err
 	}

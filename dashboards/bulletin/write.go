@@ -95,6 +95,7 @@ func dateCN(t time.Time) string { return fmt.Sprintf("%d年%d月%d日", t.Year()
 // text is the edition's prose, shared by the HTML and the Markdown.
 type text struct {
 	MonthText, AsOfText, IssueText  string
+	Rules                           string // the 口径 note
 	Overall, Problems, Requirements []string
 }
 
@@ -104,6 +105,9 @@ func prose(e *Edition) text {
 		AsOfText:  dateCN(e.AsOf),
 		IssueText: dateCN(e.IssueDate),
 	}
+	r := e.rules
+	t.Rules = fmt.Sprintf("基础信息以站点挂牌后%d日内（%s前已挂牌的，以%s）为录入期限；服务记录以服务结束后%d日内为录入期限；月度总结以次月%d日为提交期限，遇节假日顺延至假期结束后第%d个工作日；已退回、已撤回的月度总结不视为已提交。数据截至%s，此后录入的记录不计入本期。",
+		r.BaseinfoGraceDays, dateCN(r.BaseinfoCutoff), dateCN(r.BaseinfoCutoff), r.ServiceEntryGraceDays, r.SummaryDueDay, r.SummaryExtensionWorkdays, t.AsOfText)
 	cov := e.Coverage
 	est, op := 0, 0
 	if cov.StationsEstablished != nil {
@@ -116,8 +120,8 @@ func prose(e *Edition) text {
 	if cov.CoverageRate != nil {
 		covText = pct(cov.CoverageRate)
 	}
-	t.Overall = append(t.Overall, fmt.Sprintf("截至%s，全市已建成乡镇（街道）社工站%d个，占应建%d个的%s；其中正常运营（有驻站社工且近30日内有服务记录）%d个。",
-		t.AsOfText, est, cov.TownshipsInScope, covText, op))
+	t.Overall = append(t.Overall, fmt.Sprintf("截至%s，全市已建成乡镇（街道）社工站%d个，占应建%d个的%s；其中正常运营（有驻站社工且近%d日内有服务记录）%d个。",
+		t.AsOfText, est, cov.TownshipsInScope, covText, e.rules.OperatingWindowDays, op))
 	c := e.City
 	t.Overall = append(t.Overall, fmt.Sprintf("%s，全市应录入基础信息的站点%d个，按时录入%d个，及时率%s；当月结束的服务记录%d条，按时录入%d条，及时率%s；应提交月度总结%d份，按时提交%d份、逾期提交%d份、未提交%d份，按时提交率%s。全市系统使用得分%s分。",
 		t.MonthText, c.BaseinfoCounted, c.BaseinfoOnTime, pct(c.BaseinfoTimelyRate), c.ServicesCounted, c.ServicesOnTime, pct(c.ServiceTimelyRate),
@@ -283,7 +287,7 @@ func Markdown(e *Edition) string {
 	if e.Restatement != "" {
 		fmt.Fprintf(&b, "**更正说明：**%s\n\n", e.Restatement)
 	}
-	fmt.Fprintf(&b, "1. 数据截至%s，此后录入的记录不计入本期；本期为%s第%d版。\n2. 数据来源：\n\n", v.AsOfText, v.MonthText, e.Version)
+	fmt.Fprintf(&b, "1. 口径：%s本期为%s第%d版。\n2. 数据来源：\n\n", v.Rules, v.MonthText, e.Version)
 	var src [][]string
 	for _, s := range v.Sources {
 		src = append(src, []string{s.FileName, s.Kind, s.County, s.Report, s.SHA})

@@ -214,14 +214,7 @@ func TestDecodeText(t *testing.T) {
 // second load must leave no trace.
 func TestFailedLoadLeavesDatabaseAsItWas(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "t.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := EnsureSchema(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := testDB(t)
 	l := &Loader{DB: db, Conv: converter(t), Now: func() time.Time { return time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC) }}
 	report := time.Date(2023, 6, 30, 0, 0, 0, 0, time.UTC)
 	ok := &Result{Path: "a.xlsx", Status: Loaded, sha: "a", key: "a", size: 1, Parsed: &Parsed{FileName: "a.xlsx", Class: "ledger", CountyCode: "140703", ReportDate: &report,
@@ -494,14 +487,7 @@ func TestTemplateLoadsWithoutRejects(t *testing.T) {
 // county keeps the stations of the file it was meant to correct.
 func TestAllRejectedSheetReplacesNothing(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "t.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := EnsureSchema(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := testDB(t)
 	dir := t.TempDir()
 	l := &Loader{DB: db, Conv: converter(t), Now: time.Now}
 	write := func(name, township string) string {
@@ -531,14 +517,7 @@ func TestAllRejectedSheetReplacesNothing(t *testing.T) {
 // export is in, the same services file loads again and its rows count.
 func TestServicesReloadOnceStationsKnown(t *testing.T) {
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "t.duckdb"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := EnsureSchema(ctx, db); err != nil {
-		t.Fatal(err)
-	}
+	db := testDB(t)
 	dir := t.TempDir()
 	svc := filepath.Join(dir, "服务记录.csv")
 	sta := filepath.Join(dir, "站点信息.csv")
@@ -565,4 +544,18 @@ func TestServicesReloadOnceStationsKnown(t *testing.T) {
 	if files != 1 {
 		t.Errorf("%d files rows for the services file, want 1 (the earlier load removed)", files)
 	}
+}
+
+// testDB is an empty on-disk database with the ingest tables.
+func testDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", filepath.Join(t.TempDir(), "t.duckdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := EnsureSchema(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

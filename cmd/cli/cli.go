@@ -36,10 +36,10 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "[--out DIR]", "generate the sample inputs, load them into a fresh database in DIR and write the dashboard", runDemo},
+		{"demo", "[--out DIR]", "generate the sample inputs, load them into a fresh database in DIR, write the dashboard and the latest bulletin", runDemo},
 		{"ingest", "PATH...", "load county ledgers and system exports (files or folders)", runIngest},
 		{"validate", "PATH...", "run every check of ingest without writing anything", runValidate},
-		{"report", "indicators|rejects [flags]", "print a report (--format table|csv|json)", runReport},
+		{"report", "indicators|timeliness|rejects [flags]", "print a report (--format table|csv|json)", runReport},
 		{"dashboard", "--as-of D --out DIR", "write the static dashboard site", runDashboard},
 		{"bulletin", "--month YYYY-MM --out DIR", "write the month's system-use bulletin (通报): HTML, Markdown, XLSX, PDF", runBulletin},
 		{"template", "--county NAME --out FILE.xlsx", "write a county's ledger template with drop-downs", runTemplate},

@@ -544,6 +544,24 @@ func TestServicesReloadOnceStationsKnown(t *testing.T) {
 	if files != 1 {
 		t.Errorf("%d files rows for the services file, want 1 (the earlier load removed)", files)
 	}
+	// Loaded a fourth time, nothing is unknown any more: unchanged.
+	if res, _ = l.Load(ctx, []string{svc}); res[0].Status != Unchanged {
+		t.Errorf("services a fourth time: %s, want unchanged", res[0].Status)
+	}
+
+	// In another database, the stations export and the services file sent
+	// again in one batch: the services load again in that same run.
+	db2 := testDB(t)
+	l2 := &Loader{DB: db2, Conv: converter(t), Now: time.Now}
+	if res, _ = l2.Load(ctx, []string{svc}); res[0].Status != Partly {
+		t.Fatalf("first: %s", res[0].Status)
+	}
+	res, _ = l2.Load(ctx, []string{svc, sta})
+	var n int
+	_ = db2.QueryRow(`SELECT count(*) FROM sys_services`).Scan(&n)
+	if n != 1 {
+		t.Errorf("after stations and services in one batch: %d services, want 1 (%s %s)", n, res[1].Status, res[1].Reason)
+	}
 }
 
 // testDB is an empty on-disk database with the ingest tables.

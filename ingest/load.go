@@ -68,6 +68,10 @@ type Result struct {
 	key      string // load_key
 	modTime  time.Time
 	reloads  int64 // file_id of an earlier load of the same file, removed first
+	// retry: an earlier load of the same export rejected rows of the
+	// stations in unknownBefore; it loads again once one of them is known.
+	retry         int64
+	unknownBefore []string
 	// Overlap counts records an earlier export had too; Changed those of
 	// them whose values differ (this file's version is used).
 	Overlap, Changed int
@@ -181,7 +185,19 @@ func (l *Loader) rejectUnknownStations(ctx context.Context, results []*Result) {
 		}
 	}
 	for _, r := range results {
-		if r.Parsed == nil {
+		if r.retry == 0 {
+			continue
+		}
+		known := slices.ContainsFunc(r.unknownBefore, func(id string) bool { return known[id] })
+		if !known {
+			r.Parsed = nil
+			continue
+		}
+		r.Status, r.Reason, r.reloads = Loaded, "", r.retry
+		r.Parsed.Notes = append(r.Parsed.Notes, "此前载入时站点编号未知的行，其站点现已载入，重新载入")
+	}
+	for _, r := range results {
+		if r.Parsed == nil || r.Status == Unchanged {
 			continue
 		}
 		p := r.Parsed
@@ -262,22 +278,26 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 	var prev string
 	var prevID int64
 	var replaced bool
-	var unknownStations int
+	var unknown []any
 	err = l.DB.QueryRowContext(ctx, `SELECT file_name, file_id, replaced_by IS NOT NULL,
-		(SELECT count(*) FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号'
-		   AND r.value IN (SELECT station_id FROM sys_stations))  -- unknown then, known now
-		FROM files f WHERE load_key = ?`, res.key).Scan(&prev, &prevID, &replaced, &unknownStations)
+		coalesce((SELECT list(DISTINCT r.value) FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号'), [])
+		FROM files f WHERE load_key = ?`, res.key).Scan(&prev, &prevID, &replaced, &unknown)
 	switch {
-	case err == nil && (replaced || unknownStations > 0):
-		// Loaded again: a ledger sent again after a correction replaced it
-		// is the newest word; an export whose stations were unknown then
-		// may be known now.
+	case err == nil && replaced:
+		// A ledger sent again after a correction replaced it is the newest
+		// word: loaded again.
 		res.reloads = prevID
-		why := "此前载入的同一文件已被更正件替代，现重新载入并以其为准"
-		if !replaced {
-			why = "此前载入时站点编号未知的行，其站点现已载入，重新载入"
+		res.Parsed.Notes = append(res.Parsed.Notes, "此前载入的同一文件已被更正件替代，现重新载入并以其为准")
+	case err == nil && len(unknown) > 0:
+		// An export whose stations were unknown: loaded again if one of
+		// them is known now (rejectUnknownStations decides, knowing the
+		// whole batch), else unchanged.
+		res.Status, res.Reason = Unchanged, "此前已作为 "+prev+" 载入，内容相同"
+		res.retry = prevID
+		for _, v := range unknown {
+			res.unknownBefore = append(res.unknownBefore, fmt.Sprint(v))
 		}
-		res.Parsed.Notes = append(res.Parsed.Notes, why)
+		return res
 	case err == nil:
 		res.Status, res.Reason, res.Parsed = Unchanged, "此前已作为 "+prev+" 载入，内容相同", nil
 		return res

@@ -358,6 +358,14 @@ func (w *World) writeExports(ref *data.Reference, dir string, opt Options) ([]Ex
 		byFile[n] = append(byFile[n], sv)
 	}
 	header = []any{"服务记录编号", "站点编号", "站点名称", "服务类型", "服务对象类别", "服务开始日期", "服务结束日期", "服务人次", "录入时间", "录入人"}
+	enteredBy := map[string]string{} // station -> the worker who enters its records (录入人)
+	for _, wk := range w.Workers {
+		for _, st := range w.Stations {
+			if st.TownshipCode == wk.TownshipCode && enteredBy[st.ID] == "" {
+				enteredBy[st.ID] = wk.Name
+			}
+		}
+	}
 	slices.Sort(names) // written in the order the bureau downloaded them
 	for _, n := range names {
 		list := byFile[n]
@@ -397,7 +405,7 @@ func (w *World) writeExports(ref *data.Reference, dir string, opt Options) ([]Ex
 				end = ""
 			}
 			rows = append(rows, []any{sv.ID, sv.StationID, station[sv.StationID].Name, sv.Type, sv.Target,
-				sv.Start.Format(time.DateOnly), end, strconv.Itoa(sv.PersonTimes), stamp(sv.Entered.Time), "站点管理员"})
+				sv.Start.Format(time.DateOnly), end, strconv.Itoa(sv.PersonTimes), stamp(sv.Entered.Time), enteredBy[sv.StationID]})
 		}
 		rows = append(rows, extra...)
 		e.File = "system/服务记录_" + n + ext

@@ -577,3 +577,21 @@ func testDB(t *testing.T) *sql.DB {
 	}
 	return db
 }
+
+// The 录入人 of a service record is a person: masked in the raw rows.
+func TestEnteredByMasked(t *testing.T) {
+	text := "服务记录编号,站点编号,服务开始日期,服务人次,录入时间,录入人\nF1,S1,2023-11-20,2,2023-11-21 09:00,王晓丽\n"
+	sheets, err := ReadSheets("服务记录.csv", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := converter(t).Convert("服务记录.csv", sheets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range p.Raw {
+		if strings.Contains(r.Cells, "晓丽") {
+			t.Errorf("raw row %d keeps the name: %s", r.RowNum, r.Cells)
+		}
+	}
+}

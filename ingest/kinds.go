@@ -30,8 +30,8 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 	header := l.Header
 	seen := map[string][]placement{} // person key -> rows so far, within this sheet
 	personal := map[int]string{}     // column -> personal field, masked whole in raw rows
-	for _, f := range []string{"name", "id_number", "phone"} {
-		if j, ok := l.Columns[f]; ok && l.Kind == LedgerStaff {
+	for _, f := range []string{"name", "id_number", "phone", "entered_by"} {
+		if j, ok := l.Columns[f]; ok {
 			personal[j] = f
 		}
 	}

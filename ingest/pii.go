@@ -219,7 +219,7 @@ func MaskPhone(s string) string { return maskDigits(Clean(s), 0, 4) }
 // maskColumn is how a personal column is kept in raw rows and messages.
 func maskColumn(field, value string) (string, bool) {
 	switch field {
-	case "name":
+	case "name", "entered_by": // 姓名; 录入人 of a service record
 		return MaskName(value), true
 	case "id_number":
 		return MaskID(NormalizeID(value)), true

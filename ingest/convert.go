@@ -364,8 +364,6 @@ type rowCtx struct {
 	rowNum  int
 }
 
-func (r *rowCtx) has(field string) bool { _, ok := r.layout.Columns[field]; return ok }
-
 func (r *rowCtx) get(field string) string {
 	j, ok := r.layout.Columns[field]
 	if !ok || j >= len(r.row) {

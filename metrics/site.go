@@ -102,12 +102,9 @@ func RejectReasons(ctx context.Context, db *sql.DB) (reasons []RejectReason, ref
 
 // Outlooks projects, for each county, whether it reaches the coverage
 // target by the policy deadline at its pace over the last lookback months
-// (stations established per month, by the ledgers current then).
-func Outlooks(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) ([]Outlook, error) {
-	now, err := Indicators(ctx, db, asOf)
-	if err != nil {
-		return nil, err
-	}
+// (stations established per month, by the ledgers current then); now is
+// Indicators as of asOf, which the callers have at hand.
+func Outlooks(ctx context.Context, db *sql.DB, now []CountyIndicators, asOf time.Time, pol data.Policy) ([]Outlook, error) {
 	back, err := Indicators(ctx, db, asOf.AddDate(0, -pol.WarningLookbackMonths, 0))
 	if err != nil {
 		return nil, err
@@ -171,6 +168,6 @@ func TakeSite(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) 
 	if s.RejectReasons, s.RefusedFiles, err = RejectReasons(ctx, db); err != nil {
 		return s, err
 	}
-	s.Outlooks, err = Outlooks(ctx, db, asOf, pol)
+	s.Outlooks, err = Outlooks(ctx, db, s.Counties, asOf, pol)
 	return s, err
 }

@@ -122,7 +122,7 @@ func Build(ctx context.Context, db *sql.DB, month time.Time, pol data.Policy, ca
 		return nil, err
 	}
 	e.Coverage = ind[len(ind)-1]
-	outs, err := metrics.Outlooks(ctx, db, e.AsOf, pol)
+	outs, err := metrics.Outlooks(ctx, db, ind, e.AsOf, pol)
 	if err != nil {
 		return nil, err
 	}

@@ -229,10 +229,8 @@ func TestSystemDateFallbackIsAsOf(t *testing.T) {
 	ctx := context.Background()
 	db := openFixture(t)
 	for _, q := range []string{
-		`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
-		   has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
-		 VALUES (1, 'l', 'l', 'a', 'a', 1, 'ledger', '140724', DATE '2023-12-31', true, true, TIMESTAMP '2024-02-01', 0, 0, 0),
-		        (2, 'e', 'e', 'b', 'b', 1, 'export', NULL, NULL, false, false, TIMESTAMP '2024-02-01', 0, 0, 0)`,
+		ledgerFile(1, "140724", "2023-12-31"),
+		exportFile(2),
 		`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx)
 		 VALUES (1, 's', 4, '140724', '140724100', '乐平站', NULL, false)`,
 		`INSERT INTO sys_stations VALUES (2, 's', 2, 'S9', '乐平站', '140724', '140724100', DATE '2023-06-01', TIMESTAMP '2024-01-05 09:00:00', '运营中')`,

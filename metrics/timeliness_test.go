@@ -47,10 +47,8 @@ func TestTimeliness(t *testing.T) {
 	ctx := context.Background()
 	db := openFixture(t)
 	for _, q := range []string{
-		`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
-		   has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
-		 VALUES (1, 'l', 'l', 'a', 'a', 1, 'ledger', '140722', DATE '2023-11-30', true, true, TIMESTAMP '2024-02-01', 0, 0, 0),
-		        (2, 'e', 'e', 'b', 'b', 1, 'export', NULL, NULL, false, false, TIMESTAMP '2024-02-01', 0, 0, 0)`,
+		ledgerFile(1, "140722", "2023-11-30"),
+		exportFile(2),
 		`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx) VALUES
 		 (1, 's', 4, '140722', '140722100', 'A', DATE '2023-03-01', false),
 		 (1, 's', 5, '140722', '140722101', 'B', DATE '2023-06-20', false),
@@ -127,15 +125,11 @@ func TestScoreRescalesWeights(t *testing.T) {
 	ctx := context.Background()
 	db := openFixture(t)
 	for _, q := range []string{
-		`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
-		   has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
-		 VALUES (1, 'l', 'l', 'a', 'a', 1, 'ledger', '140722', DATE '2023-06-01', true, true, TIMESTAMP '2024-02-01', 0, 0, 0)`,
+		ledgerFile(1, "140722", "2023-06-01"),
 		`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx) VALUES
 		 (1, 's', 4, '140722', '140722100', 'A', DATE '2023-05-20', false),
 		 (1, 's', 5, '140722', '140722101', 'B', DATE '2023-05-21', false)`,
-		`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
-		   has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
-		 VALUES (2, 'e', 'e', 'b', 'b', 1, 'export', NULL, NULL, false, false, TIMESTAMP '2024-02-01', 0, 0, 0)`,
+		exportFile(2),
 		`INSERT INTO sys_stations VALUES (2, 's', 2, 'SA', 'A', '140722', '140722100', DATE '2023-05-20', TIMESTAMP '2023-05-30 09:00:00', '运营中')`,
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
@@ -174,10 +168,8 @@ func TestScoreOnTheWarningLine(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	exec(`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
-		has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
-		VALUES (1, 'l', 'l', 'a', 'a', 1, 'ledger', '140725', DATE '2023-11-30', true, true, TIMESTAMP '2024-02-01', 0, 0, 0),
-		       (2, 'e', 'e', 'b', 'b', 1, 'export', NULL, NULL, false, false, TIMESTAMP '2024-02-01', 0, 0, 0)`)
+	exec(ledgerFile(1, "140725", "2023-11-30"))
+	exec(exportFile(2))
 	towns := []string{"140725100", "140725101", "140725102", "140725103", "140725104", "140725105", "140725106", "140725200", "140725201", "140725202"}
 	for i, code := range towns {
 		id := fmt.Sprintf("S%d", i)
@@ -199,4 +191,18 @@ func TestScoreOnTheWarningLine(t *testing.T) {
 			}
 		}
 	}
+}
+
+// ledgerFile and exportFile are fixture rows of the files table: a ledger
+// of county reported on report (both sheets in force), an export.
+func ledgerFile(id int, county, report string) string {
+	return fmt.Sprintf(`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+		has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
+		VALUES (%[1]d, 'l%[1]d', 'l%[1]d', 'l%[1]d', 'l%[1]d', 1, 'ledger', '%[2]s', DATE '%[3]s', true, true, TIMESTAMP '2024-02-01', 0, 0, 0)`, id, county, report)
+}
+
+func exportFile(id int) string {
+	return fmt.Sprintf(`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+		has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
+		VALUES (%[1]d, 'e%[1]d', 'e%[1]d', 'e%[1]d', 'e%[1]d', 1, 'export', NULL, NULL, false, false, TIMESTAMP '2024-02-01', 0, 0, 0)`, id)
 }

@@ -679,13 +679,50 @@ func TestValidateWritesNothing(t *testing.T) {
 	if out, code := run("ingest", "--db", db, filepath.Join(inputs, "system", "站点信息_20240110.csv")); code != 0 {
 		t.Fatal(out)
 	}
+	if out, code := run("ingest", "--db", db, filepath.Join(inputs, "system", "服务记录_2023Q2.xlsx")); code != 0 {
+		t.Fatal(out)
+	}
+	var manifest []gen.Expected
+	b, err := os.ReadFile(filepath.Join(inputs, "manifest.json"))
+	if err == nil {
+		err = json.Unmarshal(b, &manifest)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	overlap := -1
+	for _, m := range manifest {
+		if m.File == "system/服务记录_2023Q3.csv" {
+			overlap = m.Overlap
+		}
+	}
+	if overlap <= 0 {
+		t.Fatalf("the generator no longer repeats Q2 services in the Q3 export (overlap %d)", overlap)
+	}
 	before := tableCounts(t, db)
-	out, code := run("validate", "--db", db, filepath.Join(inputs, "ledgers"))
-	if code != 1 || !strings.Contains(out, "拒收 祁县_2023-12.xlsx:人员台账:R5:F 身份证号码: 同一人（身份证号码相同）已在第 4 行登记") {
-		t.Errorf("validate: exit %d, want 1 and the 祁县 duplicate named:\n%s", code, lastLines(out, 5))
+	out, code := run("validate", "--db", db, filepath.Join(inputs, "ledgers"),
+		filepath.Join(inputs, "system", "服务记录_2023Q2.xlsx"), filepath.Join(inputs, "system", "服务记录_2023Q3.csv"))
+	for _, want := range []string{
+		"拒收 祁县_2023-12.xlsx:人员台账:R5:F 身份证号码: 同一人（身份证号码相同）已在第 4 行登记",
+		"未变  服务记录_2023Q2.xlsx",
+		fmt.Sprintf("与此前载入的导出重复 %d 条记录", overlap),
+	} {
+		if code != 1 || !strings.Contains(out, want) {
+			t.Errorf("validate: exit %d, want 1 and %q:\n%s", code, want, out)
+		}
 	}
 	if after := tableCounts(t, db); after != before {
 		t.Errorf("validate wrote to the database:\nbefore %s\nafter  %s", before, after)
+	}
+
+	// With no database yet, validate checks against an empty one and does
+	// not create the file.
+	none := filepath.Join(dir, "none.duckdb")
+	if _, code := run("validate", "--db", none, filepath.Join(inputs, "system", "站点信息_20240110.csv")); code != 0 {
+		t.Errorf("validate of the stations export into no database: exit %d", code)
+	}
+	if _, err := os.Stat(none); !os.IsNotExist(err) {
+		t.Errorf("validate created %s (stat: %v)", none, err)
 	}
 }
 

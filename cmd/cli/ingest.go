@@ -2,6 +2,8 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -29,7 +31,22 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	st, err := openStore(e.ctx, *so)
+	opts := *so
+	if !write {
+		// validate loads into a throwaway copy of the database, so that it
+		// runs every check ingest runs, including those that compare with
+		// what is already loaded (replaced ledgers, records repeated from
+		// earlier exports), and the database itself is not touched.
+		tmp, err := os.MkdirTemp("", "sgz-validate-")
+		if err != nil {
+			return e.fail(err)
+		}
+		defer os.RemoveAll(tmp)
+		if opts.db, err = copyDatabase(so.db, tmp); err != nil {
+			return e.fail(err)
+		}
+	}
+	st, err := openStore(e.ctx, opts)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -38,12 +55,7 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	var results []*ingest.Result
-	if write {
-		results, err = ld.Load(e.ctx, paths)
-	} else {
-		results = ld.Prepare(e.ctx, paths)
-	}
+	results, err := ld.Load(e.ctx, paths)
 	printResults(e, results, *quiet)
 	if err != nil {
 		return e.fail(err)
@@ -54,6 +66,34 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 		}
 	}
 	return ExitOK
+}
+
+// copyDatabase copies a DuckDB file and its write-ahead log, if they exist,
+// into dir and returns the copy's path (a path to a new database in dir when
+// there is nothing to copy).
+func copyDatabase(db, dir string) (string, error) {
+	dst := filepath.Join(dir, filepath.Base(db))
+	for _, suffix := range []string{"", ".wal"} {
+		in, err := os.Open(db + suffix)
+		if os.IsNotExist(err) {
+			continue
+		}
+		if err != nil {
+			return "", err
+		}
+		out, err := os.Create(dst + suffix)
+		if err == nil {
+			_, err = io.Copy(out, in)
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+		}
+		in.Close()
+		if err != nil {
+			return "", fmt.Errorf("copying %s for validate: %w", db+suffix, err)
+		}
+	}
+	return dst, nil
 }
 
 // printResults writes the per-file summary and every reject of the files,

@@ -289,6 +289,19 @@ func TestBulletinInBrowser(t *testing.T) {
 	if !regexp.MustCompile(`FontName\s*/[A-Z]{6}\+Noto(Sans|Serif)CJK`).Match(pdf) {
 		t.Error("the PDF embeds no CJK font: Chinese would not show")
 	}
+	// Printed again a second or more later, the PDF has the same bytes:
+	// Chromium's creation date is replaced by the issue date.
+	time.Sleep(1100 * time.Millisecond)
+	again := t.TempDir()
+	if out, code := run("bulletin", "--db", d.db, "--month", "2023-11", "--out", again); code != 0 {
+		t.Fatal(out)
+	}
+	if pdf2, err := os.ReadFile(filepath.Join(again, bulletinName+".pdf")); err != nil || !bytes.Equal(pdf, pdf2) {
+		t.Errorf("the PDF printed again differs (%v)", err)
+	}
+	if !bytes.Contains(pdf, []byte("/CreationDate (D:20231211000000+08'00')")) {
+		t.Error("the PDF's creation date is not the issue date 2023-12-11 (three working days after the 12-06 deadline)")
+	}
 	page := filepath.Join(dir, bulletinName+".html")
 	shot := filepath.Join(dir, "bulletin.png")
 	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",

@@ -2,6 +2,8 @@ package bulletin
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -91,5 +93,24 @@ func TestRestatement(t *testing.T) {
 		if !strings.Contains(got, want) {
 			t.Errorf("restatement %q lacks %q", got, want)
 		}
+	}
+}
+
+// TestStampPDFDates: the dates Chromium writes are replaced by the issue
+// date at the same length (so the cross-reference offsets stay right), and
+// nothing else changes.
+func TestStampPDFDates(t *testing.T) {
+	in := "%PDF-1.4\n1 0 obj\n<</Producer (Skia/PDF m156)\n/CreationDate (D:20261127230235+00'00')\n/ModDate (D:20261127230236+00'00')>>\nendobj\n"
+	want := "%PDF-1.4\n1 0 obj\n<</Producer (Skia/PDF m156)\n/CreationDate (D:20231206000000+08'00')\n/ModDate (D:20231206000000+08'00')>>\nendobj\n"
+	path := filepath.Join(t.TempDir(), "a.pdf")
+	if err := os.WriteFile(path, []byte(in), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := stampPDFDates(path, time.Date(2023, 12, 6, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := os.ReadFile(path)
+	if string(got) != want {
+		t.Errorf("stamped:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -58,8 +59,32 @@ func Write(ctx context.Context, e *Edition, dir string) (Files, error) {
 		if err := PrintPDF(ctx, chromium, f.HTML, f.PDF); err != nil {
 			return f, err
 		}
+		if err := stampPDFDates(f.PDF, e.IssueDate); err != nil {
+			return f, err
+		}
 	}
 	return f, nil
+}
+
+// pdfDate matches the creation and modification dates Chromium writes into
+// a PDF's information dictionary, e.g. /CreationDate (D:20261127230235+00'00').
+var pdfDate = regexp.MustCompile(`/(CreationDate|ModDate) \(D:\d{14}[+-]\d{2}'\d{2}'\)`)
+
+// stampPDFDates sets the PDF's creation and modification dates to the
+// edition's issue date, so that printing the same edition again gives the
+// same bytes. The new dates have the length of the old ones, so the PDF's
+// cross-reference offsets stay right.
+func stampPDFDates(path string, issued time.Time) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	stamp := "D:" + issued.Format("20060102") + "000000+08'00'"
+	out := pdfDate.ReplaceAllFunc(b, func(m []byte) []byte {
+		key := m[:bytes.IndexByte(m, ' ')]
+		return fmt.Appendf(nil, "%s (%s)", key, stamp)
+	})
+	return os.WriteFile(path, out, 0o644)
 }
 
 // PrintPDF prints an HTML file to PDF with headless Chromium, offline.

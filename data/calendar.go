@@ -61,7 +61,7 @@ func (c *Calendar) errYear(d time.Time) error {
 	for _, y := range c.years {
 		ys = append(ys, fmt.Sprint(y))
 	}
-	return fmt.Errorf("the holiday calendar has no arrangement for %d (it covers %s): add the State Council's %d arrangement to data/holidays.csv", d.Year(), strings.Join(ys, ", "), d.Year())
+	return fmt.Errorf("节假日日历中没有 %d 年的安排（现有 %s 年）：请把国务院办公厅公布的 %d 年节假日安排加入 data/holidays.csv（见 README）", d.Year(), strings.Join(ys, "、"), d.Year())
 }
 
 // SummaryDeadline is when the monthly summary for month (any day of it) is

@@ -60,7 +60,7 @@ func TestCalendarRefusesUnknownYears(t *testing.T) {
 	if got := c.Years(); len(got) != 6 || got[0] != 2021 || got[5] != 2026 {
 		t.Errorf("years %v, want 2021..2026", got)
 	}
-	if _, err := c.IsWorkday(time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)); err == nil || !strings.Contains(err.Error(), "add the State Council's 2027 arrangement to data/holidays.csv") {
+	if _, err := c.IsWorkday(time.Date(2027, 1, 4, 0, 0, 0, 0, time.UTC)); err == nil || !strings.Contains(err.Error(), "请把国务院办公厅公布的 2027 年节假日安排加入 data/holidays.csv") {
 		t.Errorf("2027: %v", err)
 	}
 	// December 2026's summary is due in January 2027: unknown.

@@ -63,7 +63,7 @@ func Load() (*Reference, error) {
 		from, err1 := strconv.Atoi(r[3])
 		to, err2 := strconv.Atoi(r[4])
 		if err1 != nil || err2 != nil {
-			return fmt.Errorf("build years %q, %q are not years", r[3], r[4])
+			return fmt.Errorf("建站年份 %q、%q 不是年份", r[3], r[4])
 		}
 		c := County{Code: r[0], Name: r[1], BuildFrom: from, BuildTo: to}
 		if r[2] != "" {
@@ -78,7 +78,7 @@ func Load() (*Reference, error) {
 	err = readCSV("townships.csv", []string{"township_code", "township_name", "county_code", "kind", "in_scope"}, func(r []string) error {
 		in, err := strconv.ParseBool(r[4])
 		if err != nil {
-			return fmt.Errorf("in_scope %q is not true/false", r[4])
+			return fmt.Errorf("in_scope %q 应为 true 或 false", r[4])
 		}
 		ref.Townships = append(ref.Townships, Township{Code: r[0], Name: r[1], CountyCode: r[2], Kind: r[3], InScope: in})
 		return nil
@@ -96,10 +96,10 @@ func Load() (*Reference, error) {
 	err = readCSV("holidays.csv", []string{"date", "kind", "name"}, func(r []string) error {
 		d, err := time.Parse(time.DateOnly, r[0])
 		if err != nil {
-			return fmt.Errorf("date %q is not YYYY-MM-DD", r[0])
+			return fmt.Errorf("日期 %q 不是 YYYY-MM-DD 格式", r[0])
 		}
 		if r[1] != "holiday" && r[1] != "workday" {
-			return fmt.Errorf("kind %q is neither holiday nor workday", r[1])
+			return fmt.Errorf("类型 %q 应为 holiday（放假）或 workday（调休上班）", r[1])
 		}
 		ref.Holidays = append(ref.Holidays, Holiday{Date: d, Kind: r[1], Name: r[2]})
 		return nil
@@ -139,7 +139,7 @@ func parseCSV(name string, b []byte, want []string, fn func([]string) error) err
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	if strings.Join(header, ",") != strings.Join(want, ",") {
-		return fmt.Errorf("%s: header is %q, want %q", name, strings.Join(header, ","), strings.Join(want, ","))
+		return fmt.Errorf("%s: 表头为 %q，应为 %q", name, strings.Join(header, ","), strings.Join(want, ","))
 	}
 	for {
 		r, err := cr.Read()
@@ -154,7 +154,7 @@ func parseCSV(name string, b []byte, want []string, fn func([]string) error) err
 		}
 		if err := fn(r); err != nil {
 			line, _ := cr.FieldPos(0)
-			return fmt.Errorf("%s:%d: %w", name, line, err)
+			return fmt.Errorf("%s 第 %d 行: %w", name, line, err)
 		}
 	}
 }
@@ -172,7 +172,7 @@ func Headers() ([]Header, error) {
 	err := readCSV("headers.csv", []string{"kind", "field", "header", "key"}, func(r []string) error {
 		key, err := strconv.ParseBool(r[3])
 		if err != nil {
-			return fmt.Errorf("key %q is not true/false", r[3])
+			return fmt.Errorf("key %q 应为 true 或 false", r[3])
 		}
 		out = append(out, Header{Kind: r[0], Field: r[1], Header: r[2], Key: key})
 		return nil

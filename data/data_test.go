@@ -84,7 +84,7 @@ func TestPolicyErrors(t *testing.T) {
 		"bad number":   strings.Replace(good, "use_warning,80,", "use_warning,八十,", 1),
 		"weights != 1": strings.Replace(good, "use_weight_baseinfo,0.2,", "use_weight_baseinfo,0.3,", 1),
 	}
-	want := map[string]string{"missing key": "unknown key x_warning", "bad number": "use_warning", "weights != 1": "add up to"}
+	want := map[string]string{"missing key": "没有参数 x_warning", "bad number": "use_warning", "weights != 1": "三项权重之和为 1.1"}
 	for name, text := range cases {
 		_, err := ParsePolicy("p.csv", []byte(text))
 		if err == nil || !strings.Contains(err.Error(), want[name]) {

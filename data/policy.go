@@ -81,7 +81,7 @@ func ParsePolicy(name string, b []byte) (Policy, error) {
 	err := parseCSV(name, b, []string{"key", "value", "说明"}, func(r []string) error {
 		key, val := r[0], r[1]
 		if seen[key] {
-			return fmt.Errorf("key %s appears twice", key)
+			return fmt.Errorf("参数 %s 出现了两次", key)
 		}
 		seen[key] = true
 		p.Entries = append(p.Entries, [2]string{key, val})
@@ -92,11 +92,11 @@ func ParsePolicy(name string, b []byte) (Policy, error) {
 	}
 	for _, key := range policyKeys {
 		if !seen[key] {
-			return Policy{}, fmt.Errorf("%s: key %s is missing", name, key)
+			return Policy{}, fmt.Errorf("%s: 缺少参数 %s", name, key)
 		}
 	}
 	if s := p.UseWeightBaseinfo + p.UseWeightServices + p.UseWeightSummaries; s < 0.999 || s > 1.001 {
-		return Policy{}, fmt.Errorf("%s: use_weight_* add up to %g, want 1", name, s)
+		return Policy{}, fmt.Errorf("%s: use_weight_* 三项权重之和为 %g，应为 1", name, s)
 	}
 	return p, nil
 }
@@ -118,7 +118,7 @@ func (p *Policy) set(key, val string) error {
 	num := func(dst *float64) error {
 		f, err := strconv.ParseFloat(val, 64)
 		if err != nil || f < 0 {
-			return fmt.Errorf("%s: %q is not a non-negative number", key, val)
+			return fmt.Errorf("%s: %q 不是非负数", key, val)
 		}
 		*dst = f
 		return nil
@@ -126,7 +126,7 @@ func (p *Policy) set(key, val string) error {
 	whole := func(dst *int) error {
 		n, err := strconv.Atoi(val)
 		if err != nil || n < 0 {
-			return fmt.Errorf("%s: %q is not a non-negative whole number", key, val)
+			return fmt.Errorf("%s: %q 不是非负整数", key, val)
 		}
 		*dst = n
 		return nil
@@ -134,7 +134,7 @@ func (p *Policy) set(key, val string) error {
 	date := func(dst *time.Time) error {
 		d, err := time.Parse(time.DateOnly, val)
 		if err != nil {
-			return fmt.Errorf("%s: %q is not a date YYYY-MM-DD", key, val)
+			return fmt.Errorf("%s: %q 不是 YYYY-MM-DD 格式的日期", key, val)
 		}
 		*dst = d
 		return nil
@@ -167,7 +167,7 @@ func (p *Policy) set(key, val string) error {
 	case "bulletin_first_month":
 		m, err := time.Parse("2006-01", val)
 		if err != nil {
-			return fmt.Errorf("%s: %q is not a month YYYY-MM", key, val)
+			return fmt.Errorf("%s: %q 不是 YYYY-MM 格式的月份", key, val)
 		}
 		p.BulletinFirstMonth = m
 		return nil
@@ -216,5 +216,5 @@ func (p *Policy) set(key, val string) error {
 	case "assess_deduction_cap":
 		return num(&p.AssessDeductionCap)
 	}
-	return fmt.Errorf("unknown key %s", key)
+	return fmt.Errorf("没有参数 %s（参数名见内置的 data/policy.csv）", key)
 }

@@ -31,7 +31,7 @@ func Apply(ctx context.Context, db *sql.DB) error {
 func Indicators(ctx context.Context, db *sql.DB, asOf time.Time) ([]CountyIndicators, error) {
 	rows, err := db.QueryContext(ctx, `SELECT * FROM county_indicators(CAST(? AS DATE))`, asOf)
 	if err != nil {
-		return nil, fmt.Errorf("indicators as of %s: %w", asOf.Format(time.DateOnly), err)
+		return nil, fmt.Errorf("计算截至 %s 的指标出错: %w", asOf.Format(time.DateOnly), err)
 	}
 	defer rows.Close()
 	var out []CountyIndicators
@@ -71,7 +71,7 @@ func LatestDate(ctx context.Context, db *sql.DB) (time.Time, error) {
 		return time.Time{}, err
 	}
 	if !t.Valid {
-		return time.Time{}, fmt.Errorf("the database holds no data yet: load files with sgz ingest first")
+		return time.Time{}, fmt.Errorf("数据库中还没有数据：请先用 sgz ingest 载入文件")
 	}
 	return t.Time.UTC(), nil
 }

@@ -13,7 +13,7 @@ import (
 func Timeliness(ctx context.Context, db *sql.DB, month, asOf time.Time) ([]CountyTimeliness, error) {
 	rows, err := db.QueryContext(ctx, `SELECT * FROM county_timeliness(CAST($1 AS DATE), CAST($1 AS DATE), CAST($2 AS DATE))`, month, asOf)
 	if err != nil {
-		return nil, fmt.Errorf("timeliness of %s as of %s: %w", month.Format("2006-01"), asOf.Format(time.DateOnly), err)
+		return nil, fmt.Errorf("计算 %s 的系统使用明细（截至 %s）出错: %w", month.Format("2006-01"), asOf.Format(time.DateOnly), err)
 	}
 	defer rows.Close()
 	var out []CountyTimeliness
@@ -37,7 +37,7 @@ func SummaryDeadline(ctx context.Context, db *sql.DB, month time.Time) (time.Tim
 	var d time.Time
 	err := db.QueryRowContext(ctx, `SELECT due_date FROM ref_summary_deadlines WHERE summary_month = CAST(? AS DATE)`, month).Scan(&d)
 	if err == sql.ErrNoRows {
-		return d, fmt.Errorf("no summary deadline for %s: the holiday calendar (data/holidays.csv) does not cover it", month.Format("2006-01"))
+		return d, fmt.Errorf("无法确定 %s 月度总结的截止日：节假日日历（data/holidays.csv）未覆盖", month.Format("2006-01"))
 	}
 	return d.UTC(), err
 }

@@ -13,14 +13,14 @@ import (
 func runBulletin(e *env, args []string) int {
 	fs := e.flags("bulletin")
 	so := storeFlags(fs)
-	month := fs.String("month", "", "month YYYY-MM (required)")
-	out := fs.String("out", "", "folder to write into (required)")
+	month := fs.String("month", "", "月份 YYYY-MM（必填）")
+	out := fs.String("out", "", "输出文件夹（必填）")
 	if !parse(fs, args) {
 		return ExitError
 	}
 	m, err := time.Parse("2006-01", *month)
 	if err != nil || *out == "" {
-		fmt.Fprintln(e.stderr, "sgz bulletin: --month YYYY-MM and --out DIR are required")
+		fmt.Fprintln(e.stderr, "sgz bulletin: 须给出 --month YYYY-MM 和 --out 文件夹")
 		return ExitError
 	}
 	st, err := openStore(e.ctx, *so)

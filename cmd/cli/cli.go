@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -36,20 +37,21 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"demo", "[--out DIR]", "generate the sample inputs, load them into a fresh database in DIR, write the dashboard and the latest bulletin", runDemo},
-		{"ingest", "PATH...", "load county ledgers and system exports (files or folders)", runIngest},
-		{"validate", "PATH...", "run every check of ingest without writing anything", runValidate},
-		{"report", "indicators|timeliness|rejects [flags]", "print a report (--format table|csv|json)", runReport},
-		{"dashboard", "--as-of D --out DIR", "write the static dashboard site", runDashboard},
-		{"bulletin", "--month YYYY-MM --out DIR", "write the month's system-use bulletin (通报): HTML, Markdown, XLSX, PDF", runBulletin},
-		{"template", "--county NAME --out FILE.xlsx", "write a county's ledger template with drop-downs", runTemplate},
-		{"gen", "--scale city --seed N --out DIR", "write synthetic inputs and their ground truth", runGen},
+		{"demo", "[--out DIR]", "生成示例数据，载入 DIR 中的新数据库，写出看板和最新一期通报", runDemo},
+		{"ingest", "PATH...", "载入县级台账和系统导出（文件或文件夹）", runIngest},
+		{"validate", "PATH...", "做载入时的全部检查，不写入数据库", runValidate},
+		{"report", "indicators|timeliness|rejects", "输出报表（--format table|csv|json）", runReport},
+		{"dashboard", "--as-of D --out DIR", "写出静态看板网站", runDashboard},
+		{"bulletin", "--month YYYY-MM --out DIR", "写出当月系统使用情况通报：HTML、Markdown、XLSX、PDF", runBulletin},
+		{"template", "--county NAME --out FILE.xlsx", "写出某县带下拉选项的台账模板", runTemplate},
+		{"gen", "--scale city --seed N --out DIR", "生成模拟输入数据及其真值", runGen},
 	}
 }
 
 // Do runs the sgz command line with args (without the program name).
 func Do(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr}
+	args = storeFlagsLast(args)
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -62,23 +64,59 @@ func Do(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return c.run(e, args[1:])
 		}
 	}
-	fmt.Fprintf(stderr, "sgz: unknown command %q\n", args[0])
+	fmt.Fprintf(stderr, "sgz: 没有命令 %q\n", args[0])
 	usage(stderr)
 	return ExitError
 }
 
+// storeFlagsLast moves --db and --policy given before the command (sgz --db
+// X report indicators) to after it, where the command's flags are parsed.
+func storeFlagsLast(args []string) []string {
+	var store []string
+	for len(args) > 0 {
+		name, _, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
+		if !strings.HasPrefix(args[0], "-") || (name != "db" && name != "policy") {
+			break
+		}
+		n := 1
+		if !hasValue && len(args) > 1 {
+			n = 2
+		}
+		store, args = append(store, args[:n]...), args[n:]
+	}
+	if len(store) == 0 || len(args) == 0 {
+		return append(store, args...)
+	}
+	return append(slices.Clone(args), store...)
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: sgz COMMAND [flags]\n\ncommands:")
+	fmt.Fprintln(w, "用法: sgz 命令 [参数]\n\n命令:")
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %-32s %s\n", c.name, c.args, c.help)
 	}
-	fmt.Fprintln(w, "\nThe database is ./sgz.duckdb unless --db PATH or SGZ_DB says otherwise; the policy\n(thresholds and weights) is the built-in data/policy.csv unless --policy FILE or SGZ_POLICY names a copy.")
+	fmt.Fprintln(w, "\n数据库默认为 ./sgz.duckdb，可用 --db 路径 或环境变量 SGZ_DB 指定；政策参数（阈值和权重）默认为内置的\ndata/policy.csv，可复制修改后用 --policy 文件 或 SGZ_POLICY 指定。各命令的参数见 sgz 命令 --help。")
 }
 
 // flags makes a flag set that reports errors to stderr.
 func (e *env) flags(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("sgz "+name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "用法: sgz %s [参数]\n参数:\n", name)
+		fs.VisitAll(func(f *flag.Flag) {
+			kind := " 值"
+			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && bf.IsBoolFlag() {
+				kind = ""
+			}
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" {
+				def = fmt.Sprintf("（默认 %s）", f.DefValue)
+			}
+			fmt.Fprintf(w, "  --%s%s\n        %s%s\n", f.Name, kind, f.Usage, def)
+		})
+	}
 	return fs
 }
 
@@ -95,14 +133,35 @@ func storeFlags(fs *flag.FlagSet) *storeOpts {
 	if def == "" {
 		def = "sgz.duckdb"
 	}
-	fs.StringVar(&o.db, "db", def, "database file")
-	fs.StringVar(&o.policy, "policy", os.Getenv("SGZ_POLICY"), "policy file (a copy of data/policy.csv); default the built-in one")
+	fs.StringVar(&o.db, "db", def, "数据库文件")
+	fs.StringVar(&o.policy, "policy", os.Getenv("SGZ_POLICY"), "政策参数文件（data/policy.csv 的副本）；默认用内置的")
 	return o
 }
 
 // parse parses flags; a usage error has been printed when it returns false.
 func parse(fs *flag.FlagSet, args []string) bool {
-	return fs.Parse(interleave(fs, args)) == nil
+	out := fs.Output()
+	fs.SetOutput(io.Discard) // the flag package's own message is English
+	err := fs.Parse(interleave(fs, args))
+	fs.SetOutput(out)
+	if err == nil {
+		return true
+	}
+	if err != flag.ErrHelp {
+		msg := err.Error()
+		for en, zh := range map[string]string{
+			"flag provided but not defined: ": "没有这个参数: ",
+			"flag needs an argument: ":        "参数缺少取值: ",
+			"invalid value ":                  "参数取值无效: ",
+		} {
+			if rest, ok := strings.CutPrefix(msg, en); ok {
+				msg = zh + rest
+			}
+		}
+		fmt.Fprintf(out, "%s: %s\n", fs.Name(), msg)
+	}
+	fs.Usage()
+	return false
 }
 
 // interleave lets flags follow positional arguments (sgz ingest DIR --db X).
@@ -120,10 +179,11 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 			if !strings.Contains(name, "=") {
 				if f := fs.Lookup(name); f != nil {
 					if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !bf.IsBoolFlag() {
-						if i+1 < len(args) {
-							flags = append(flags, args[i+1])
-							i++
+						if i+1 == len(args) {
+							return flags // the value is missing: Parse says so
 						}
+						flags = append(flags, args[i+1])
+						i++
 					}
 				}
 			}

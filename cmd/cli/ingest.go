@@ -19,12 +19,12 @@ func runValidate(e *env, args []string) int { return ingestOrValidate(e, "valida
 func ingestOrValidate(e *env, name string, args []string, write bool) int {
 	fs := e.flags(name)
 	so := storeFlags(fs)
-	quiet := fs.Bool("quiet", false, "print only files with problems")
+	quiet := fs.Bool("quiet", false, "只列出有问题的文件")
 	if !parse(fs, args) {
 		return ExitError
 	}
 	if fs.NArg() == 0 {
-		fmt.Fprintf(e.stderr, "sgz %s: name at least one file or folder\n", name)
+		fmt.Fprintf(e.stderr, "sgz %s: 请至少给出一个文件或文件夹\n", name)
 		return ExitError
 	}
 	paths, err := ingest.Expand(fs.Args())
@@ -90,7 +90,7 @@ func copyDatabase(db, dir string) (string, error) {
 		}
 		in.Close()
 		if err != nil {
-			return "", fmt.Errorf("copying %s for validate: %w", db+suffix, err)
+			return "", fmt.Errorf("复制 %s 以供检查时出错：%w", db+suffix, err)
 		}
 	}
 	return dst, nil

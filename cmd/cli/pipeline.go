@@ -38,19 +38,19 @@ func openStore(ctx context.Context, o storeOpts) (*store, error) {
 	path := o.db
 	ref, err := data.Load()
 	if err != nil {
-		return nil, fmt.Errorf("reference data: %w", err)
+		return nil, fmt.Errorf("参考数据: %w", err)
 	}
 	pol, err := data.LoadPolicy(o.policy)
 	if err != nil {
-		return nil, fmt.Errorf("policy: %w", err)
+		return nil, fmt.Errorf("政策参数: %w", err)
 	}
 	db, err := sql.Open("duckdb", path)
 	if err != nil {
-		return nil, fmt.Errorf("opening %s: %w", path, err)
+		return nil, fmt.Errorf("打开数据库 %s 出错: %w", path, err)
 	}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("opening %s: %w", path, err)
+		return nil, fmt.Errorf("打开数据库 %s 出错: %w", path, err)
 	}
 	s := &store{db: db, ref: ref, policy: pol}
 	for _, step := range []func(context.Context, *sql.DB) error{

@@ -18,7 +18,7 @@ import (
 
 func runReport(e *env, args []string) int {
 	if len(args) == 0 {
-		fmt.Fprintln(e.stderr, "sgz report: say which report: indicators, timeliness or rejects")
+		fmt.Fprintln(e.stderr, "sgz report: 请指明报表：indicators（指标）、timeliness（系统使用明细）或 rejects（拒收行）")
 		return ExitError
 	}
 	switch args[0] {
@@ -29,7 +29,7 @@ func runReport(e *env, args []string) int {
 	case "timeliness":
 		return reportTimeliness(e, args[1:])
 	}
-	fmt.Fprintf(e.stderr, "sgz report: unknown report %q (indicators, timeliness, rejects)\n", args[0])
+	fmt.Fprintf(e.stderr, "sgz report: 没有报表 %q（可选 indicators、timeliness、rejects）\n", args[0])
 	return ExitError
 }
 
@@ -45,7 +45,7 @@ func asOfFlag(e *env, st *store, value string) (time.Time, error) {
 	}
 	t, err := time.Parse(time.DateOnly, value)
 	if err != nil {
-		return t, fmt.Errorf("--as-of %q is not a date YYYY-MM-DD or latest", value)
+		return t, fmt.Errorf("--as-of %q 不是 YYYY-MM-DD 格式的日期，也不是 latest", value)
 	}
 	return t, nil
 }
@@ -57,7 +57,7 @@ type reportOpts struct {
 }
 
 func reportFlags(fs *flag.FlagSet) reportOpts {
-	return reportOpts{store: storeFlags(fs), format: fs.String("format", "table", "table, csv or json")}
+	return reportOpts{store: storeFlags(fs), format: fs.String("format", "table", "输出格式：table、csv 或 json")}
 }
 
 // openReport checks --format and opens the store.
@@ -65,7 +65,7 @@ func openReport(e *env, o reportOpts) (*store, error) {
 	switch *o.format {
 	case "table", "csv", "json":
 	default:
-		return nil, fmt.Errorf("--format %q: use table, csv or json", *o.format)
+		return nil, fmt.Errorf("--format %q: 可选 table、csv 或 json", *o.format)
 	}
 	return openStore(e.ctx, *o.store)
 }
@@ -118,7 +118,7 @@ func date(t *time.Time) any {
 func reportIndicators(e *env, args []string) int {
 	fs := e.flags("report indicators")
 	ro := reportFlags(fs)
-	asOf := fs.String("as-of", "", "date YYYY-MM-DD, or latest (default today)")
+	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD，或 latest（数据中的最晚日期）；默认今天")
 	if !parse(fs, args) {
 		return ExitError
 	}
@@ -372,15 +372,15 @@ var timelinessColumns = []column[metrics.StationTimeliness]{
 func reportTimeliness(e *env, args []string) int {
 	fs := e.flags("report timeliness")
 	ro := reportFlags(fs)
-	month := fs.String("month", "", "month YYYY-MM (required)")
-	asOf := fs.String("as-of", "", "date YYYY-MM-DD; default the month's summary deadline")
-	county := fs.String("county", "", "only this county (name, alias or code)")
+	month := fs.String("month", "", "月份 YYYY-MM（必填）")
+	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD；默认该月月度总结截止日")
+	county := fs.String("county", "", "只看此县（名称、别名或代码）")
 	if !parse(fs, args) {
 		return ExitError
 	}
 	m, err := time.Parse("2006-01", *month)
 	if err != nil {
-		return e.fail(fmt.Errorf("--month %q is not a month YYYY-MM", *month))
+		return e.fail(fmt.Errorf("--month %q 不是 YYYY-MM 格式的月份", *month))
 	}
 	st, err := openReport(e, ro)
 	if err != nil {

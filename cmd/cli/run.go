@@ -16,19 +16,19 @@ import (
 
 func runGen(e *env, args []string) int {
 	fs := e.flags("gen")
-	scale := fs.String("scale", "city", "city (晋中市, 11 counties)")
-	seed := fs.Uint64("seed", 1, "random seed; the same seed gives the same files")
-	out := fs.String("out", "", "folder to write into")
-	clean := fs.Bool("clean", false, "write every file as the template draws it (no county habits, no export drift)")
+	scale := fs.String("scale", "city", "规模：city（晋中市，11 个县级单位）")
+	seed := fs.Uint64("seed", 1, "随机种子；同一种子生成相同文件")
+	out := fs.String("out", "", "输出文件夹")
+	clean := fs.Bool("clean", false, "按模板规范写出每个文件（不模拟各县填报习惯和导出格式变化）")
 	if !parse(fs, args) {
 		return ExitError
 	}
 	if *out == "" {
-		fmt.Fprintln(e.stderr, "sgz gen: --out DIR is required")
+		fmt.Fprintln(e.stderr, "sgz gen: 须给出 --out 文件夹")
 		return ExitError
 	}
 	if *scale != "city" {
-		fmt.Fprintf(e.stderr, "sgz gen: --scale %s: only city (晋中市) is available in this version\n", *scale)
+		fmt.Fprintf(e.stderr, "sgz gen: --scale %s: 本版本只有 city（晋中市）\n", *scale)
 		return ExitError
 	}
 	ref, err := data.Load()
@@ -39,7 +39,7 @@ func runGen(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	fmt.Fprintf(e.stdout, "wrote %d files (%d county ledgers; system exports of %d stations, %d services, %d summaries), truth.json and manifest.json to %s\n",
+	fmt.Fprintf(e.stdout, "已写出 %d 个文件（县级台账 %d 个；系统导出：站点 %d 个、服务记录 %d 条、月度总结 %d 份）及 truth.json、manifest.json，位于 %s\n",
 		len(manifest), len(w.Ledgers), len(w.Stations), len(w.Services), len(w.Summaries), *out)
 	return ExitOK
 }
@@ -47,13 +47,13 @@ func runGen(e *env, args []string) int {
 func runDashboard(e *env, args []string) int {
 	fs := e.flags("dashboard")
 	so := storeFlags(fs)
-	asOf := fs.String("as-of", "", "date YYYY-MM-DD, or latest (default today)")
-	out := fs.String("out", "", "folder to write the site into")
+	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD，或 latest（数据中的最晚日期）；默认今天")
+	out := fs.String("out", "", "看板网站的输出文件夹")
 	if !parse(fs, args) {
 		return ExitError
 	}
 	if *out == "" {
-		fmt.Fprintln(e.stderr, "sgz dashboard: --out DIR is required")
+		fmt.Fprintln(e.stderr, "sgz dashboard: 须给出 --out 文件夹")
 		return ExitError
 	}
 	st, err := openStore(e.ctx, *so)
@@ -69,7 +69,7 @@ func runDashboard(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	fmt.Fprintf(e.stdout, "dashboard as of %s: %s\n", d.Format(time.DateOnly), index)
+	fmt.Fprintf(e.stdout, "看板（截至 %s）: %s\n", d.Format(time.DateOnly), index)
 	return ExitOK
 }
 
@@ -93,9 +93,9 @@ var demoAsOf = time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
 
 func runDemo(e *env, args []string) int {
 	fs := e.flags("demo")
-	policy := fs.String("policy", os.Getenv("SGZ_POLICY"), "policy file; default the built-in one")
-	out := fs.String("out", "demo", "folder for the inputs, the database and the site")
-	seed := fs.Uint64("seed", 1, "random seed of the sample inputs")
+	policy := fs.String("policy", os.Getenv("SGZ_POLICY"), "政策参数文件；默认用内置的")
+	out := fs.String("out", "demo", "存放输入数据、数据库和看板的文件夹")
+	seed := fs.Uint64("seed", 1, "示例数据的随机种子")
 	if !parse(fs, args) {
 		return ExitError
 	}

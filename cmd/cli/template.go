@@ -13,13 +13,13 @@ import (
 // "prevent the mess at the source").
 func runTemplate(e *env, args []string) int {
 	fs := e.flags("template")
-	county := fs.String("county", "", "county name, alias or code, e.g. 祁县")
-	out := fs.String("out", "", "the .xlsx file to write")
+	county := fs.String("county", "", "县名、别名或代码，如 祁县")
+	out := fs.String("out", "", "要写出的 .xlsx 文件")
 	if !parse(fs, args) {
 		return ExitError
 	}
 	if *county == "" || *out == "" {
-		fmt.Fprintln(e.stderr, "sgz template: --county NAME and --out FILE.xlsx are required")
+		fmt.Fprintln(e.stderr, "sgz template: 须给出 --county 县名 和 --out 文件.xlsx")
 		return ExitError
 	}
 	ref, err := data.Load()

@@ -595,3 +595,79 @@ func TestEnteredByMasked(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyOutsideDatabase: the key of personal hashes lives in a file next
+// to the database, never in it; an older database's key is moved out; a
+// database with hashed people and no key file is refused.
+func TestKeyOutsideDatabase(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "k.duckdb")
+	db, err := sql.Open("duckdb", dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := EnsureSchema(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	keyPath := KeyPath(dbPath)
+	key, err := Key(ctx, db, keyPath)
+	if err != nil || len(key) != 32 {
+		t.Fatalf("first key: %x %v", key, err)
+	}
+	if st, err := os.Stat(keyPath); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("key file %v %v, want mode 0600", st, err)
+	}
+	again, err := Key(ctx, db, keyPath)
+	if err != nil || !bytes.Equal(again, key) {
+		t.Errorf("second key %x %v, want the first %x", again, err, key)
+	}
+	if _, err := db.Exec(`CHECKPOINT`); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(dbPath); bytes.Contains(b, []byte(fmt.Sprintf("%x", key))) {
+		t.Error("the database file holds the key")
+	}
+
+	// An older database kept the key in meta: it moves to the file, and the
+	// hashes made with it stay valid.
+	old := "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+	os.Remove(keyPath)
+	if _, err := db.Exec(`INSERT INTO meta VALUES ('pii_salt', ?)`, old); err != nil {
+		t.Fatal(err)
+	}
+	key, err = Key(ctx, db, keyPath)
+	if err != nil || fmt.Sprintf("%x", key) != old {
+		t.Errorf("moved key %x %v, want %s", key, err, old)
+	}
+	var left int
+	_ = db.QueryRow(`SELECT count(*) FROM meta WHERE key = 'pii_salt'`).Scan(&left)
+	if b, _ := os.ReadFile(keyPath); left != 0 || strings.TrimSpace(string(b)) != old {
+		t.Errorf("after the move: %d keys in meta, file %q", left, b)
+	}
+
+	// A key file of another database is refused.
+	if _, err := db.Exec(`INSERT INTO meta VALUES ('pii_salt', ?)`, strings.Repeat("ab", 32)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Key(ctx, db, keyPath); err == nil || !strings.Contains(err.Error(), "不属于这个数据库") {
+		t.Errorf("mismatched key: %v", err)
+	}
+	if _, err := db.Exec(`DELETE FROM meta`); err != nil {
+		t.Fatal(err)
+	}
+
+	// People hashed, key file lost: refused, nothing made up.
+	os.Remove(keyPath)
+	if _, err := db.Exec(`INSERT INTO ledger_staff (file_id, sheet_name, row_number, county_code, township_code, person_key, id_status, name_hash, cert_level, joined_date)
+		VALUES (1, 's', 2, '140702', '140702001', 'p', 'valid', 'n', '无', DATE '2023-01-01')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Key(ctx, db, keyPath); err == nil || !strings.Contains(err.Error(), "找不到个人信息密钥文件") {
+		t.Errorf("lost key: %v", err)
+	}
+	if _, err := os.Stat(keyPath); !os.IsNotExist(err) {
+		t.Error("a new key file was made for a database whose people were hashed with another")
+	}
+}

@@ -23,27 +23,88 @@ import (
 //go:embed sql/schema.sql
 var schemaSQL string
 
-// EnsureSchema creates the ingest tables if they are missing and makes the
-// database's salt for personal hashes on first use.
+// EnsureSchema creates the ingest tables if they are missing.
 func EnsureSchema(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, schemaSQL); err != nil {
 		return fmt.Errorf("creating tables: %w", err)
 	}
-	salt := make([]byte, 32)
-	if _, err := rand.Read(salt); err != nil {
-		return err
-	}
-	_, err := db.ExecContext(ctx, `INSERT INTO meta VALUES ('pii_salt', ?) ON CONFLICT DO NOTHING`, hex.EncodeToString(salt))
-	return err
+	return nil
 }
 
-// Salt returns the database's salt for personal hashes.
-func Salt(ctx context.Context, db *sql.DB) ([]byte, error) {
-	var s string
-	if err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'pii_salt'`).Scan(&s); err != nil {
-		return nil, fmt.Errorf("reading the salt: %w", err)
+// KeyPath is where the key of a database's personal hashes is kept: in a
+// file next to the database, never in it. With the key in the database,
+// anyone holding the file could test the few thousand birth dates that a
+// masked ID (140702********123X) leaves open against its hash, and so read
+// the ID number.
+func KeyPath(db string) string { return db + ".key" }
+
+// Key returns the key of the database's personal hashes, kept in the file
+// at path (KeyPath), and makes it on first use. A database that kept its
+// key in its meta table (sgz before this change) has it moved to the file.
+// A database with hashed people but no key file is an error: new hashes
+// would not match the old ones, so the same person would count twice.
+func Key(ctx context.Context, db *sql.DB, path string) ([]byte, error) {
+	var inDB string
+	err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'pii_salt'`).Scan(&inDB)
+	if err != nil && err != sql.ErrNoRows {
+		return nil, err
 	}
-	return hex.DecodeString(s)
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+		if err != nil || len(key) < 16 {
+			return nil, fmt.Errorf("个人信息密钥文件 %s 已损坏（应为 64 位十六进制数）", path)
+		}
+		if inDB != "" && inDB != hex.EncodeToString(key) {
+			return nil, fmt.Errorf("个人信息密钥文件 %s 与数据库中旧存的密钥不一致：该文件不属于这个数据库", path)
+		}
+		return key, removeKeyFromDB(ctx, db, inDB)
+	case !os.IsNotExist(err):
+		return nil, err
+	}
+	key := make([]byte, 32)
+	if inDB != "" {
+		if key, err = hex.DecodeString(inDB); err != nil {
+			return nil, err
+		}
+	} else {
+		var people int
+		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM ledger_staff`).Scan(&people); err != nil {
+			return nil, err
+		}
+		if people > 0 {
+			return nil, fmt.Errorf("找不到个人信息密钥文件 %s：库中 %d 条人员记录的编码是用它算出的，没有它，同一人再次载入会被算作两人。请把该文件找回放在数据库旁边，或新建数据库重新载入全部文件", path, people)
+		}
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("写个人信息密钥文件 %s: %w", path, err)
+	}
+	if _, err := fmt.Fprintln(f, hex.EncodeToString(key)); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	return key, removeKeyFromDB(ctx, db, inDB)
+}
+
+// removeKeyFromDB deletes a key kept in the meta table once it is safe in
+// its file, and checkpoints so that the database file is rewritten without it.
+func removeKeyFromDB(ctx context.Context, db *sql.DB, inDB string) error {
+	if inDB == "" {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, `DELETE FROM meta WHERE key = 'pii_salt'`); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, `CHECKPOINT`)
+	return err
 }
 
 // Status is how a file ended.

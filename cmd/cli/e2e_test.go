@@ -20,6 +20,7 @@ import (
 	"sgz/cmd/cli"
 	"sgz/data"
 	"sgz/gen"
+	"sgz/ingest"
 	"sgz/metrics"
 	"sgz/transform"
 )
@@ -646,6 +647,25 @@ func TestNoPersonalDataStoredOrPublished(t *testing.T) {
 		t.Fatal(err)
 	}
 	scan("the database file", string(b), false)
+	// The key of the hashes is kept next to the database, not in it, and not
+	// in anything published.
+	key, err := os.ReadFile(ingest.KeyPath(d.db))
+	if err != nil || len(strings.TrimSpace(string(key))) != 64 {
+		t.Fatalf("key file: %q %v", key, err)
+	}
+	if bytes.Contains(b, bytes.TrimSpace(key)) {
+		t.Error("the database file holds the key of its personal hashes")
+	}
+	for _, dir := range []string{site, bulletinDir} {
+		_ = filepath.WalkDir(dir, func(path string, de os.DirEntry, err error) error {
+			if err == nil && !de.IsDir() {
+				if b, _ := os.ReadFile(path); bytes.Contains(b, bytes.TrimSpace(key)) {
+					t.Errorf("%s holds the key of the personal hashes", path)
+				}
+			}
+			return err
+		})
+	}
 }
 
 // tableCounts fingerprints a database: the row count of every table.

@@ -68,12 +68,12 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 	return ExitOK
 }
 
-// copyDatabase copies a DuckDB file and its write-ahead log, if they exist,
-// into dir and returns the copy's path (a path to a new database in dir when
-// there is nothing to copy).
+// copyDatabase copies a DuckDB file, its write-ahead log and its personal
+// data key, if they exist, into dir and returns the copy's path (a path to
+// a new database in dir when there is nothing to copy).
 func copyDatabase(db, dir string) (string, error) {
 	dst := filepath.Join(dir, filepath.Base(db))
-	for _, suffix := range []string{"", ".wal"} {
+	for _, suffix := range []string{"", ".wal", ingest.KeyPath("")} {
 		in, err := os.Open(db + suffix)
 		if os.IsNotExist(err) {
 			continue

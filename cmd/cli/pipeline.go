@@ -29,6 +29,7 @@ import (
 // tables, so that the views always match this binary's definitions.
 
 type store struct {
+	path   string
 	db     *sql.DB
 	ref    *data.Reference
 	policy data.Policy
@@ -52,7 +53,7 @@ func openStore(ctx context.Context, o storeOpts) (*store, error) {
 		db.Close()
 		return nil, fmt.Errorf("打开数据库 %s 出错: %w", path, err)
 	}
-	s := &store{db: db, ref: ref, policy: pol}
+	s := &store{path: path, db: db, ref: ref, policy: pol}
 	for _, step := range []func(context.Context, *sql.DB) error{
 		ingest.EnsureSchema,
 		func(ctx context.Context, db *sql.DB) error { return transform.Apply(ctx, db, ref, pol) },
@@ -73,7 +74,7 @@ func (s *store) loader(ctx context.Context, e *env) (*ingest.Loader, error) {
 	if err != nil {
 		return nil, err
 	}
-	salt, err := ingest.Salt(ctx, s.db)
+	salt, err := ingest.Key(ctx, s.db, ingest.KeyPath(s.path))
 	if err != nil {
 		return nil, err
 	}

@@ -105,7 +105,7 @@ func runDemo(e *env, args []string) int {
 	inputs := filepath.Join(*out, "inputs")
 	dbPath := filepath.Join(*out, "sgz.duckdb")
 	// A fresh database and fresh inputs every time.
-	for _, p := range []string{inputs, dbPath, dbPath + ".wal", filepath.Join(*out, "site"), filepath.Join(*out, "bulletin")} {
+	for _, p := range []string{inputs, dbPath, dbPath + ".wal", ingest.KeyPath(dbPath), filepath.Join(*out, "site"), filepath.Join(*out, "bulletin")} {
 		if err := os.RemoveAll(p); err != nil {
 			return e.fail(err)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sgz/data"
+	"sgz/ingest"
 )
 
 const bulletinName = "晋中市社工站系统使用情况通报_2023-11"
@@ -89,14 +90,16 @@ func bulletinTables(t *testing.T, dir string) (htmlT, mdT, xlsxT [][][]string) {
 // a second version with a restatement naming the county.
 func TestBulletin(t *testing.T) {
 	d := loadDemo(t)
-	// A copy, since this test loads more files.
+	// A copy, with its key, since this test loads more files.
 	db := filepath.Join(t.TempDir(), "b.duckdb")
-	src, err := os.ReadFile(d.db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(db, src, 0o644); err != nil {
-		t.Fatal(err)
+	for from, to := range map[string]string{d.db: db, ingest.KeyPath(d.db): ingest.KeyPath(db)} {
+		src, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, src, 0o600); err != nil {
+			t.Fatal(err)
+		}
 	}
 	dir1 := filepath.Join(t.TempDir(), "v1")
 	out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", dir1)

@@ -43,7 +43,9 @@ func SummaryDeadline(ctx context.Context, db *sql.DB, month time.Time) (time.Tim
 }
 
 // StationDetail returns what every station owed for month and when it came,
-// as of asOf.
+// as of asOf: the stations of the counties' current ledgers, and after them
+// in each county the townships whose system stations the ledger leaves out
+// but whose service records count for the county (InLedger false).
 func StationDetail(ctx context.Context, db *sql.DB, month, asOf time.Time) ([]StationTimeliness, error) {
 	rows, err := db.QueryContext(ctx, `SELECT * FROM station_timeliness(CAST(? AS DATE), CAST(? AS DATE))`, month, asOf)
 	if err != nil {
@@ -53,14 +55,15 @@ func StationDetail(ctx context.Context, db *sql.DB, month, asOf time.Time) ([]St
 	var out []StationTimeliness
 	for rows.Next() {
 		var s StationTimeliness
-		var bdue, bent, sdue, ssub sql.NullTime
+		var est, bdue, bent, sdue, ssub sql.NullTime
+		var names sql.NullString
 		var bok sql.NullBool
 		var late sql.NullInt64
-		if err := rows.Scan(&s.CountyCode, &s.County, &s.TownshipCode, &s.Township, &s.Stations, &s.Established,
-			&bdue, &bent, &bok, &s.Services, &s.ServicesOnTime, &sdue, &ssub, &s.SummaryStatus, &late); err != nil {
+		if err := rows.Scan(&s.CountyCode, &s.County, &s.TownshipCode, &s.Township, &names, &est,
+			&bdue, &bent, &bok, &s.Services, &s.ServicesOnTime, &sdue, &ssub, &s.SummaryStatus, &late, &s.InLedger); err != nil {
 			return nil, err
 		}
-		s.Established = s.Established.UTC()
+		s.Stations, s.Established = names.String, nullTime(est)
 		s.BaseinfoDue, s.BaseinfoEntered = nullTime(bdue), nullTime(bent)
 		s.SummaryDue, s.SummarySubmitted = nullTime(sdue), nullTime(ssub)
 		if bok.Valid {

@@ -96,14 +96,18 @@ type CountyTimeliness struct {
 // when it came (sgz report timeliness).
 type StationTimeliness struct {
 	CountyCode, County, TownshipCode, Township, Stations string
-	Established                                          time.Time
-	BaseinfoDue                                          *time.Time // nil: not yet due
-	BaseinfoEntered                                      *time.Time
-	BaseinfoOnTime                                       *bool
-	Services, ServicesOnTime                             int
-	SummaryDue, SummarySubmitted                         *time.Time
-	SummaryStatus                                        string // on_time, late, missing, not_owed
-	SummaryDaysLate                                      *int
+	Established                                          *time.Time // nil: the system gives no date
+	// InLedger is false for a township whose system stations the current
+	// ledger does not list: it owes no base information or summary by the
+	// ledger, but its service records count in the county's rate.
+	InLedger                     bool
+	BaseinfoDue                  *time.Time // nil: not yet due
+	BaseinfoEntered              *time.Time
+	BaseinfoOnTime               *bool
+	Services, ServicesOnTime     int
+	SummaryDue, SummarySubmitted *time.Time
+	SummaryStatus                string // on_time, late, missing, not_owed
+	SummaryDaysLate              *int
 }
 
 // UseMonth is the system use of every county and the city for one month,

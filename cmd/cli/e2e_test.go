@@ -807,3 +807,92 @@ func checkScore(t *testing.T, county, got string, e expected) {
 		t.Errorf("%s system_use_score = %q, want %.6f", county, got, want)
 	}
 }
+
+// TestStationDetailAddsUp: the lines of sgz report timeliness add up to the
+// county figures of every month (the bulletin's), and the services of a
+// station the ledger leaves out, which count for the county, have a line of
+// their own with the number the truth gives.
+func TestStationDetailAddsUp(t *testing.T) {
+	d := loadDemo(t)
+	ctx := context.Background()
+	db, err := sql.Open("duckdb", d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	omitted := 0
+	for m := day("2023-01-01"); !m.After(day("2023-12-01")); m = m.AddDate(0, 1, 0) {
+		due, err := metrics.SummaryDeadline(ctx, db, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		counties, err := metrics.Timeliness(ctx, db, m, due)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines, err := metrics.StationDetail(ctx, db, m, due)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := map[string]*metrics.CountyTimeliness{}
+		systemOnly := map[string]int{}
+		for _, l := range lines {
+			c := sum[l.CountyCode]
+			if c == nil {
+				c = &metrics.CountyTimeliness{}
+				sum[l.CountyCode] = c
+			}
+			if l.BaseinfoDue != nil {
+				c.BaseinfoCounted++
+				if *l.BaseinfoOnTime {
+					c.BaseinfoOnTime++
+				}
+			}
+			c.ServicesCounted += l.Services
+			c.ServicesOnTime += l.ServicesOnTime
+			if l.SummaryStatus != "not_owed" {
+				c.SummariesOwed++
+			}
+			if !l.InLedger {
+				systemOnly[l.TownshipCode] += l.Services
+			}
+		}
+		for _, c := range counties {
+			if c.CountyCode == metrics.CityCode {
+				continue
+			}
+			s := sum[c.CountyCode]
+			if s == nil {
+				s = &metrics.CountyTimeliness{}
+			}
+			if s.BaseinfoCounted != c.BaseinfoCounted || s.BaseinfoOnTime != c.BaseinfoOnTime || s.ServicesCounted != c.ServicesCounted ||
+				s.ServicesOnTime != c.ServicesOnTime || s.SummariesOwed != c.SummariesOwed {
+				t.Errorf("%s %s: lines add up to base %d/%d services %d/%d summaries %d; county %d/%d %d/%d %d", m.Format("2006-01"), c.County,
+					s.BaseinfoOnTime, s.BaseinfoCounted, s.ServicesOnTime, s.ServicesCounted, s.SummariesOwed,
+					c.BaseinfoOnTime, c.BaseinfoCounted, c.ServicesOnTime, c.ServicesCounted, c.SummariesOwed)
+			}
+		}
+		// From the truth: services of stations the ledgers leave out that
+		// ended in the month and were entered by the deadline.
+		want := map[string]int{}
+		for _, st := range d.world.Stations {
+			if !st.LedgerOmits {
+				continue
+			}
+			for _, sv := range d.world.Services {
+				if sv.StationID == st.ID && sv.End.Year() == m.Year() && sv.End.Month() == m.Month() && sv.Entered.Before(due.AddDate(0, 0, 1)) {
+					want[st.TownshipCode]++
+				}
+			}
+		}
+		for town, n := range want {
+			omitted += n
+			if systemOnly[town] != n {
+				t.Errorf("%s: the line of %s, left out of its ledger, has %d services, want %d", m.Format("2006-01"), town, systemOnly[town], n)
+			}
+		}
+	}
+	if omitted == 0 {
+		t.Error("the world has no services of a station its ledger leaves out: the test checks nothing")
+	}
+}

@@ -349,10 +349,19 @@ var timelinessColumns = []column[metrics.StationTimeliness]{
 	{"county", "县(市、区)", func(s metrics.StationTimeliness) any { return s.County }},
 	{"township_code", "乡镇代码", func(s metrics.StationTimeliness) any { return s.TownshipCode }},
 	{"township", "乡镇(街道)", func(s metrics.StationTimeliness) any { return s.Township }},
-	{"established_date", "挂牌时间", func(s metrics.StationTimeliness) any { return s.Established.Format(time.DateOnly) }},
+	{"in_ledger", "台账", func(s metrics.StationTimeliness) any {
+		if s.InLedger {
+			return "已列"
+		}
+		return "未列（仅计服务记录）"
+	}},
+	{"established_date", "挂牌时间", func(s metrics.StationTimeliness) any { return date(s.Established) }},
 	{"baseinfo_due", "基础信息应录入", func(s metrics.StationTimeliness) any { return date(s.BaseinfoDue) }},
 	{"baseinfo_entered_at", "实际录入", func(s metrics.StationTimeliness) any { return datetime(s.BaseinfoEntered) }},
 	{"baseinfo", "基础信息", func(s metrics.StationTimeliness) any {
+		if !s.InLedger {
+			return "不适用"
+		}
 		if s.BaseinfoOnTime != nil && !*s.BaseinfoOnTime && s.BaseinfoEntered == nil {
 			return "未录入"
 		}

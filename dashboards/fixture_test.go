@@ -167,7 +167,7 @@ func fixtureSite() metrics.Site {
 			{FileName: "太谷区社工站台账（旧）.xlsx", Class: "ledger", County: "太谷区", ReportDate: d(2023, 12, 25), Loaded: 44, Replaced: true},
 			{FileName: "太谷区社工站台账_2024-01.xlsx", Class: "ledger", County: "太谷区", ReportDate: d(2024, 1, 31), Loaded: 46},
 			{FileName: "榆社县社工站台账_2024-01.xlsx", Class: "ledger", County: "榆社县", ReportDate: d(2024, 1, 15), Loaded: 20},
-			{FileName: "服务记录导出.csv", Class: "export", Loaded: 500, Rejected: 3, Flags: 3},
+			{FileName: "服务记录导出.csv", Class: "export", Loaded: 500, Rejected: 3, Flags: 3, Overlap: 40},
 		},
 		RejectReasons: []metrics.RejectReason{
 			{Reason: "身份证号码校验位错误", Rows: 3},

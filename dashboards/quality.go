@@ -216,7 +216,7 @@ func rejectsTable(reasons []metrics.RejectReason, refused int) dataTable {
 
 // --- 已载入文件 ---
 
-var fileColumns = []string{"文件", "类型", "县(市、区)", "填报日期", "载入", "拒收", "跳过", "提示", "状态"}
+var fileColumns = []string{"文件", "类型", "县(市、区)", "填报日期", "载入", "拒收", "跳过", "提示", "重复", "状态"}
 
 // fileStatus says why a loaded file does not count: 已被替代 (a later
 // load of the same ledger or export replaced it) or 晚于数据截至日 (a ledger
@@ -241,14 +241,14 @@ func filesTable(loads []metrics.FileLoad, asOf time.Time) (dataTable, [][]string
 		Columns: fileColumns,
 		Empty:   "尚未载入任何文件。",
 	}
-	records := [][]string{{"文件", "类型", "县(市、区)", "填报日期", "载入行数", "拒收行数", "跳过行数", "提示数", "状态"}}
-	var sum [4]int
+	records := [][]string{{"文件", "类型", "县(市、区)", "填报日期", "载入行数", "拒收行数", "跳过行数", "提示数", "与先前导出重复", "状态"}}
+	var sum [5]int
 	for _, f := range loads {
 		county := f.County
 		if county == "" {
 			county = noValue
 		}
-		counts := []int{f.Loaded, f.Rejected, f.Skipped, f.Flags}
+		counts := []int{f.Loaded, f.Rejected, f.Skipped, f.Flags, f.Overlap}
 		status := fileStatus(f, asOf)
 		record := []string{f.FileName, fileClassCN(f.Class), county, dateISOOr(f.ReportDate)}
 		row := viewRow{Cells: []cell{headCell(f.FileName), textCell(fileClassCN(f.Class)), textCell(county), numCell(dateISOOr(f.ReportDate))}}
@@ -271,7 +271,7 @@ func filesTable(loads []metrics.FileLoad, asOf time.Time) (dataTable, [][]string
 			foot.Cells = append(foot.Cells, numCell(strconv.Itoa(n)))
 		}
 		t.Foot = []viewRow{{Cells: append(foot.Cells, textCell(""))}}
-		t.After = []string{"载入、拒收、跳过为行数，提示为载入时记录的提示数。“已被替代”的文件已由后载入的同类文件（台账：同一县(市、区)、同一填报日期）取代，“晚于数据截至日”的台账在本期之后填报，均不计入本页其他各表。"}
+		t.After = []string{"载入、拒收、跳过为行数，提示为载入时记录的提示数；重复为系统导出中此前载入的导出已有的记录数（同一记录按一条计，以较新的文件为准；内容不同的另有提示）。“已被替代”的文件已由后载入的同类文件（台账：同一县(市、区)、同一填报日期）取代，“晚于数据截至日”的台账在本期之后填报，均不计入本页其他各表。"}
 	}
 	return t, records
 }

@@ -453,7 +453,7 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	if p.Class == "ledger" {
 		county, report = p.CountyCode, *p.ReportDate
 	}
-	_, err = conn.ExecContext(ctx, `INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL)`,
+	_, err = conn.ExecContext(ctx, `INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL, 0)`,
 		fileID, p.FileName, ScrubText(r.Path), r.sha, r.key, r.size, p.Class, county, report,
 		p.Holds(string(LedgerStations)), p.Holds(string(LedgerStaff)), l.Now())
 	if err != nil {
@@ -509,8 +509,9 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 		             + (SELECT count(*) FROM sys_stations WHERE file_id = $1) + (SELECT count(*) FROM sys_services WHERE file_id = $1)
 		             + (SELECT count(*) FROM sys_summaries WHERE file_id = $1),
 		count_rejected = (SELECT count(DISTINCT (sheet_name, row_number)) FROM rejects WHERE file_id = $1),
-		count_skipped = $2
-		WHERE file_id = $1`, fileID, p.SkippedTotal())
+		count_skipped = $2,
+		count_overlap = $3
+		WHERE file_id = $1`, fileID, p.SkippedTotal(), r.Overlap)
 	if err != nil {
 		return err
 	}

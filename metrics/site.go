@@ -54,7 +54,8 @@ func Differences(ctx context.Context, db *sql.DB, asOf time.Time) ([]Difference,
 // Files lists every loaded file with its counts, newest report first.
 func Files(ctx context.Context, db *sql.DB) ([]FileLoad, error) {
 	rows, err := db.QueryContext(ctx, `SELECT f.file_name, f.file_class, coalesce(c.county_name, ''), f.report_date,
-		f.count_loaded, f.count_rejected, f.count_skipped, (SELECT count(*) FROM row_flags g WHERE g.file_id = f.file_id), f.replaced_by IS NOT NULL
+		f.count_loaded, f.count_rejected, f.count_skipped, (SELECT count(*) FROM row_flags g WHERE g.file_id = f.file_id),
+		coalesce(f.count_overlap, 0), f.replaced_by IS NOT NULL
 		FROM files f LEFT JOIN ref_counties c USING (county_code)
 		ORDER BY f.file_class DESC, f.county_code, f.report_date DESC, f.file_name`)
 	if err != nil {
@@ -65,7 +66,7 @@ func Files(ctx context.Context, db *sql.DB) ([]FileLoad, error) {
 	for rows.Next() {
 		var f FileLoad
 		var d sql.NullTime
-		if err := rows.Scan(&f.FileName, &f.Class, &f.County, &d, &f.Loaded, &f.Rejected, &f.Skipped, &f.Flags, &f.Replaced); err != nil {
+		if err := rows.Scan(&f.FileName, &f.Class, &f.County, &d, &f.Loaded, &f.Rejected, &f.Skipped, &f.Flags, &f.Overlap, &f.Replaced); err != nil {
 			return nil, err
 		}
 		f.ReportDate = nullTime(d)

@@ -130,6 +130,7 @@ type FileLoad struct {
 	FileName, Class, County          string
 	ReportDate                       *time.Time
 	Loaded, Rejected, Skipped, Flags int
+	Overlap                          int // export records an earlier export had too
 	Replaced                         bool
 }
 

@@ -388,17 +388,17 @@ func TestCorpusOutcomes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	type got struct{ loaded, rejected, skipped, flags int }
+	type got struct{ loaded, rejected, skipped, flags, overlap int }
 	have := map[string]got{}
 	rows, err := db.Query(`SELECT f.file_name, f.count_loaded, f.count_rejected, f.count_skipped,
-		(SELECT count(*) FROM row_flags g WHERE g.file_id = f.file_id) FROM files f`)
+		(SELECT count(*) FROM row_flags g WHERE g.file_id = f.file_id), f.count_overlap FROM files f`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for rows.Next() {
 		var name string
 		var g got
-		if err := rows.Scan(&name, &g.loaded, &g.rejected, &g.skipped, &g.flags); err != nil {
+		if err := rows.Scan(&name, &g.loaded, &g.rejected, &g.skipped, &g.flags, &g.overlap); err != nil {
 			t.Fatal(err)
 		}
 		have[name] = g
@@ -411,9 +411,9 @@ func TestCorpusOutcomes(t *testing.T) {
 			t.Errorf("%s: not loaded", e.File)
 			continue
 		}
-		want := got{e.Loaded, e.Rejected, e.Skipped, e.Flags + e.Changed}
+		want := got{e.Loaded, e.Rejected, e.Skipped, e.Flags + e.Changed, e.Overlap}
 		if g != want {
-			t.Errorf("%s: loaded/rejected/skipped/flagged = %v, want %v", e.File, g, want)
+			t.Errorf("%s: loaded/rejected/skipped/flagged/overlapping = %v, want %v", e.File, g, want)
 		}
 		if e.Rejected+e.Skipped+e.Flags+e.Overlap > 0 {
 			messy++

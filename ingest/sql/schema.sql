@@ -33,8 +33,12 @@ CREATE TABLE IF NOT EXISTS files (
     count_loaded   INTEGER NOT NULL,
     count_rejected INTEGER NOT NULL,
     count_skipped  INTEGER NOT NULL,
-    replaced_by    INTEGER
+    replaced_by    INTEGER,
+    -- exports: records an earlier export had too (one record; this later
+    -- file's values count; those with other values are also in row_flags)
+    count_overlap  INTEGER
 );
+
 
 -- refused_files: one row per refusal of a whole file (nothing of it loaded).
 CREATE TABLE IF NOT EXISTS refused_files (
@@ -159,3 +163,13 @@ CREATE TABLE IF NOT EXISTS sys_summaries (
     submitted_at  TIMESTAMP NOT NULL,
     review_status VARCHAR NOT NULL       -- 已提交 | 已退回 | 已通过
 );
+
+-- Databases made before count_overlap existed: the column is added and
+-- worked out for the exports already loaded, as ingest counts it.
+ALTER TABLE files ADD COLUMN IF NOT EXISTS count_overlap INTEGER;
+UPDATE files f SET count_overlap =
+      (SELECT count(*) FROM sys_stations n WHERE n.file_id = f.file_id
+         AND EXISTS (SELECT 1 FROM sys_stations o WHERE o.file_id < f.file_id AND o.station_id = n.station_id))
+    + (SELECT count(*) FROM sys_services n WHERE n.file_id = f.file_id
+         AND EXISTS (SELECT 1 FROM sys_services o WHERE o.file_id < f.file_id AND o.service_id = n.service_id))
+WHERE count_overlap IS NULL;

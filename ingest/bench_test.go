@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/csv"
 	"fmt"
 	"path/filepath"
@@ -14,7 +15,7 @@ import (
 )
 
 // servicesCSV makes a GB18030 services export of n rows for one station.
-func servicesCSV(b *testing.B, n int) []byte {
+func servicesCSV(b testing.TB, n int) []byte {
 	b.Helper()
 	var buf bytes.Buffer
 	w := csv.NewWriter(simplifiedchinese.GB18030.NewEncoder().Writer(&buf))
@@ -53,7 +54,7 @@ func BenchmarkPrepareServices(b *testing.B) {
 // BenchmarkLoadServices measures the whole load of an export into an
 // on-disk database, one transaction per file.
 func BenchmarkLoadServices(b *testing.B) {
-	const rows = 20000
+	const rows = 100000
 	data := servicesCSV(b, rows)
 	c := converter(b)
 	sheets, err := ReadSheets("服务记录.csv", data)
@@ -87,4 +88,57 @@ func BenchmarkLoadServices(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+}
+
+// bulkPath is one way of appending rows (bench_arrow_test.go lists them).
+type bulkPath struct {
+	name   string
+	insert func(context.Context, driver.Conn, string, [][]any) error
+}
+
+// BenchmarkBulkInsert measures the bulk paths alone: the typed rows of a
+// services export appended to sys_services in one transaction.
+func BenchmarkBulkInsert(b *testing.B) {
+	const n = 100000
+	c := converter(b)
+	sheets, err := ReadSheets("服务记录.csv", servicesCSV(b, n))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := c.Convert("服务记录.csv", sheets)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := make([][]any, n)
+	for i, x := range p.Tables["sys_services"].Rows {
+		rows[i] = append([]any{int64(1), x.Sheet, int64(x.RowNum)}, x.Values...)
+	}
+	for _, path := range bulkPaths() {
+		b.Run(path.name, func(b *testing.B) {
+			ctx := context.Background()
+			db, err := sql.Open("duckdb", filepath.Join(b.TempDir(), "b.duckdb"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			if err := EnsureSchema(ctx, db); err != nil {
+				b.Fatal(err)
+			}
+			conn, err := db.Conn(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer conn.Close()
+			b.ResetTimer()
+			for b.Loop() {
+				err := conn.Raw(func(dc any) error {
+					return path.insert(ctx, dc.(driver.Conn), "sys_services", rows)
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+		})
+	}
 }

@@ -465,21 +465,21 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 		for i, x := range p.Raw {
 			raw[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Kind, x.Role, x.Cells}
 		}
-		if err := appendRows(c, "raw_rows", raw); err != nil {
+		if err := appendRows(ctx, c, "raw_rows", raw); err != nil {
 			return err
 		}
 		rej := make([][]any, len(p.Rejects))
 		for i, x := range p.Rejects {
 			rej[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Column, x.Value, x.Reason}
 		}
-		if err := appendRows(c, "rejects", rej); err != nil {
+		if err := appendRows(ctx, c, "rejects", rej); err != nil {
 			return err
 		}
 		flags := make([][]any, len(p.Flags))
 		for i, x := range p.Flags {
 			flags[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Column, x.Value, x.Reason}
 		}
-		if err := appendRows(c, "row_flags", flags); err != nil {
+		if err := appendRows(ctx, c, "row_flags", flags); err != nil {
 			return err
 		}
 		names := make([]string, 0, len(p.Tables))
@@ -492,7 +492,7 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 			for i, x := range p.Tables[t].Rows {
 				rows[i] = append([]any{fileID, x.Sheet, int64(x.RowNum)}, x.Values...)
 			}
-			if err := appendRows(c, t, rows); err != nil {
+			if err := appendRows(ctx, c, t, rows); err != nil {
 				return fmt.Errorf("table %s: %w", t, err)
 			}
 		}
@@ -519,7 +519,11 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	return err
 }
 
-func appendRows(c driver.Conn, table string, rows [][]any) error {
+// appendRows appends rows to a table on a driver connection, in its
+// transaction, through duckdb-go's Appender. (Arrow record batches were
+// measured as the alternative: slower and heavier for these boxed rows;
+// see BenchmarkBulkInsert and docs/decisions.md.)
+func appendRows(_ context.Context, c driver.Conn, table string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}

@@ -1,0 +1,5 @@
+//go:build !duckdb_arrow
+
+package ingest
+
+func bulkPaths() []bulkPath { return []bulkPath{{"appender", appendRows}} }

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"testing"
 	"time"
 
@@ -249,6 +250,56 @@ func TestSystemDateFallbackIsAsOf(t *testing.T) {
 			if r.CountyCode == "140724" {
 				wantInt(t, "昔阳县 stations_established as of "+asOf, r.StationsEstablished, want)
 			}
+		}
+	}
+}
+
+// Closed stations (indicators.md "Coverage": not closed (已撤销) by D;
+// docs/decisions.md: a township is closed at D when every system station
+// of it entered by D is 已撤销). 昔阳县's ledger of 2023-12-31 lists four
+// townships, each established 2023-03-01:
+//
+//	乐平镇 100: its one system station S1 is 已撤销             -> closed
+//	皋落镇 101: S2 已撤销, S3 运营中                             -> open (S3)
+//	冶头镇 102: S4 已撤销 but entered 2024-01-05 (after D)       -> open at D
+//	沾尚镇 103: no system station                                -> open
+//
+// So 3 established at 2023-12-31; at 2024-01-31 (same ledger) S4 is known
+// and 冶头镇 closed too: 2.
+func TestClosedStations(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t)
+	queries := []string{ledgerFile(1, "140724", "2023-12-31"), exportFile(2)}
+	for i, town := range []string{"100", "101", "102", "103"} {
+		queries = append(queries, fmt.Sprintf(`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx)
+			VALUES (1, 's', %d, '140724', '140724%s', 's%s', DATE '2023-03-01', false)`, i+4, town, town))
+	}
+	queries = append(queries, `INSERT INTO sys_stations VALUES
+		(2, 's', 2, 'S1', '乐平站', '140724', '140724100', DATE '2023-03-01', TIMESTAMP '2023-03-02 09:00:00', '已撤销'),
+		(2, 's', 3, 'S2', '皋落站', '140724', '140724101', DATE '2023-03-01', TIMESTAMP '2023-03-02 09:00:00', '已撤销'),
+		(2, 's', 4, 'S3', '皋落新站', '140724', '140724101', DATE '2023-04-01', TIMESTAMP '2023-04-01 09:00:00', '运营中'),
+		(2, 's', 5, 'S4', '冶头站', '140724', '140724102', DATE '2023-03-01', TIMESTAMP '2024-01-05 09:00:00', '已撤销')`)
+	for _, q := range queries {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for asOf, want := range map[string]int{"2023-12-31": 3, "2024-01-31": 2} {
+		d, _ := time.Parse(time.DateOnly, asOf)
+		rows, err := metrics.Indicators(ctx, db, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, r := range rows {
+			if r.CountyCode == "140724" {
+				found = true
+				wantInt(t, "昔阳县 stations_established as of "+asOf, r.StationsEstablished, want)
+				wantFloat(t, "昔阳县 coverage_rate as of "+asOf, r.CoverageRate, float64(want)/10)
+			}
+		}
+		if !found {
+			t.Errorf("no 昔阳县 row as of %s", asOf)
 		}
 	}
 }

@@ -55,25 +55,10 @@ func BenchmarkPrepareServices(b *testing.B) {
 // on-disk database, one transaction per file.
 func BenchmarkLoadServices(b *testing.B) {
 	const rows = 100000
-	data := servicesCSV(b, rows)
 	c := converter(b)
-	sheets, err := ReadSheets("服务记录.csv", data)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := c.Convert("服务记录.csv", sheets)
-	if err != nil {
-		b.Fatal(err)
-	}
+	data, p := convertedServices(b, c, rows)
 	ctx := context.Background()
-	db, err := sql.Open("duckdb", filepath.Join(b.TempDir(), "b.duckdb"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	if err := EnsureSchema(ctx, db); err != nil {
-		b.Fatal(err)
-	}
+	db := benchDB(b)
 	if _, err := db.Exec(`INSERT INTO sys_stations VALUES (0, 's', 2, 'ZD14070210101', 'x', '140702', '140702101', NULL, NULL, '运营中')`); err != nil {
 		b.Fatal(err)
 	}
@@ -90,6 +75,37 @@ func BenchmarkLoadServices(b *testing.B) {
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }
 
+// convertedServices is a GB18030 services export of n rows and its
+// conversion.
+func convertedServices(b *testing.B, c *Converter, n int) ([]byte, *Parsed) {
+	b.Helper()
+	data := servicesCSV(b, n)
+	sheets, err := ReadSheets("服务记录.csv", data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := c.Convert("服务记录.csv", sheets)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data, p
+}
+
+// benchDB is an empty on-disk database with the ingest tables, closed when
+// the benchmark ends.
+func benchDB(b *testing.B) *sql.DB {
+	b.Helper()
+	db, err := sql.Open("duckdb", filepath.Join(b.TempDir(), "b.duckdb"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	if err := EnsureSchema(context.Background(), db); err != nil {
+		b.Fatal(err)
+	}
+	return db
+}
+
 // bulkPath is one way of appending rows (bench_arrow_test.go lists them).
 type bulkPath struct {
 	name   string
@@ -100,15 +116,7 @@ type bulkPath struct {
 // services export appended to sys_services in one transaction.
 func BenchmarkBulkInsert(b *testing.B) {
 	const n = 100000
-	c := converter(b)
-	sheets, err := ReadSheets("服务记录.csv", servicesCSV(b, n))
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := c.Convert("服务记录.csv", sheets)
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, p := convertedServices(b, converter(b), n)
 	rows := make([][]any, n)
 	for i, x := range p.Tables["sys_services"].Rows {
 		rows[i] = append([]any{int64(1), x.Sheet, int64(x.RowNum)}, x.Values...)
@@ -116,15 +124,7 @@ func BenchmarkBulkInsert(b *testing.B) {
 	for _, path := range bulkPaths() {
 		b.Run(path.name, func(b *testing.B) {
 			ctx := context.Background()
-			db, err := sql.Open("duckdb", filepath.Join(b.TempDir(), "b.duckdb"))
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			if err := EnsureSchema(ctx, db); err != nil {
-				b.Fatal(err)
-			}
-			conn, err := db.Conn(ctx)
+			conn, err := benchDB(b).Conn(ctx)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -671,3 +671,58 @@ func TestKeyOutsideDatabase(t *testing.T) {
 		t.Error("a new key file was made for a database whose people were hashed with another")
 	}
 }
+
+// A load that fails half-way leaves the database as it was: here a
+// correction that would replace a ledger fails after the older ledger's rows
+// were deleted and its own raw rows appended; afterwards every table is as
+// before, and the older ledger still counts.
+func TestFailedWriteLeavesDatabaseAsItWas(t *testing.T) {
+	ctx := context.Background()
+	db := testDB(t)
+	dir := t.TempDir()
+	l := &Loader{DB: db, Conv: converter(t), Now: time.Now}
+	write := func(name, township string) string {
+		b := ledgerBook(t, []string{"晋中市寿阳县台账", "填报日期：2023年11月30日"}, []string{"乡镇(街道)", "站点名称", "挂牌时间"},
+			[][]any{{township, "x站", "2023-05-01"}}, nil, nil)
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if res, err := l.Load(ctx, []string{write("寿阳县_2023-11.xlsx", "朝阳镇")}); err != nil || res[0].Status != Loaded {
+		t.Fatalf("first ledger: %v %+v", err, res)
+	}
+	snapshot := func() string {
+		var b strings.Builder
+		for _, table := range []string{"files", "raw_rows", "rejects", "row_flags", "ledger_stations", "ledger_staff"} {
+			var s string
+			if err := db.QueryRow(fmt.Sprintf(`SELECT coalesce(string_agg(CAST(x AS VARCHAR), chr(10) ORDER BY CAST(x AS VARCHAR)), '') FROM %s x`, table)).Scan(&s); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&b, "%s:\n%s\n", table, s)
+		}
+		return b.String()
+	}
+	before := snapshot()
+	res := l.Prepare(ctx, []string{write("寿阳县_2023-11_更正.xlsx", "宗艾镇")})
+	if res[0].Status != Loaded {
+		t.Fatalf("correction prepared as %s: %s", res[0].Status, res[0].Reason)
+	}
+	// A row the table cannot take (one value short): the append fails after
+	// the replacement and the raw rows were written in the transaction.
+	stations := res[0].Parsed.Tables["ledger_stations"]
+	good := stations.Rows[0]
+	stations.Rows = append(stations.Rows, Row{Sheet: good.Sheet, RowNum: good.RowNum + 1, Values: good.Values[:len(good.Values)-1]})
+	if err := l.write(ctx, res[0]); err == nil {
+		t.Fatal("the broken write succeeded")
+	}
+	if after := snapshot(); after != before {
+		t.Errorf("the failed load changed the database:\nbefore\n%s\nafter\n%s", before, after)
+	}
+	var n int
+	_ = db.QueryRow(`SELECT count(*) FROM ledger_stations s JOIN files f USING (file_id) WHERE f.replaced_by IS NULL AND s.township_code = '140725100'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d rows of the first ledger in force, want 1", n)
+	}
+}

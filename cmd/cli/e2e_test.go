@@ -726,6 +726,7 @@ func TestValidateWritesNothing(t *testing.T) {
 		"拒收 祁县_2023-12.xlsx:人员台账:R5:F 身份证号码: 同一人（身份证号码相同）已在第 4 行登记",
 		"未变  服务记录_2023Q2.xlsx",
 		fmt.Sprintf("与此前载入的导出重复 %d 条记录", overlap),
+		"数据库本身未作任何改动",
 	} {
 		if code != 1 || !strings.Contains(out, want) {
 			t.Errorf("validate: exit %d, want 1 and %q:\n%s", code, want, out)

@@ -57,6 +57,9 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 	}
 	results, err := ld.Load(e.ctx, paths)
 	printResults(e, results, *quiet)
+	if !write {
+		fmt.Fprintln(e.stdout, "（以上是检查结果：载入的是数据库的临时副本，数据库本身未作任何改动）")
+	}
 	if err != nil {
 		return e.fail(err)
 	}

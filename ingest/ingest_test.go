@@ -597,8 +597,9 @@ func TestEnteredByMasked(t *testing.T) {
 }
 
 // TestKeyOutsideDatabase: the key of personal hashes lives in a file next
-// to the database, never in it; an older database's key is moved out; a
-// database with hashed people and no key file is refused.
+// to the database, never in it, readable by its owner only; a damaged key
+// file or a lost one for a database with hashed people is refused, nothing
+// made up; an in-memory database gets a key that is not written anywhere.
 func TestKeyOutsideDatabase(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -619,6 +620,9 @@ func TestKeyOutsideDatabase(t *testing.T) {
 	if st, err := os.Stat(keyPath); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("key file %v %v, want mode 0600", st, err)
 	}
+	if left, _ := filepath.Glob(keyPath + ".*"); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
 	again, err := Key(ctx, db, keyPath)
 	if err != nil || !bytes.Equal(again, key) {
 		t.Errorf("second key %x %v, want the first %x", again, err, key)
@@ -630,35 +634,15 @@ func TestKeyOutsideDatabase(t *testing.T) {
 		t.Error("the database file holds the key")
 	}
 
-	// An older database kept the key in meta: it moves to the file, and the
-	// hashes made with it stay valid.
-	old := "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-	os.Remove(keyPath)
-	if _, err := db.Exec(`INSERT INTO meta VALUES ('pii_salt', ?)`, old); err != nil {
+	// A damaged key file is refused.
+	if err := os.WriteFile(keyPath, []byte("not a key\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	key, err = Key(ctx, db, keyPath)
-	if err != nil || fmt.Sprintf("%x", key) != old {
-		t.Errorf("moved key %x %v, want %s", key, err, old)
-	}
-	var left int
-	_ = db.QueryRow(`SELECT count(*) FROM meta WHERE key = 'pii_salt'`).Scan(&left)
-	if b, _ := os.ReadFile(keyPath); left != 0 || strings.TrimSpace(string(b)) != old {
-		t.Errorf("after the move: %d keys in meta, file %q", left, b)
+	if _, err := Key(ctx, db, keyPath); err == nil || !strings.Contains(err.Error(), "已损坏") {
+		t.Errorf("damaged key: %v", err)
 	}
 
-	// A key file of another database is refused.
-	if _, err := db.Exec(`INSERT INTO meta VALUES ('pii_salt', ?)`, strings.Repeat("ab", 32)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Key(ctx, db, keyPath); err == nil || !strings.Contains(err.Error(), "不属于这个数据库") {
-		t.Errorf("mismatched key: %v", err)
-	}
-	if _, err := db.Exec(`DELETE FROM meta`); err != nil {
-		t.Fatal(err)
-	}
-
-	// People hashed, key file lost: refused, nothing made up.
+	// People hashed, key file lost: refused, no new key made.
 	os.Remove(keyPath)
 	if _, err := db.Exec(`INSERT INTO ledger_staff (file_id, sheet_name, row_number, county_code, township_code, person_key, id_status, name_hash, cert_level, joined_date)
 		VALUES (1, 's', 2, '140702', '140702001', 'p', 'valid', 'n', '无', DATE '2023-01-01')`); err != nil {
@@ -669,6 +653,15 @@ func TestKeyOutsideDatabase(t *testing.T) {
 	}
 	if _, err := os.Stat(keyPath); !os.IsNotExist(err) {
 		t.Error("a new key file was made for a database whose people were hashed with another")
+	}
+
+	// In memory: no file.
+	if KeyPath(":memory:") != "" || KeyPath("") != "" {
+		t.Errorf("KeyPath of an in-memory database: %q %q", KeyPath(":memory:"), KeyPath(""))
+	}
+	mem := testDB(t)
+	if key, err := Key(ctx, mem, ""); err != nil || len(key) != 32 {
+		t.Errorf("in-memory key: %x %v", key, err)
 	}
 }
 

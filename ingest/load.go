@@ -35,40 +35,32 @@ func EnsureSchema(ctx context.Context, db *sql.DB) error {
 // file next to the database, never in it. With the key in the database,
 // anyone holding the file could test the few thousand birth dates that a
 // masked ID (140702********123X) leaves open against its hash, and so read
-// the ID number.
-func KeyPath(db string) string { return db + ".key" }
+// the ID number. An in-memory database ("" or ":memory:") has no key file.
+func KeyPath(db string) string {
+	if db == "" || db == ":memory:" {
+		return ""
+	}
+	return db + ".key"
+}
 
 // Key returns the key of the database's personal hashes, kept in the file
-// at path (KeyPath), and makes it on first use. A database that kept its
-// key in its meta table (sgz before this change) has it moved to the file.
-// A database with hashed people but no key file is an error: new hashes
-// would not match the old ones, so the same person would count twice.
+// at path (KeyPath), and makes it on first use (in memory only when path is
+// ""). A database with hashed people but no key file is an error: new
+// hashes would not match the old ones, so the same person would count
+// twice.
 func Key(ctx context.Context, db *sql.DB, path string) ([]byte, error) {
-	var inDB string
-	err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'pii_salt'`).Scan(&inDB)
-	if err != nil && err != sql.ErrNoRows {
-		return nil, err
-	}
-	b, err := os.ReadFile(path)
-	switch {
-	case err == nil:
-		key, err := hex.DecodeString(strings.TrimSpace(string(b)))
-		if err != nil || len(key) < 16 {
-			return nil, fmt.Errorf("个人信息密钥文件 %s 已损坏（应为 64 位十六进制数）", path)
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err == nil {
+			key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+			if err != nil || len(key) != 32 {
+				return nil, fmt.Errorf("个人信息密钥文件 %s 已损坏（应为 64 位十六进制数）：请从备份中找回", path)
+			}
+			return key, nil
 		}
-		if inDB != "" && inDB != hex.EncodeToString(key) {
-			return nil, fmt.Errorf("个人信息密钥文件 %s 与数据库中旧存的密钥不一致：该文件不属于这个数据库", path)
-		}
-		return key, removeKeyFromDB(ctx, db, inDB)
-	case !os.IsNotExist(err):
-		return nil, err
-	}
-	key := make([]byte, 32)
-	if inDB != "" {
-		if key, err = hex.DecodeString(inDB); err != nil {
+		if !os.IsNotExist(err) {
 			return nil, err
 		}
-	} else {
 		var people int
 		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM ledger_staff`).Scan(&people); err != nil {
 			return nil, err
@@ -76,35 +68,106 @@ func Key(ctx context.Context, db *sql.DB, path string) ([]byte, error) {
 		if people > 0 {
 			return nil, fmt.Errorf("找不到个人信息密钥文件 %s：库中 %d 条人员记录的编码是用它算出的，没有它，同一人再次载入会被算作两人。请把该文件找回放在数据库旁边，或新建数据库重新载入全部文件", path, people)
 		}
-		if _, err := rand.Read(key); err != nil {
-			return nil, err
-		}
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("写个人信息密钥文件 %s: %w", path, err)
-	}
-	if _, err := fmt.Fprintln(f, hex.EncodeToString(key)); err != nil {
-		f.Close()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
 		return nil, err
 	}
-	if err := f.Close(); err != nil {
-		return nil, err
+	if path == "" {
+		return key, nil
 	}
-	return key, removeKeyFromDB(ctx, db, inDB)
+	return key, writeKeyFile(path, key)
 }
 
-// removeKeyFromDB deletes a key kept in the meta table once it is safe in
-// its file, and checkpoints so that the database file is rewritten without it.
-func removeKeyFromDB(ctx context.Context, db *sql.DB, inDB string) error {
-	if inDB == "" {
-		return nil
+// writeKeyFile writes a key file that did not exist, readable only by its
+// owner, durably: to a temporary file that is synced and then linked to its
+// name (which fails if the name was taken meanwhile), and the folder synced.
+func writeKeyFile(path string, key []byte) error {
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("写个人信息密钥文件 %s: %w", path, err)
+	}
+	defer os.Remove(tmp)
+	_, err = fmt.Fprintln(f, hex.EncodeToString(key))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Link(tmp, path)
+	}
+	if err != nil {
+		return fmt.Errorf("写个人信息密钥文件 %s: %w", path, err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// MoveKeyOut moves the key of a database made before the key lived in its
+// own file (sgz kept it in the meta table) to KeyPath(path), and writes the
+// whole database afresh to path+".rebuild" without it: deleting the row
+// leaves its bytes in the file's free blocks. The caller closes db and
+// renames the rebuilt file over path. It reports whether it did anything.
+func MoveKeyOut(ctx context.Context, db *sql.DB, path string) (bool, error) {
+	var inDB string
+	err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'pii_salt'`).Scan(&inDB)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	key, err := hex.DecodeString(inDB)
+	if err != nil || len(key) != 32 {
+		return false, fmt.Errorf("数据库中旧存的个人信息密钥已损坏")
+	}
+	keyPath := KeyPath(path)
+	if keyPath != "" {
+		b, err := os.ReadFile(keyPath)
+		switch {
+		case err == nil && strings.TrimSpace(string(b)) != inDB:
+			return false, fmt.Errorf("个人信息密钥文件 %s 与数据库中旧存的密钥不一致：该文件不属于这个数据库", keyPath)
+		case os.IsNotExist(err):
+			if err := writeKeyFile(keyPath, key); err != nil {
+				return false, err
+			}
+		case err != nil:
+			return false, err
+		}
 	}
 	if _, err := db.ExecContext(ctx, `DELETE FROM meta WHERE key = 'pii_salt'`); err != nil {
-		return err
+		return false, err
 	}
-	_, err := db.ExecContext(ctx, `CHECKPOINT`)
-	return err
+	if keyPath == "" {
+		return true, nil
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	var name string
+	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
+		return false, err
+	}
+	rebuild := path + ".rebuild"
+	_ = os.Remove(rebuild)
+	for _, q := range []string{
+		fmt.Sprintf(`ATTACH '%s' AS sgz_rebuild`, strings.ReplaceAll(rebuild, "'", "''")),
+		fmt.Sprintf(`COPY FROM DATABASE "%s" TO sgz_rebuild`, strings.ReplaceAll(name, `"`, `""`)),
+		`DETACH sgz_rebuild`,
+	} {
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			return false, fmt.Errorf("重写数据库以移出个人信息密钥时出错：%w", err)
+		}
+	}
+	return true, nil
 }
 
 // Status is how a file ended.
@@ -163,6 +226,9 @@ func Expand(paths []string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
 		st, err := os.Stat(p)
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("找不到文件或文件夹 %s", p)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -72,8 +72,9 @@ func IDFacts(id string) (birthYear int, sex string, ok bool) {
 	return t.Year(), sex, true
 }
 
-// Hash is the salted SHA-256 of a personal value, hex encoded. The salt is
-// made once per database and never leaves it.
+// Hash is the SHA-256 of a personal value keyed with the database's key
+// (salt), hex encoded. The key is made once per database and kept in its
+// own file next to it (KeyPath), never in the database or any output.
 func Hash(salt []byte, kind, value string) string {
 	h := sha256.New()
 	h.Write(salt)

@@ -15,8 +15,8 @@ func runBulletin(e *env, args []string) int {
 	so := storeFlags(fs)
 	month := fs.String("month", "", "月份 YYYY-MM（必填）")
 	out := fs.String("out", "", "输出文件夹（必填）")
-	if !parse(fs, args) {
-		return ExitError
+	if done, code := parse(fs, args, e.stdout); done {
+		return code
 	}
 	m, err := time.Parse("2006-01", *month)
 	if err != nil || *out == "" {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -51,7 +52,11 @@ func commands() []command {
 // Do runs the sgz command line with args (without the program name).
 func Do(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{ctx: context.Background(), stdin: stdin, stdout: stdout, stderr: stderr}
-	args = storeFlagsLast(args)
+	args, err := storeFlagsLast(args)
+	if err != nil {
+		fmt.Fprintf(stderr, "sgz: %v\n", err)
+		return ExitError
+	}
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		usage(stdout)
 		if len(args) == 0 {
@@ -70,8 +75,9 @@ func Do(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // storeFlagsLast moves --db and --policy given before the command (sgz --db
-// X report indicators) to after it, where the command's flags are parsed.
-func storeFlagsLast(args []string) []string {
+// X report indicators) to after it, ahead of any "--", where the command's
+// flags are parsed.
+func storeFlagsLast(args []string) ([]string, error) {
 	var store []string
 	for len(args) > 0 {
 		name, _, hasValue := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
@@ -79,15 +85,28 @@ func storeFlagsLast(args []string) []string {
 			break
 		}
 		n := 1
-		if !hasValue && len(args) > 1 {
+		if !hasValue {
+			if len(args) < 2 || strings.HasPrefix(args[1], "-") {
+				return nil, fmt.Errorf("参数 --%s 缺少取值", name)
+			}
 			n = 2
 		}
 		store, args = append(store, args[:n]...), args[n:]
 	}
-	if len(store) == 0 || len(args) == 0 {
-		return append(store, args...)
+	if len(store) == 0 {
+		return args, nil
 	}
-	return append(slices.Clone(args), store...)
+	if len(args) == 0 {
+		return nil, fmt.Errorf("请在 %s 之后给出命令", strings.Join(store, " "))
+	}
+	out := []string{args[0]}
+	rest := args[1:]
+	if i := slices.Index(rest, "--"); i >= 0 {
+		out = append(append(append(out, rest[:i]...), store...), rest[i:]...)
+	} else {
+		out = append(append(out, rest...), store...)
+	}
+	return out, nil
 }
 
 func usage(w io.Writer) {
@@ -138,30 +157,45 @@ func storeFlags(fs *flag.FlagSet) *storeOpts {
 	return o
 }
 
-// parse parses flags; a usage error has been printed when it returns false.
-func parse(fs *flag.FlagSet, args []string) bool {
+// parse parses flags. When it returns done, the command ends with code:
+// after --help (usage on stdout, exit 0) or a usage error (message and
+// usage on stderr, exit 2).
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer) (done bool, code int) {
 	out := fs.Output()
-	fs.SetOutput(io.Discard) // the flag package's own message is English
+	fs.SetOutput(io.Discard) // the flag package's own messages are English
 	err := fs.Parse(interleave(fs, args))
 	fs.SetOutput(out)
-	if err == nil {
-		return true
+	switch {
+	case err == nil:
+		return false, ExitOK
+	case err == flag.ErrHelp:
+		fs.SetOutput(stdout)
+		fs.Usage()
+		fs.SetOutput(out)
+		return true, ExitOK
 	}
-	if err != flag.ErrHelp {
-		msg := err.Error()
-		for en, zh := range map[string]string{
-			"flag provided but not defined: ": "没有这个参数: ",
-			"flag needs an argument: ":        "参数缺少取值: ",
-			"invalid value ":                  "参数取值无效: ",
-		} {
-			if rest, ok := strings.CutPrefix(msg, en); ok {
-				msg = zh + rest
-			}
-		}
-		fmt.Fprintf(out, "%s: %s\n", fs.Name(), msg)
-	}
+	fmt.Fprintf(out, "%s: %s\n", fs.Name(), flagErrorCN(err))
 	fs.Usage()
-	return false
+	return true, ExitError
+}
+
+// flagErrorCN says a flag package error in Chinese, naming flags as --name.
+func flagErrorCN(err error) string {
+	msg := err.Error()
+	for _, r := range []struct {
+		re   *regexp.Regexp
+		with string
+	}{
+		{regexp.MustCompile(`^flag provided but not defined: -+(.*)$`), "没有参数 --$1"},
+		{regexp.MustCompile(`^flag needs an argument: -+(.*)$`), "参数 --$1 缺少取值"},
+		{regexp.MustCompile(`^invalid (?:boolean )?value (".*") for (?:flag )?-+([^:]*): .*$`), "参数 --$2 的取值 $1 无效"},
+		{regexp.MustCompile(`^bad flag syntax: (.*)$`), "参数写法有误: $1"},
+	} {
+		if r.re.MatchString(msg) {
+			return r.re.ReplaceAllString(msg, r.with)
+		}
+	}
+	return msg
 }
 
 // interleave lets flags follow positional arguments (sgz ingest DIR --db X).

@@ -1,23 +1,47 @@
 package cli
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
 
 // TestStoreFlagsLast: --db and --policy before the command are moved after
-// it; everything else stays where it was.
+// it, ahead of any "--"; everything else stays where it was.
 func TestStoreFlagsLast(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{"--db x.duckdb report indicators --as-of 2023-12-31", "report indicators --as-of 2023-12-31 --db x.duckdb"},
 		{"-db=x.duckdb --policy p.csv ingest a.xlsx", "ingest a.xlsx -db=x.duckdb --policy p.csv"},
+		{"--db t.duckdb validate --quiet -- -x.csv", "validate --quiet --db t.duckdb -- -x.csv"},
 		{"ingest --db x.duckdb a.xlsx", "ingest --db x.duckdb a.xlsx"},
 		{"--out d demo", "--out d demo"},
-		{"--db x.duckdb", "--db x.duckdb"},
 		{"", ""},
+		{"--db x.duckdb", "error: 请在 --db x.duckdb 之后给出命令"},
+		{"--db --policy p.csv ingest", "error: 参数 --db 缺少取值"},
 	} {
-		if got := strings.Join(storeFlagsLast(strings.Fields(c.in)), " "); got != c.want {
+		out, err := storeFlagsLast(strings.Fields(c.in))
+		got := strings.Join(out, " ")
+		if err != nil {
+			got = "error: " + err.Error()
+		}
+		if got != c.want {
 			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestFlagErrorsInChinese: the flag package's errors are said in Chinese,
+// naming flags as the help does (--name).
+func TestFlagErrorsInChinese(t *testing.T) {
+	for in, want := range map[string]string{
+		"flag provided but not defined: -bogus":                 "没有参数 --bogus",
+		"flag needs an argument: -seed":                         "参数 --seed 缺少取值",
+		`invalid value "abc" for flag -seed: parse error`:       `参数 --seed 的取值 "abc" 无效`,
+		`invalid boolean value "maybe" for -quiet: parse error`: `参数 --quiet 的取值 "maybe" 无效`,
+		"bad flag syntax: ---db":                                "参数写法有误: ---db",
+	} {
+		if got := flagErrorCN(errors.New(in)); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
 		}
 	}
 }

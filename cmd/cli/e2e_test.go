@@ -897,3 +897,56 @@ func TestStationDetailAddsUp(t *testing.T) {
 		t.Error("the world has no services of a station its ledger leaves out: the test checks nothing")
 	}
 }
+
+// TestOldKeyMovedOut: a database made when sgz kept the key of personal
+// hashes in its meta table is, on the next open, rewritten without it: the
+// key is in DB.key, the database file's bytes no longer hold it (deleting
+// the row alone would leave them in a free block), and every row and figure
+// is still there; the key file holds the same key, so later loads hash
+// people as before.
+func TestOldKeyMovedOut(t *testing.T) {
+	d := loadDemo(t)
+	dir := t.TempDir()
+	db := filepath.Join(dir, "old.duckdb")
+	src, err := os.ReadFile(d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(db, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	key, err := os.ReadFile(ingest.KeyPath(d.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hexKey := strings.TrimSpace(string(key))
+	// Make it as the older sgz did: the key in meta, no key file.
+	conn, err := sql.Open("duckdb", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`INSERT INTO meta VALUES ('pii_salt', ?)`, hexKey); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	if b, _ := os.ReadFile(db); !bytes.Contains(b, []byte(hexKey)) {
+		t.Fatal("the old-style database does not hold its key: the test would prove nothing")
+	}
+	before := tableCounts(t, db)
+	a, code := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv")
+	if code != 0 {
+		t.Fatal(a)
+	}
+	if b, _ := os.ReadFile(ingest.KeyPath(db)); strings.TrimSpace(string(b)) != hexKey {
+		t.Errorf("key file %q, want the key that was in meta", b)
+	}
+	if b, _ := os.ReadFile(db); bytes.Contains(b, []byte(hexKey)) {
+		t.Error("the rewritten database file still holds the key")
+	}
+	if after := tableCounts(t, db); after != before {
+		t.Errorf("rows changed in the rewrite:\nbefore %s\nafter  %s", before, after)
+	}
+	if want, _ := run("report", "indicators", "--db", d.db, "--as-of", "2023-12-31", "--format", "csv"); a != want {
+		t.Errorf("figures after the rewrite differ:\n%s\nwant\n%s", a, want)
+	}
+}

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -20,8 +23,8 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 	fs := e.flags(name)
 	so := storeFlags(fs)
 	quiet := fs.Bool("quiet", false, "只列出有问题的文件")
-	if !parse(fs, args) {
-		return ExitError
+	if done, code := parse(fs, args, e.stdout); done {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(e.stderr, "sgz %s: 请至少给出一个文件或文件夹\n", name)
@@ -32,6 +35,7 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 		return e.fail(err)
 	}
 	opts := *so
+	fail := e.fail
 	if !write {
 		// validate loads into a throwaway copy of the database, so that it
 		// runs every check ingest runs, including those that compare with
@@ -42,18 +46,22 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 			return e.fail(err)
 		}
 		defer os.RemoveAll(tmp)
-		if opts.db, err = copyDatabase(so.db, tmp); err != nil {
+		if opts.db, err = copyDatabase(e.ctx, so.db, tmp); err != nil {
 			return e.fail(err)
+		}
+		// Errors name the user's database, not the copy.
+		fail = func(err error) int {
+			return e.fail(errors.New(strings.ReplaceAll(err.Error(), opts.db, so.db)))
 		}
 	}
 	st, err := openStore(e.ctx, opts)
 	if err != nil {
-		return e.fail(err)
+		return fail(err)
 	}
 	defer st.Close()
 	ld, err := st.loader(e.ctx, e)
 	if err != nil {
-		return e.fail(err)
+		return fail(err)
 	}
 	results, err := ld.Load(e.ctx, paths)
 	printResults(e, results, *quiet)
@@ -61,7 +69,7 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 		fmt.Fprintln(e.stdout, "（以上是检查结果：载入的是数据库的临时副本，数据库本身未作任何改动）")
 	}
 	if err != nil {
-		return e.fail(err)
+		return fail(err)
 	}
 	for _, r := range results {
 		if r.Status == ingest.Refused || r.Status == ingest.Partly {
@@ -73,18 +81,35 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 
 // copyDatabase copies a DuckDB file, its write-ahead log and its personal
 // data key, if they exist, into dir and returns the copy's path (a path to
-// a new database in dir when there is nothing to copy).
-func copyDatabase(db, dir string) (string, error) {
+// a new database in dir when there is nothing to copy). It holds the
+// database open read-only while it copies, so that no writer changes it
+// half-way; a database another sgz is writing is refused with that reason.
+func copyDatabase(ctx context.Context, db, dir string) (string, error) {
 	dst := filepath.Join(dir, filepath.Base(db))
-	for _, suffix := range []string{"", ".wal", ingest.KeyPath("")} {
-		in, err := os.Open(db + suffix)
+	if _, err := os.Stat(db); err == nil {
+		ro, err := sql.Open("duckdb", db+"?access_mode=READ_ONLY")
+		if err == nil {
+			err = ro.PingContext(ctx)
+		}
+		if err != nil {
+			return "", fmt.Errorf("无法读取数据库 %s（可能正被另一个 sgz 写入，请待其结束后再检查）：%w", db, err)
+		}
+		defer ro.Close()
+	}
+	for from, to := range map[string]string{db: dst, db + ".wal": dst + ".wal", ingest.KeyPath(db): ingest.KeyPath(dst)} {
+		in, err := os.Open(from)
 		if os.IsNotExist(err) {
 			continue
 		}
 		if err != nil {
 			return "", err
 		}
-		out, err := os.Create(dst + suffix)
+		st, err := in.Stat()
+		if err != nil {
+			in.Close()
+			return "", err
+		}
+		out, err := os.OpenFile(to, os.O_WRONLY|os.O_CREATE|os.O_EXCL, st.Mode().Perm())
 		if err == nil {
 			_, err = io.Copy(out, in)
 			if cerr := out.Close(); err == nil {
@@ -93,7 +118,7 @@ func copyDatabase(db, dir string) (string, error) {
 		}
 		in.Close()
 		if err != nil {
-			return "", fmt.Errorf("复制 %s 以供检查时出错：%w", db+suffix, err)
+			return "", fmt.Errorf("复制 %s 以供检查时出错：%w", from, err)
 		}
 	}
 	return dst, nil

@@ -45,17 +45,30 @@ func openStore(ctx context.Context, o storeOpts) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("政策参数: %w", err)
 	}
-	db, err := sql.Open("duckdb", path)
+	db, err := openDB(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("打开数据库 %s 出错: %w", path, err)
+		return nil, err
 	}
-	if err := db.PingContext(ctx); err != nil {
+	// A database made when sgz kept the key of personal hashes inside it
+	// is rewritten without it (the key goes to its own file).
+	moved, err := ingest.MoveKeyOut(ctx, db, path)
+	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("打开数据库 %s 出错: %w", path, err)
+		return nil, err
+	}
+	if moved && ingest.KeyPath(path) != "" {
+		if err := db.Close(); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(path+".rebuild", path); err != nil {
+			return nil, err
+		}
+		if db, err = openDB(ctx, path); err != nil {
+			return nil, err
+		}
 	}
 	s := &store{path: path, db: db, ref: ref, policy: pol}
 	for _, step := range []func(context.Context, *sql.DB) error{
-		ingest.EnsureSchema,
 		func(ctx context.Context, db *sql.DB) error { return transform.Apply(ctx, db, ref, pol) },
 		metrics.Apply,
 	} {
@@ -65,6 +78,24 @@ func openStore(ctx context.Context, o storeOpts) (*store, error) {
 		}
 	}
 	return s, nil
+}
+
+// openDB opens a database and makes sure it has the ingest tables.
+func openDB(ctx context.Context, path string) (*sql.DB, error) {
+	db, err := sql.Open("duckdb", path)
+	if err == nil {
+		err = db.PingContext(ctx)
+		if err == nil {
+			err = ingest.EnsureSchema(ctx, db)
+		}
+		if err != nil {
+			db.Close()
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("打开数据库 %s 出错: %w", path, err)
+	}
+	return db, nil
 }
 
 func (s *store) Close() error { return s.db.Close() }

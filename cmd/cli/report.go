@@ -16,12 +16,23 @@ import (
 	"sgz/metrics"
 )
 
+const reportUsage = `用法: sgz report 报表 [参数]
+报表:
+  indicators  --as-of D     各县指标（indicators.md 的列）
+  timeliness  --month M     某月各站系统使用明细（应录入、实际录入、逾期天数）
+  rejects                   全部拒收的行和文件及原因
+各报表的参数见 sgz report 报表 --help；输出格式 --format table|csv|json。`
+
 func runReport(e *env, args []string) int {
 	if len(args) == 0 {
 		fmt.Fprintln(e.stderr, "sgz report: 请指明报表：indicators（指标）、timeliness（系统使用明细）或 rejects（拒收行）")
+		fmt.Fprintln(e.stderr, reportUsage)
 		return ExitError
 	}
 	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		fmt.Fprintln(e.stdout, reportUsage)
+		return ExitOK
 	case "indicators":
 		return reportIndicators(e, args[1:])
 	case "rejects":
@@ -119,8 +130,8 @@ func reportIndicators(e *env, args []string) int {
 	fs := e.flags("report indicators")
 	ro := reportFlags(fs)
 	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD，或 latest（数据中的最晚日期）；默认今天")
-	if !parse(fs, args) {
-		return ExitError
+	if done, code := parse(fs, args, e.stdout); done {
+		return code
 	}
 	st, err := openReport(e, ro)
 	if err != nil {
@@ -287,8 +298,8 @@ var rejectColumns = []column[rejectRow]{
 func reportRejects(e *env, args []string) int {
 	fs := e.flags("report rejects")
 	ro := reportFlags(fs)
-	if !parse(fs, args) {
-		return ExitError
+	if done, code := parse(fs, args, e.stdout); done {
+		return code
 	}
 	st, err := openReport(e, ro)
 	if err != nil {
@@ -384,8 +395,8 @@ func reportTimeliness(e *env, args []string) int {
 	month := fs.String("month", "", "月份 YYYY-MM（必填）")
 	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD；默认该月月度总结截止日")
 	county := fs.String("county", "", "只看此县（名称、别名或代码）")
-	if !parse(fs, args) {
-		return ExitError
+	if done, code := parse(fs, args, e.stdout); done {
+		return code
 	}
 	m, err := time.Parse("2006-01", *month)
 	if err != nil {

@@ -20,8 +20,8 @@ func runGen(e *env, args []string) int {
 	seed := fs.Uint64("seed", 1, "随机种子；同一种子生成相同文件")
 	out := fs.String("out", "", "输出文件夹")
 	clean := fs.Bool("clean", false, "按模板规范写出每个文件（不模拟各县填报习惯和导出格式变化）")
-	if !parse(fs, args) {
-		return ExitError
+	if done, code := parse(fs, args, e.stdout); done {
+		return code
 	}
 	if *out == "" {
 		fmt.Fprintln(e.stderr, "sgz gen: 须给出 --out 文件夹")
@@ -49,8 +49,8 @@ func runDashboard(e *env, args []string) int {
 	so := storeFlags(fs)
 	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD，或 latest（数据中的最晚日期）；默认今天")
 	out := fs.String("out", "", "看板网站的输出文件夹")
-	if !parse(fs, args) {
-		return ExitError
+	if done, code := parse(fs, args, e.stdout); done {
+		return code
 	}
 	if *out == "" {
 		fmt.Fprintln(e.stderr, "sgz dashboard: 须给出 --out 文件夹")
@@ -96,8 +96,8 @@ func runDemo(e *env, args []string) int {
 	policy := fs.String("policy", os.Getenv("SGZ_POLICY"), "政策参数文件；默认用内置的")
 	out := fs.String("out", "demo", "存放输入数据、数据库和看板的文件夹")
 	seed := fs.Uint64("seed", 1, "示例数据的随机种子")
-	if !parse(fs, args) {
-		return ExitError
+	if done, code := parse(fs, args, e.stdout); done {
+		return code
 	}
 	if err := dashboards.CheckAssets(); err != nil {
 		return e.fail(err)

@@ -15,8 +15,8 @@ func runTemplate(e *env, args []string) int {
 	fs := e.flags("template")
 	county := fs.String("county", "", "县名、别名或代码，如 祁县")
 	out := fs.String("out", "", "要写出的 .xlsx 文件")
-	if !parse(fs, args) {
-		return ExitError
+	if done, code := parse(fs, args, e.stdout); done {
+		return code
 	}
 	if *county == "" || *out == "" {
 		fmt.Fprintln(e.stderr, "sgz template: 须给出 --county 县名 和 --out 文件.xlsx")

@@ -6,7 +6,9 @@
 
 CREATE SEQUENCE IF NOT EXISTS file_id_seq START 1;
 
--- meta: one row per setting of this database (the salt of personal hashes).
+-- meta: one row per setting of this database. (Before sgz kept the key of
+-- personal hashes in DB.key, it was here as pii_salt; ingest.MoveKeyOut
+-- moves it out.)
 CREATE TABLE IF NOT EXISTS meta (
     key   VARCHAR PRIMARY KEY,
     value VARCHAR NOT NULL

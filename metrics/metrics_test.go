@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -278,7 +279,13 @@ func TestClosedStations(t *testing.T) {
 		(2, 's', 2, 'S1', '乐平站', '140724', '140724100', DATE '2023-03-01', TIMESTAMP '2023-03-02 09:00:00', '已撤销'),
 		(2, 's', 3, 'S2', '皋落站', '140724', '140724101', DATE '2023-03-01', TIMESTAMP '2023-03-02 09:00:00', '已撤销'),
 		(2, 's', 4, 'S3', '皋落新站', '140724', '140724101', DATE '2023-04-01', TIMESTAMP '2023-04-01 09:00:00', '运营中'),
-		(2, 's', 5, 'S4', '冶头站', '140724', '140724102', DATE '2023-03-01', TIMESTAMP '2024-01-05 09:00:00', '已撤销')`)
+		(2, 's', 5, 'S4', '冶头站', '140724', '140724102', DATE '2023-03-01', TIMESTAMP '2024-01-05 09:00:00', '已撤销'),
+		(2, 's', 6, 'S5', '大寨站', '140724', '140724104', DATE '2023-05-01', TIMESTAMP '2023-05-01 09:00:00', '运营中')`,
+		// December services of the closed 乐平 station and of 大寨镇, which
+		// the ledger leaves out: they count for the county.
+		`INSERT INTO sys_services VALUES
+		(2, 's', 7, 'F1', 'S1', '个案服务', '老年人', DATE '2023-12-10', DATE '2023-12-10', 2, TIMESTAMP '2023-12-10 18:00:00'),
+		(2, 's', 8, 'F2', 'S5', '个案服务', '老年人', DATE '2023-12-11', DATE '2023-12-11', 3, TIMESTAMP '2023-12-13 09:00:00')`)
 	for _, q := range queries {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
@@ -301,5 +308,20 @@ func TestClosedStations(t *testing.T) {
 		if !found {
 			t.Errorf("no 昔阳县 row as of %s", asOf)
 		}
+	}
+	// The station detail for December: the three established stations,
+	// then the two townships that owe nothing by the ledger but whose
+	// services count (乐平 listed but closed; 大寨 not listed).
+	lines, err := metrics.StationDetail(ctx, db, time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range lines {
+		got = append(got, fmt.Sprintf("%s %s %d/%d", l.TownshipCode, l.Ledger, l.ServicesOnTime, l.Services))
+	}
+	want := []string{"140724101 counted 0/0", "140724102 counted 0/0", "140724103 counted 0/0", "140724100 listed 1/1", "140724104 not_listed 0/1"}
+	if strings.Join(got, "; ") != strings.Join(want, "; ") {
+		t.Errorf("station detail:\n got %v\nwant %v", got, want)
 	}
 }

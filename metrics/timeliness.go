@@ -44,8 +44,9 @@ func SummaryDeadline(ctx context.Context, db *sql.DB, month time.Time) (time.Tim
 
 // StationDetail returns what every station owed for month and when it came,
 // as of asOf: the stations of the counties' current ledgers, and after them
-// in each county the townships whose system stations the ledger leaves out
-// but whose service records count for the county (InLedger false).
+// in each county the townships that owe nothing by the ledger but whose
+// system stations' service records count for the county (Ledger other
+// than "counted").
 func StationDetail(ctx context.Context, db *sql.DB, month, asOf time.Time) ([]StationTimeliness, error) {
 	rows, err := db.QueryContext(ctx, `SELECT * FROM station_timeliness(CAST(? AS DATE), CAST(? AS DATE))`, month, asOf)
 	if err != nil {
@@ -60,7 +61,7 @@ func StationDetail(ctx context.Context, db *sql.DB, month, asOf time.Time) ([]St
 		var bok sql.NullBool
 		var late sql.NullInt64
 		if err := rows.Scan(&s.CountyCode, &s.County, &s.TownshipCode, &s.Township, &names, &est,
-			&bdue, &bent, &bok, &s.Services, &s.ServicesOnTime, &sdue, &ssub, &s.SummaryStatus, &late, &s.InLedger); err != nil {
+			&bdue, &bent, &bok, &s.Services, &s.ServicesOnTime, &sdue, &ssub, &s.SummaryStatus, &late, &s.Ledger); err != nil {
 			return nil, err
 		}
 		s.Stations, s.Established = names.String, nullTime(est)

@@ -97,10 +97,12 @@ type CountyTimeliness struct {
 type StationTimeliness struct {
 	CountyCode, County, TownshipCode, Township, Stations string
 	Established                                          *time.Time // nil: the system gives no date
-	// InLedger is false for a township whose system stations the current
-	// ledger does not list: it owes no base information or summary by the
-	// ledger, but its service records count in the county's rate.
-	InLedger                     bool
+	// Ledger is "counted" for a station of the current ledger established
+	// at the as-of date. Otherwise the township owes no base information or
+	// summary by the ledger, but its service records count in the county's
+	// rate: "listed" (the ledger lists it, not established at the date:
+	// 挂牌 later, or closed) or "not_listed" (the ledger leaves it out).
+	Ledger                       string
 	BaseinfoDue                  *time.Time // nil: not yet due
 	BaseinfoEntered              *time.Time
 	BaseinfoOnTime               *bool

@@ -854,7 +854,7 @@ func TestStationDetailAddsUp(t *testing.T) {
 			if l.SummaryStatus != "not_owed" {
 				c.SummariesOwed++
 			}
-			if !l.InLedger {
+			if l.Ledger == "not_listed" {
 				systemOnly[l.TownshipCode] += l.Services
 			}
 		}

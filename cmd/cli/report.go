@@ -356,21 +356,22 @@ func datetime(t *time.Time) any {
 	return t.Format("2006-01-02 15:04")
 }
 
+var ledgerLabel = map[string]string{
+	"counted":    "已列",
+	"listed":     "已列、当日未建成或已撤销（仅计服务记录）",
+	"not_listed": "台账未列（仅计服务记录）",
+}
+
 var timelinessColumns = []column[metrics.StationTimeliness]{
 	{"county", "县(市、区)", func(s metrics.StationTimeliness) any { return s.County }},
 	{"township_code", "乡镇代码", func(s metrics.StationTimeliness) any { return s.TownshipCode }},
 	{"township", "乡镇(街道)", func(s metrics.StationTimeliness) any { return s.Township }},
-	{"in_ledger", "台账", func(s metrics.StationTimeliness) any {
-		if s.InLedger {
-			return "已列"
-		}
-		return "未列（仅计服务记录）"
-	}},
+	{"ledger", "台账", func(s metrics.StationTimeliness) any { return ledgerLabel[s.Ledger] }},
 	{"established_date", "挂牌时间", func(s metrics.StationTimeliness) any { return date(s.Established) }},
 	{"baseinfo_due", "基础信息应录入", func(s metrics.StationTimeliness) any { return date(s.BaseinfoDue) }},
 	{"baseinfo_entered_at", "实际录入", func(s metrics.StationTimeliness) any { return datetime(s.BaseinfoEntered) }},
 	{"baseinfo", "基础信息", func(s metrics.StationTimeliness) any {
-		if !s.InLedger {
+		if s.Ledger != "counted" {
 			return "不适用"
 		}
 		if s.BaseinfoOnTime != nil && !*s.BaseinfoOnTime && s.BaseinfoEntered == nil {

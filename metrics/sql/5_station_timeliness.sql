@@ -1,14 +1,15 @@
 -- station_timeliness(month_start, as_of): one row per township with an
--- established station at as_of (in_ledger), plus one per township whose
--- system stations the county's ledger does not list but whose service
--- records count for the county (not in_ledger: they owe no base information
--- or summary by the ledger, but their services are in the county's rate, so
--- that the lines add up to the county's figures). What each owed for the
--- month and when it came (sgz report timeliness): base information due
--- date, entry time, on time or not (NULL when not yet due); services that
--- ended in the month and were entered by as_of, and how many on time; the
--- month's summary: due date, first submission that was not returned,
--- status, and calendar days late.
+-- established station at as_of (ledger_status 'counted'), then in each
+-- county one per township that owes nothing by the ledger but whose system
+-- stations' service records count for the county, so that the lines add up
+-- to the county's figures: 'listed' when the current ledger lists it but
+-- its station is not established at as_of (挂牌 later, or closed), else
+-- 'not_listed' (the ledger leaves it out, or the county's ledger is older
+-- than the station). What each owed for the month and when it came (sgz
+-- report timeliness): base information due date, entry time, on time or
+-- not (NULL when not yet due); services that ended in the month and were
+-- entered by as_of, and how many on time; the month's summary: due date,
+-- first submission that was not returned, status, and calendar days late.
 CREATE OR REPLACE MACRO station_timeliness(month_start, as_of) AS TABLE
 WITH ledger AS (
     SELECT county_code, township_code, station_names, established_date FROM stations_asof(as_of)
@@ -17,18 +18,32 @@ services AS (
     SELECT county_code, township_code, count(*) AS services, count(*) FILTER (WHERE is_on_time) AS services_on_time
     FROM services_timeliness(month_start, as_of) GROUP BY county_code, township_code
 ),
+listed AS (
+    -- every township of the current ledgers' station sheets, established or not
+    SELECT DISTINCT s.county_code, s.township_code
+    FROM stg_ledger_stations s
+    JOIN current_ledger(as_of) c ON c.file_id = s.file_id AND c.sheet_kind = 'stations'
+),
+system_known AS (
+    SELECT county_code, township_code,
+           string_agg(DISTINCT station_name, '、' ORDER BY station_name) AS station_names,
+           min(established_date) AS established_date
+    FROM stg_sys_stations
+    WHERE baseinfo_entered_at < as_of + INTERVAL 1 DAY
+    GROUP BY county_code, township_code
+),
 system_only AS (
-    SELECT v.county_code, v.township_code,
-           (SELECT string_agg(DISTINCT s.station_name, '、' ORDER BY s.station_name) FROM stg_sys_stations s
-            WHERE s.county_code = v.county_code AND s.township_code = v.township_code) AS station_names,
-           (SELECT min(s.established_date) FROM stg_sys_stations s
-            WHERE s.county_code = v.county_code AND s.township_code = v.township_code) AS established_date
-    FROM services v ANTI JOIN ledger l USING (county_code, township_code)
+    SELECT v.county_code, v.township_code, k.station_names, k.established_date,
+           CASE WHEN l.township_code IS NULL THEN 'not_listed' ELSE 'listed' END AS ledger_status
+    FROM services v
+    ANTI JOIN ledger USING (county_code, township_code)
+    LEFT JOIN system_known k USING (county_code, township_code)
+    LEFT JOIN listed l USING (county_code, township_code)
 ),
 stations AS (
-    SELECT *, true AS in_ledger FROM ledger
+    SELECT *, 'counted' AS ledger_status FROM ledger
     UNION ALL
-    SELECT *, false AS in_ledger FROM system_only
+    SELECT * FROM system_only
 ),
 base AS (
     SELECT township_code, due_date AS baseinfo_due, entered_at AS baseinfo_entered_at, is_on_time AS baseinfo_on_time
@@ -45,11 +60,11 @@ SELECT s.county_code, c.county_name, s.township_code, coalesce(t.township_name, 
        m.summary_due, m.summary_submitted_at,
        coalesce(m.summary_status, 'not_owed') AS summary_status,
        CASE WHEN m.summary_status = 'late' THEN date_diff('day', m.summary_due, CAST(m.summary_submitted_at AS DATE)) END AS summary_days_late,
-       s.in_ledger
+       s.ledger_status
 FROM stations s
 JOIN ref_counties c USING (county_code)
 LEFT JOIN ref_townships t USING (township_code)
-LEFT JOIN base b ON b.township_code = s.township_code AND s.in_ledger
+LEFT JOIN base b ON b.township_code = s.township_code AND s.ledger_status = 'counted'
 LEFT JOIN services v USING (county_code, township_code)
-LEFT JOIN summaries m ON m.township_code = s.township_code AND s.in_ledger
-ORDER BY s.county_code, s.township_code;
+LEFT JOIN summaries m ON m.township_code = s.township_code AND s.ledger_status = 'counted'
+ORDER BY s.county_code, s.ledger_status <> 'counted', s.township_code;

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -121,6 +122,7 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 		layout Layout
 	}
 	var fs []found
+	var notLoaded []string
 	for _, s := range sheets {
 		l, ok := c.Recogniser.Recognise(s)
 		if !ok {
@@ -132,7 +134,17 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 			}
 			continue
 		}
+		if why, no := NotLoaded[l.Kind]; no {
+			// Named and left out, raw rows too (a recipients list is
+			// personal data through and through).
+			notLoaded = append(notLoaded, why)
+			p.Notes = append(p.Notes, fmt.Sprintf("工作表 %s：%s", s.Name, why))
+			continue
+		}
 		fs = append(fs, found{s, l})
+	}
+	if len(fs) == 0 && len(notLoaded) > 0 {
+		return nil, refuse(name, "%s", strings.Join(slices.Compact(notLoaded), "；"))
 	}
 	if len(fs) == 0 {
 		return nil, refuse(name, "没有一个工作表有可识别的表头行（应有 %s）", c.Recogniser.Expected())

@@ -719,3 +719,53 @@ func TestFailedWriteLeavesDatabaseAsItWas(t *testing.T) {
 		t.Errorf("%d rows of the first ledger in force, want 1", n)
 	}
 }
+
+// Sheets sgz recognises but does not load are named, not stored: a funds
+// sheet beside a ledger's stations, a recipients list (personal data)
+// beside services; a file of nothing else is refused with that reason.
+func TestRecognisedButNotLoaded(t *testing.T) {
+	c := converter(t)
+	convert := func(name string, b []byte) (*Parsed, error) {
+		t.Helper()
+		sheets, err := ReadSheets(name, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.Convert(name, sheets)
+	}
+	ledger := ledgerBook(t, []string{"晋中市寿阳县台账", "填报日期：2023年11月30日"},
+		[]string{"乡镇(街道)", "站点名称", "挂牌时间"}, [][]any{{"朝阳镇", "朝阳镇社工站", "2023-05-01"}},
+		[]string{"乡镇(街道)", "资金来源", "日期", "摘要", "用途类别", "收入金额（元）", "支出金额（元）"},
+		[][]any{{"朝阳镇", "市级福彩公益金", "2023-05-01", "拨付", "站点建设", 50000, ""}})
+	p, err := convert("寿阳县_2023-11.xlsx", ledger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Tables["ledger_stations"].Rows) != 1 || !strings.Contains(strings.Join(p.Notes, "\n"), "工作表 Sheet2：资金台账") {
+		t.Errorf("ledger with a funds sheet: %d station rows, notes %q", len(p.Tables["ledger_stations"].Rows), p.Notes)
+	}
+	services := ledgerBook(t, nil,
+		[]string{"服务记录编号", "站点编号", "服务开始日期", "服务人次", "录入时间"}, [][]any{{"F1", "S1", "2023-11-20", 2, "2023-11-21 09:00"}},
+		[]string{"对象编号", "站点编号", "姓名", "身份证号码", "对象类别", "建档日期"},
+		[][]any{{"DX1", "S1", "王秀兰", "140725195001011234", "留守老人", "2023-05-01"}})
+	p, err = convert("服务记录.xlsx", services)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Tables["sys_services"].Rows) != 1 || !strings.Contains(strings.Join(p.Notes, "\n"), "为保护个人信息未载入") {
+		t.Errorf("services with a recipients sheet: notes %q", p.Notes)
+	}
+	for _, r := range p.Raw {
+		if r.Sheet == "Sheet2" || strings.Contains(r.Cells, "秀兰") {
+			t.Errorf("a raw row of the recipients sheet was kept: %+v", r)
+		}
+	}
+	recipients := "对象编号,站点编号,姓名,身份证号码,对象类别,建档日期\nDX1,S1,王秀兰,140725195001011234,留守老人,2023-05-01\n"
+	if _, err := convert("服务对象.csv", []byte(recipients)); err == nil || !strings.Contains(err.Error(), "为保护个人信息未载入任何内容") {
+		t.Errorf("recipients export: %v", err)
+	}
+	funds := "晋中市榆次区资金台账\n填报日期：2023年6月30日\n资金来源,日期,摘要,用途类别,收入金额（元）,支出金额（元）\n市级福彩公益金,2023-05-01,拨付,站点建设,50000,\n"
+	if _, err := convert("榆次区_2023-06_资金.csv", []byte(funds)); err == nil || !strings.Contains(err.Error(), "资金台账：本版本尚未载入资金数据") {
+		t.Errorf("funds-only ledger: %v", err)
+	}
+}

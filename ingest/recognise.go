@@ -19,7 +19,17 @@ const (
 	SysStations    Kind = "sys_stations"    // 系统导出：站点信息
 	SysServices    Kind = "sys_services"    // 系统导出：服务记录
 	SysSummaries   Kind = "sys_summaries"   // 系统导出：月度总结
+
+	// Recognised so that they are named, not loaded (NotLoaded says why).
+	LedgerFunds   Kind = "ledger_funds"   // 资金台账
+	SysRecipients Kind = "sys_recipients" // 系统导出：服务对象
 )
+
+// NotLoaded says why sgz recognises a kind of sheet but does not load it.
+var NotLoaded = map[Kind]string{
+	LedgerFunds:   "资金台账：本版本尚未载入资金数据（资金指标尚未建立），未载入",
+	SysRecipients: "服务对象导出：含服务对象（受助群众）的姓名和身份证号码，sgz 的指标不使用它，为保护个人信息未载入任何内容",
+}
 
 // KindLabel is the Chinese name of a kind, for messages.
 var KindLabel = map[Kind]string{
@@ -28,10 +38,12 @@ var KindLabel = map[Kind]string{
 	SysStations:    "系统站点信息",
 	SysServices:    "系统服务记录",
 	SysSummaries:   "系统月度总结",
+	LedgerFunds:    "资金台账",
+	SysRecipients:  "系统服务对象",
 }
 
 // IsLedger says whether a kind is part of a county ledger workbook.
-func (k Kind) IsLedger() bool { return k == LedgerStations || k == LedgerStaff }
+func (k Kind) IsLedger() bool { return k == LedgerStations || k == LedgerStaff || k == LedgerFunds }
 
 // headerScanRows is how far down a sheet the header row is looked for.
 const headerScanRows = 30
@@ -157,6 +169,9 @@ func (r *Recogniser) match(row []string) (Layout, bool) {
 func (r *Recogniser) Expected() string {
 	var parts []string
 	for _, k := range r.kinds {
+		if _, no := NotLoaded[k]; no {
+			continue
+		}
 		var hs []string
 		for _, f := range r.keys[k] {
 			var names []string

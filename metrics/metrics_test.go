@@ -325,3 +325,73 @@ func TestClosedStations(t *testing.T) {
 		t.Errorf("station detail:\n got %v\nwant %v", got, want)
 	}
 }
+
+// The coverage early warning (issue 4): pace = stations established over
+// the last policy.warning_lookback_months (3) months ÷ 3, projected date =
+// as-of + remaining ÷ pace months (of 365.25/12 days), against
+// policy.coverage_deadline 2023-12-31. 昔阳县 (10 townships) reports 4
+// stations on 2023-06-30, 7 on 2023-09-30 and 9 on 2023-12-31; 榆社县 (7)
+// reports 2 on 2023-06-30 and on 2023-09-30; 祁县 (7) all 7 on 2023-09-30.
+//
+//	as of 2023-09-30: 昔阳县 pace (7-4)/3 = 1.0, 3 to go: 92 days
+//	                  (ceil(91.3125)) -> 2023-12-31, 预计按期完成;
+//	                  榆社县 pace 0 -> 存在不能按期完成风险; 祁县 已完成;
+//	                  the other counties have no ledger: 未报送.
+//	as of 2023-12-31 (the deadline, figures as of its end): 昔阳县 9 of 10
+//	                  -> 逾期未完成.
+func TestOutlooks(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t)
+	queries := []string{ledgerFile(1, "140724", "2023-06-30"), ledgerFile(2, "140724", "2023-09-30"), ledgerFile(3, "140724", "2023-12-31"),
+		ledgerFile(4, "140721", "2023-06-30"), ledgerFile(5, "140721", "2023-09-30"), ledgerFile(6, "140727", "2023-09-30")}
+	stations := func(file int, county string, towns ...string) {
+		for i, town := range towns {
+			queries = append(queries, fmt.Sprintf(`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx)
+				VALUES (%d, 's', %d, '%s', '%s%s', 's', DATE '2023-03-01', false)`, file, i+4, county, county, town))
+		}
+	}
+	xiyang := []string{"100", "101", "102", "103", "104", "200", "201", "202", "203"}
+	stations(1, "140724", xiyang[:4]...)
+	stations(2, "140724", xiyang[:7]...)
+	stations(3, "140724", xiyang...)
+	stations(4, "140721", "100", "101")
+	stations(5, "140721", "100", "101")
+	stations(6, "140727", "100", "101", "102", "103", "104", "105", "201")
+	for _, q := range queries {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(q, err)
+		}
+	}
+	pol, err := data.LoadPolicy("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outlooks := func(asOf time.Time) map[string]string {
+		now, err := metrics.Indicators(ctx, db, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		os, err := metrics.Outlooks(ctx, db, now, asOf, pol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, o := range os {
+			s := o.Status
+			if o.Projected != nil {
+				s += " " + o.Projected.Format(time.DateOnly)
+			}
+			got[o.County] = s
+		}
+		return got
+	}
+	sep := outlooks(time.Date(2023, 9, 30, 0, 0, 0, 0, time.UTC))
+	for county, want := range map[string]string{"昔阳县": "预计按期完成 2023-12-31", "榆社县": "存在不能按期完成风险", "祁县": "已完成", "榆次区": "未报送"} {
+		if sep[county] != want {
+			t.Errorf("as of 2023-09-30, %s: %q, want %q", county, sep[county], want)
+		}
+	}
+	if dec := outlooks(time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)); dec["昔阳县"] != "逾期未完成" {
+		t.Errorf("as of 2023-12-31, 昔阳县: %q, want 逾期未完成", dec["昔阳县"])
+	}
+}

@@ -131,7 +131,8 @@ func Outlooks(ctx context.Context, db *sql.DB, now []CountyIndicators, asOf time
 		switch {
 		case remaining <= 0:
 			o.Status = "已完成"
-		case asOf.After(pol.CoverageDeadline):
+		case !asOf.Before(pol.CoverageDeadline):
+			// figures as of the end of the deadline day: the day is over
 			o.Status = "逾期未完成"
 		case o.PacePerMonth <= 0:
 			o.Status = "存在不能按期完成风险"

@@ -123,12 +123,14 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 	}
 	var fs []found
 	var notLoaded []string
+	unrecognised := false
 	for _, s := range sheets {
 		l, ok := c.Recogniser.Recognise(s)
 		if !ok {
 			// A hidden sheet that is no ledger or export (drop-down lists)
 			// is none of sgz's business.
 			if nonEmptyRows(s) > 0 && !s.Hidden {
+				unrecognised = true
 				p.Notes = append(p.Notes, fmt.Sprintf("工作表 %s：找不到可识别的表头行，未载入", s.Name))
 				p.addRaw(s, 0, len(s.Rows), "", "unrecognised")
 			}
@@ -144,7 +146,12 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 		fs = append(fs, found{s, l})
 	}
 	if len(fs) == 0 && len(notLoaded) > 0 {
-		return nil, refuse(name, "%s", strings.Join(slices.Compact(notLoaded), "；"))
+		slices.Sort(notLoaded)
+		why := strings.Join(slices.Compact(notLoaded), "；")
+		if unrecognised {
+			why += fmt.Sprintf("；其余工作表没有可识别的表头行（应有 %s）", c.Recogniser.Expected())
+		}
+		return nil, refuse(name, "%s", why)
 	}
 	if len(fs) == 0 {
 		return nil, refuse(name, "没有一个工作表有可识别的表头行（应有 %s）", c.Recogniser.Expected())

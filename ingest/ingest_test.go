@@ -764,8 +764,98 @@ func TestRecognisedButNotLoaded(t *testing.T) {
 	if _, err := convert("服务对象.csv", []byte(recipients)); err == nil || !strings.Contains(err.Error(), "为保护个人信息未载入任何内容") {
 		t.Errorf("recipients export: %v", err)
 	}
+	// With the columns a staff sheet has too, and more of them: still a
+	// recipients list, refused.
+	wide := "序号,对象编号,站点编号,站点名称,县(市、区),乡镇(街道),姓名,性别,身份证号码,联系电话,对象类别,建档日期,备注\n1,DX1,S1,x站,榆次区,东阳镇,王秀兰,女,140725195001011234,13912345678,留守老人,2023-05-01,\n"
+	if _, err := convert("榆次区服务对象_2024-01.csv", []byte(wide)); err == nil || !strings.Contains(err.Error(), "为保护个人信息未载入任何内容") {
+		t.Errorf("recipients export with staff-like columns: %v", err)
+	}
 	funds := "晋中市榆次区资金台账\n填报日期：2023年6月30日\n资金来源,日期,摘要,用途类别,收入金额（元）,支出金额（元）\n市级福彩公益金,2023-05-01,拨付,站点建设,50000,\n"
 	if _, err := convert("榆次区_2023-06_资金.csv", []byte(funds)); err == nil || !strings.Contains(err.Error(), "资金台账：本版本尚未载入资金数据") {
 		t.Errorf("funds-only ledger: %v", err)
+	}
+	// A funds sheet beside a stations sheet whose header drifted: the
+	// refusal says both.
+	drifted := ledgerBook(t, []string{"填报日期：2023年11月30日"},
+		[]string{"乡镇(街道)", "站点", "挂牌"}, [][]any{{"朝阳镇", "x", "2023-05-01"}},
+		[]string{"资金来源", "用途类别", "收入金额（元）"}, [][]any{{"市级福彩公益金", "站点建设", 1}})
+	if _, err := convert("寿阳县_2023-11.xlsx", drifted); err == nil || !strings.Contains(err.Error(), "资金台账") || !strings.Contains(err.Error(), "其余工作表没有可识别的表头行") {
+		t.Errorf("funds beside an unrecognised sheet: %v", err)
+	}
+}
+
+// TestMoveKeyOut: an older database's key goes to its file and the database
+// is written afresh without it; a failure on the way changes nothing and
+// the move is tried again; a key file of another database is refused.
+func TestMoveKeyOut(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "old.duckdb")
+	old := strings.Repeat("ab", 32)
+	open := func() *sql.DB {
+		db, err := sql.Open("duckdb", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := EnsureSchema(ctx, db); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	db := open()
+	if _, err := db.Exec(`INSERT INTO meta VALUES ('pii_salt', ?)`, old); err != nil {
+		t.Fatal(err)
+	}
+	// The rebuilt file cannot be made (a folder with something in it is in
+	// its way): an error, and the database still holds its key.
+	if err := os.MkdirAll(filepath.Join(Rebuilt(path), "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MoveKeyOut(ctx, db, path); err == nil || !strings.Contains(err.Error(), "数据库未改动") {
+		t.Errorf("blocked rebuild: %v", err)
+	}
+	var n int
+	_ = db.QueryRow(`SELECT count(*) FROM meta WHERE key = 'pii_salt'`).Scan(&n)
+	if n != 1 {
+		t.Fatalf("after a failed move the database has %d keys, want its 1", n)
+	}
+	os.RemoveAll(Rebuilt(path))
+	moved, err := MoveKeyOut(ctx, db, path)
+	if err != nil || !moved {
+		t.Fatalf("move: %v %v", moved, err)
+	}
+	if _, err := db.Exec(`CHECKPOINT`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := os.Chmod(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := ReplaceWithRebuilt(path); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); bytes.Contains(b, []byte(old)) {
+		t.Error("the rewritten database still holds the key")
+	}
+	if b, _ := os.ReadFile(KeyPath(path)); strings.TrimSpace(string(b)) != old {
+		t.Errorf("key file %q", b)
+	}
+	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
+		t.Errorf("the rewritten database has mode %v, want the original's 0600", st.Mode().Perm())
+	}
+	if left, _ := filepath.Glob(Rebuilt(path) + "*"); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	db = open()
+	defer db.Close()
+	if moved, err := MoveKeyOut(ctx, db, path); moved || err != nil {
+		t.Errorf("second move: %v %v, want nothing to do", moved, err)
+	}
+	// A key file of another database.
+	if _, err := db.Exec(`INSERT INTO meta VALUES ('pii_salt', ?)`, strings.Repeat("cd", 32)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := MoveKeyOut(ctx, db, path); err == nil || !strings.Contains(err.Error(), "不属于这个数据库") {
+		t.Errorf("another database's key file: %v", err)
 	}
 }

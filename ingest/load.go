@@ -98,6 +98,11 @@ func writeKeyFile(path string, key []byte) error {
 	}
 	if err == nil {
 		err = os.Link(tmp, path)
+		if err != nil && !os.IsExist(err) {
+			// a file system without hard links (FAT, some shares): create
+			// the name directly, still refusing one that exists
+			err = writeKeyDirect(path, key)
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("写个人信息密钥文件 %s: %w", path, err)
@@ -109,16 +114,37 @@ func writeKeyFile(path string, key []byte) error {
 	return nil
 }
 
+func writeKeyDirect(path string, key []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(f, hex.EncodeToString(key))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
+}
+
 // MoveKeyOut moves the key of a database made before the key lived in its
-// own file (sgz kept it in the meta table) to KeyPath(path), and writes the
-// whole database afresh to path+".rebuild" without it: deleting the row
-// leaves its bytes in the file's free blocks. The caller closes db and
-// renames the rebuilt file over path. It reports whether it did anything.
+// own file (sgz kept it in the meta table): it writes the key to
+// KeyPath(path) and writes the whole database afresh to Rebuilt(path)
+// without the key (deleting the row in place would leave its bytes in the
+// file's free blocks). The database at path is not changed: the caller
+// closes it and renames the rebuilt file over it (ReplaceWithRebuilt), so
+// that a failure at any step leaves things as they were and the move is
+// tried again on the next open. It reports whether there was a key to move.
 func MoveKeyOut(ctx context.Context, db *sql.DB, path string) (bool, error) {
 	var inDB string
 	err := db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'pii_salt'`).Scan(&inDB)
-	if err == sql.ErrNoRows {
-		return false, nil
+	if err == sql.ErrNoRows || (err == nil && KeyPath(path) == "") {
+		return false, nil // nothing to move, or an in-memory database
 	}
 	if err != nil {
 		return false, err
@@ -128,25 +154,19 @@ func MoveKeyOut(ctx context.Context, db *sql.DB, path string) (bool, error) {
 		return false, fmt.Errorf("数据库中旧存的个人信息密钥已损坏")
 	}
 	keyPath := KeyPath(path)
-	if keyPath != "" {
-		b, err := os.ReadFile(keyPath)
-		switch {
-		case err == nil && strings.TrimSpace(string(b)) != inDB:
-			return false, fmt.Errorf("个人信息密钥文件 %s 与数据库中旧存的密钥不一致：该文件不属于这个数据库", keyPath)
-		case os.IsNotExist(err):
-			if err := writeKeyFile(keyPath, key); err != nil {
-				return false, err
-			}
-		case err != nil:
+	b, err := os.ReadFile(keyPath)
+	switch {
+	case err == nil && strings.TrimSpace(string(b)) != inDB:
+		return false, fmt.Errorf("个人信息密钥文件 %s 与数据库中旧存的密钥不一致：该文件不属于这个数据库", keyPath)
+	case os.IsNotExist(err):
+		if err := writeKeyFile(keyPath, key); err != nil {
 			return false, err
 		}
-	}
-	if _, err := db.ExecContext(ctx, `DELETE FROM meta WHERE key = 'pii_salt'`); err != nil {
+	case err != nil:
 		return false, err
 	}
-	if keyPath == "" {
-		return true, nil
-	}
+	rebuilt := Rebuilt(path)
+	DiscardRebuilt(path)
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return false, err
@@ -156,18 +176,74 @@ func MoveKeyOut(ctx context.Context, db *sql.DB, path string) (bool, error) {
 	if err := conn.QueryRowContext(ctx, `SELECT current_database()`).Scan(&name); err != nil {
 		return false, err
 	}
-	rebuild := path + ".rebuild"
-	_ = os.Remove(rebuild)
+	alias := fmt.Sprintf("sgz_rebuild_%d_%d", os.Getpid(), time.Now().UnixNano())
 	for _, q := range []string{
-		fmt.Sprintf(`ATTACH '%s' AS sgz_rebuild`, strings.ReplaceAll(rebuild, "'", "''")),
-		fmt.Sprintf(`COPY FROM DATABASE "%s" TO sgz_rebuild`, strings.ReplaceAll(name, `"`, `""`)),
-		`DETACH sgz_rebuild`,
+		fmt.Sprintf(`ATTACH '%s' AS %s`, strings.ReplaceAll(rebuilt, "'", "''"), alias),
+		fmt.Sprintf(`COPY FROM DATABASE "%s" TO %s`, strings.ReplaceAll(name, `"`, `""`), alias),
+		// deleted before the copy is ever written out, so its bytes never are
+		fmt.Sprintf(`DELETE FROM %s.meta WHERE key = 'pii_salt'`, alias),
+		`DETACH ` + alias,
 	} {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
-			return false, fmt.Errorf("重写数据库以移出个人信息密钥时出错：%w", err)
+			_, _ = conn.ExecContext(ctx, `DETACH DATABASE IF EXISTS `+alias)
+			DiscardRebuilt(path)
+			return false, fmt.Errorf("重写数据库以移出个人信息密钥时出错（数据库未改动）：%w", err)
 		}
 	}
 	return true, nil
+}
+
+// Rebuilt is where MoveKeyOut writes the database afresh: beside the real
+// file when path is a symbolic link, so that the rename stays on one file
+// system.
+func Rebuilt(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	return path + ".rebuild"
+}
+
+// DiscardRebuilt removes what MoveKeyOut wrote, after a failure.
+func DiscardRebuilt(path string) {
+	os.Remove(Rebuilt(path))
+	os.Remove(Rebuilt(path) + ".wal")
+}
+
+// ReplaceWithRebuilt puts the database MoveKeyOut rebuilt in the place of
+// the one at path, which must be closed: with the original's permissions,
+// through a symbolic link to the real file, and only when the original
+// left no write-ahead log behind (it would be replayed into the new file).
+// On failure the original stays and the rebuilt file is removed.
+func ReplaceWithRebuilt(path string) error {
+	fail := func(err error) error {
+		DiscardRebuilt(path)
+		return fmt.Errorf("以重写的数据库替换 %s 时出错（数据库未改动，下次打开时重试）：%w", path, err)
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := os.Stat(real + ".wal"); err == nil {
+		return fail(fmt.Errorf("数据库关闭后仍有 %s.wal", real))
+	}
+	if _, err := os.Stat(Rebuilt(path) + ".wal"); err == nil {
+		return fail(fmt.Errorf("重写的数据库未写完"))
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		return fail(err)
+	}
+	if err := os.Chmod(Rebuilt(path), st.Mode().Perm()); err != nil {
+		return fail(err)
+	}
+	if err := os.Rename(Rebuilt(path), real); err != nil {
+		return fail(err)
+	}
+	if d, err := os.Open(filepath.Dir(real)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
 }
 
 // Status is how a file ended.

@@ -158,6 +158,12 @@ func (r *Recogniser) match(row []string) (Layout, bool) {
 				complete = false
 			}
 		}
+		if complete && k == SysRecipients {
+			// 对象编号 with 站点编号 is a list of service recipients, however
+			// many staff-like columns (姓名, 性别, 联系电话) it shares: it
+			// must never be read as staff and kept as raw rows.
+			return Layout{Kind: k, Columns: cols, Header: row, Ignored: ignored}, true
+		}
 		if complete && (!found || len(cols) > len(best.Columns)) {
 			best, found = Layout{Kind: k, Columns: cols, Header: row, Ignored: ignored}, true
 		}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"strings"
 	"testing"
 )
@@ -26,22 +25,6 @@ func TestStoreFlagsLast(t *testing.T) {
 		}
 		if got != c.want {
 			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
-// TestFlagErrorsInChinese: the flag package's errors are said in Chinese,
-// naming flags as the help does (--name).
-func TestFlagErrorsInChinese(t *testing.T) {
-	for in, want := range map[string]string{
-		"flag provided but not defined: -bogus":                 "没有参数 --bogus",
-		"flag needs an argument: -seed":                         "参数 --seed 缺少取值",
-		`invalid value "abc" for flag -seed: parse error`:       `参数 --seed 的取值 "abc" 无效`,
-		`invalid boolean value "maybe" for -quiet: parse error`: `参数 --quiet 的取值 "maybe" 无效`,
-		"bad flag syntax: ---db":                                "参数写法有误: ---db",
-	} {
-		if got := flagErrorCN(errors.New(in)); got != want {
-			t.Errorf("%q: got %q, want %q", in, got, want)
 		}
 	}
 }

@@ -912,7 +912,7 @@ func TestOldKeyMovedOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(db, src, 0o644); err != nil {
+	if err := os.WriteFile(db, src, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	key, err := os.ReadFile(ingest.KeyPath(d.db))
@@ -942,6 +942,12 @@ func TestOldKeyMovedOut(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(db); bytes.Contains(b, []byte(hexKey)) {
 		t.Error("the rewritten database file still holds the key")
+	}
+	if st, err := os.Stat(db); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("the rewritten database: %v %v, want the original's mode 0600", st, err)
+	}
+	if left, _ := filepath.Glob(ingest.Rebuilt(db) + "*"); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
 	}
 	if after := tableCounts(t, db); after != before {
 		t.Errorf("rows changed in the rewrite:\nbefore %s\nafter  %s", before, after)

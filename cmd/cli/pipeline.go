@@ -56,11 +56,16 @@ func openStore(ctx context.Context, o storeOpts) (*store, error) {
 		db.Close()
 		return nil, err
 	}
-	if moved && ingest.KeyPath(path) != "" {
-		if err := db.Close(); err != nil {
-			return nil, err
+	if moved {
+		_, err := db.ExecContext(ctx, `CHECKPOINT`)
+		if cerr := db.Close(); err == nil {
+			err = cerr
 		}
-		if err := os.Rename(path+".rebuild", path); err != nil {
+		if err != nil {
+			ingest.DiscardRebuilt(path)
+			return nil, fmt.Errorf("关闭数据库 %s 出错：%w", path, err)
+		}
+		if err := ingest.ReplaceWithRebuilt(path); err != nil {
 			return nil, err
 		}
 		if db, err = openDB(ctx, path); err != nil {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -24,7 +25,7 @@ const reportUsage = `用法: sgz report 报表 [参数]
 各报表的参数见 sgz report 报表 --help；输出格式 --format table|csv|json。`
 
 func runReport(e *env, args []string) int {
-	if len(args) == 0 {
+	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && !slices.Contains([]string{"-h", "--help", "-help"}, args[0])) {
 		fmt.Fprintln(e.stderr, "sgz report: 请指明报表：indicators（指标）、timeliness（系统使用明细）或 rejects（拒收行）")
 		fmt.Fprintln(e.stderr, reportUsage)
 		return ExitError

@@ -29,7 +29,8 @@ system_known AS (
            string_agg(DISTINCT station_name, '、' ORDER BY station_name) AS station_names,
            min(established_date) AS established_date
     FROM stg_sys_stations
-    WHERE baseinfo_entered_at < as_of + INTERVAL 1 DAY
+    -- known at as_of (a station without an entry time: known all along)
+    WHERE baseinfo_entered_at IS NULL OR baseinfo_entered_at < as_of + INTERVAL 1 DAY
     GROUP BY county_code, township_code
 ),
 system_only AS (

@@ -483,14 +483,10 @@ func TestTemplateLoadsWithoutRejects(t *testing.T) {
 	}
 }
 
-// A correction whose station rows are all rejected replaces nothing: the
-// county keeps the stations of the file it was meant to correct.
-func TestAllRejectedSheetReplacesNothing(t *testing.T) {
-	ctx := context.Background()
-	db := testDB(t)
-	dir := t.TempDir()
-	l := &Loader{DB: db, Conv: converter(t), Now: time.Now}
-	write := func(name, township string) string {
+// shouyangLedger returns a writer of one-station 寿阳县 ledgers reported
+// 2023-11-30 into dir: name and township in, path out.
+func shouyangLedger(t *testing.T, dir string) func(name, township string) string {
+	return func(name, township string) string {
 		b := ledgerBook(t, []string{"晋中市寿阳县台账", "填报日期：2023年11月30日"}, []string{"乡镇(街道)", "站点名称", "挂牌时间"},
 			[][]any{{township, "x站", "2023-05-01"}}, nil, nil)
 		p := filepath.Join(dir, name)
@@ -499,6 +495,15 @@ func TestAllRejectedSheetReplacesNothing(t *testing.T) {
 		}
 		return p
 	}
+}
+
+// A correction whose station rows are all rejected replaces nothing: the
+// county keeps the stations of the file it was meant to correct.
+func TestAllRejectedSheetReplacesNothing(t *testing.T) {
+	ctx := context.Background()
+	db := testDB(t)
+	l := &Loader{DB: db, Conv: converter(t), Now: time.Now}
+	write := shouyangLedger(t, t.TempDir())
 	if _, err := l.Load(ctx, []string{write("寿阳县_2023-11.xlsx", "朝阳镇")}); err != nil {
 		t.Fatal(err)
 	}
@@ -672,17 +677,8 @@ func TestKeyOutsideDatabase(t *testing.T) {
 func TestFailedWriteLeavesDatabaseAsItWas(t *testing.T) {
 	ctx := context.Background()
 	db := testDB(t)
-	dir := t.TempDir()
 	l := &Loader{DB: db, Conv: converter(t), Now: time.Now}
-	write := func(name, township string) string {
-		b := ledgerBook(t, []string{"晋中市寿阳县台账", "填报日期：2023年11月30日"}, []string{"乡镇(街道)", "站点名称", "挂牌时间"},
-			[][]any{{township, "x站", "2023-05-01"}}, nil, nil)
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	write := shouyangLedger(t, t.TempDir())
 	if res, err := l.Load(ctx, []string{write("寿阳县_2023-11.xlsx", "朝阳镇")}); err != nil || res[0].Status != Loaded {
 		t.Fatalf("first ledger: %v %+v", err, res)
 	}

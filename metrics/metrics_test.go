@@ -257,7 +257,7 @@ func TestSystemDateFallbackIsAsOf(t *testing.T) {
 
 // Closed stations (indicators.md "Coverage": not closed (已撤销) by D;
 // docs/decisions.md: a township is closed at D when every system station
-// of it entered by D is 已撤销). 昔阳县's ledger of 2023-12-31 lists four
+// of it entered by D is 已撤销 and shows no activity after D). 昔阳县's ledger of 2023-11-30 lists four
 // townships, each established 2023-03-01:
 //
 //	乐平镇 100: its one system station S1 is 已撤销             -> closed
@@ -265,12 +265,15 @@ func TestSystemDateFallbackIsAsOf(t *testing.T) {
 //	冶头镇 102: S4 已撤销 but entered 2024-01-05 (after D)       -> open at D
 //	沾尚镇 103: no system station                                -> open
 //
-// So 3 established at 2023-12-31; at 2024-01-31 (same ledger) S4 is known
-// and 冶头镇 closed too: 2.
+// S1 records a service ending 2023-12-10: the export gives no closure date,
+// but S1 was working after 2023-11-30, so it was not closed then.
+//
+// So 4 established at 2023-11-30, 3 at 2023-12-31; at 2024-01-31 (same
+// ledger) S4 is known and 冶头镇 closed too: 2.
 func TestClosedStations(t *testing.T) {
 	ctx := context.Background()
 	db := openFixture(t)
-	queries := []string{ledgerFile(1, "140724", "2023-12-31"), exportFile(2)}
+	queries := []string{ledgerFile(1, "140724", "2023-11-30"), exportFile(2)}
 	for i, town := range []string{"100", "101", "102", "103"} {
 		queries = append(queries, fmt.Sprintf(`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx)
 			VALUES (1, 's', %d, '140724', '140724%s', 's%s', DATE '2023-03-01', false)`, i+4, town, town))
@@ -291,7 +294,7 @@ func TestClosedStations(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	for asOf, want := range map[string]int{"2023-12-31": 3, "2024-01-31": 2} {
+	for asOf, want := range map[string]int{"2023-11-30": 4, "2023-12-31": 3, "2024-01-31": 2} {
 		d, _ := time.Parse(time.DateOnly, asOf)
 		rows, err := metrics.Indicators(ctx, db, d)
 		if err != nil {

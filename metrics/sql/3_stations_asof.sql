@@ -8,10 +8,9 @@ WITH system_known AS (
     -- a township's open stations speak for it; its closed ones only when
     -- it has no open one
     SELECT township_code,
-           coalesce(min(established_date) FILTER (WHERE station_status IS DISTINCT FROM '已撤销'), min(established_date)) AS sys_established_date,
-           bool_and(station_status = '已撤销') AS is_closed
-    FROM stg_sys_stations
-    WHERE baseinfo_entered_at < as_of + INTERVAL 1 DAY
+           coalesce(min(established_date) FILTER (WHERE NOT is_closed), min(established_date)) AS sys_established_date,
+           bool_and(is_closed) AS is_closed
+    FROM sys_stations_asof(as_of)
     GROUP BY township_code
 ),
 in_ledger AS (

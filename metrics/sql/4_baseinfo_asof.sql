@@ -16,9 +16,8 @@ WITH stations AS (
 entered AS (
     -- the township's open stations; its closed ones only when it has none
     SELECT township_code,
-           coalesce(min(baseinfo_entered_at) FILTER (WHERE station_status IS DISTINCT FROM '已撤销'), min(baseinfo_entered_at)) AS entered_at
-    FROM stg_sys_stations
-    WHERE baseinfo_entered_at < as_of + INTERVAL 1 DAY
+           coalesce(min(baseinfo_entered_at) FILTER (WHERE NOT is_closed), min(baseinfo_entered_at)) AS entered_at
+    FROM sys_stations_asof(as_of)
     GROUP BY township_code
 )
 SELECT s.county_code, s.township_code, s.established_date, s.due_date, e.entered_at,

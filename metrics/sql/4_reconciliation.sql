@@ -15,9 +15,8 @@ WITH ledger AS (
 ),
 system AS (
     SELECT county_code, township_code,
-           coalesce(min(established_date) FILTER (WHERE station_status IS DISTINCT FROM '已撤销'), min(established_date)) AS system_date
-    FROM stg_sys_stations
-    WHERE baseinfo_entered_at < as_of + INTERVAL 1 DAY
+           coalesce(min(established_date) FILTER (WHERE NOT is_closed), min(established_date)) AS system_date
+    FROM sys_stations_asof(as_of)
     GROUP BY county_code, township_code
 ),
 reported AS (

@@ -1,9 +1,9 @@
--- county_timeliness(services_month, summary_month, as_of): one row per
+-- county_timeliness(services_month, summaries_month, as_of): one row per
 -- county and a last row for the city (140700): the three timeliness rates
 -- and system_use_score (indicators.md "System use timeliness"). A rate
 -- whose denominator is zero is NULL and its weight is left out of the
 -- score, the other weights rescaled.
-CREATE OR REPLACE MACRO county_timeliness(services_month, summary_month, as_of) AS TABLE
+CREATE OR REPLACE MACRO county_timeliness(services_month, summaries_month, as_of) AS TABLE
 WITH base AS (
     SELECT county_code, count(*) AS baseinfo_counted, count(*) FILTER (WHERE is_on_time) AS baseinfo_on_time
     FROM baseinfo_asof(as_of) GROUP BY county_code
@@ -17,7 +17,7 @@ summaries AS (
            count(*) FILTER (WHERE summary_status = 'on_time') AS summaries_on_time,
            count(*) FILTER (WHERE summary_status = 'late') AS summaries_late,
            count(*) FILTER (WHERE summary_status = 'missing') AS summaries_missing
-    FROM summaries_owed(summary_month, as_of) GROUP BY county_code
+    FROM summaries_owed(summaries_month, as_of) GROUP BY county_code
 ),
 counties AS (
     SELECT c.county_code, c.county_name AS county,

@@ -114,7 +114,25 @@ func useScoreTrend(s metrics.Site, months []metrics.UseMonth) (chartBlock, error
 	for i, m := range months {
 		names[i] = m.Month
 	}
+	// The score axis starts at the tens below the lowest score (and at least
+	// ten below the warning line), so that eleven lines between 60 and 100
+	// do not crowd the top of the chart; the subtitle says where it starts.
+	yMin := 100.0
+	for _, m := range months {
+		for _, c := range m.Counties {
+			if c.SystemUseScore != nil {
+				yMin = math.Min(yMin, *c.SystemUseScore)
+			}
+		}
+	}
+	if s.UseWarning > 0 {
+		yMin = math.Min(yMin, s.UseWarning-10)
+	}
+	yMin = math.Max(0, math.Floor(yMin/10)*10)
 	sub := "各月按该月月度总结截止日计算；" + asOfNote(s.Snapshot) + "　单位：分"
+	if yMin > 0 {
+		sub += "　纵轴自 " + numberText(yMin) + " 分起"
+	}
 
 	l := charts.NewLine()
 	l.SetGlobalOptions(baseOpts(chartUseTrendID, height, title, sub)...)
@@ -133,7 +151,7 @@ func useScoreTrend(s metrics.Site, months []metrics.UseMonth) (chartBlock, error
 		charts.WithYAxisOpts(opts.YAxis{
 			Name:      "得分（分）",
 			Type:      "value",
-			Min:       0,
+			Min:       yMin,
 			Max:       100,
 			AxisLabel: &opts.AxisLabel{Show: opts.Bool(true)},
 		}),
@@ -141,7 +159,7 @@ func useScoreTrend(s metrics.Site, months []metrics.UseMonth) (chartBlock, error
 	l.SetXAxis(names)
 
 	plotTop, plotBottom := float64(gridTop), float64(height-gridBottom)
-	yPixel := func(v float64) float64 { return plotTop + (100-v)/100*(plotBottom-plotTop) }
+	yPixel := func(v float64) float64 { return plotTop + (100-v)/(100-yMin)*(plotBottom-plotTop) }
 
 	type line struct {
 		name, color, dash, symbol string

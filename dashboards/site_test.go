@@ -199,6 +199,11 @@ func TestRankUseMarksLastWhenNoneBelow(t *testing.T) {
 func TestSystemUsePage(t *testing.T) {
 	dir := writeSiteFixture(t, fixtureSite())
 	page := readFile(t, filepath.Join(dir, SystemUseFile))
+	// The score axis starts at the tens at or below the lowest score (榆社县's
+	// 40; the warning line 80 less 10 is higher), and the chart says so.
+	if !strings.Contains(page, "纵轴自 40 分起") {
+		t.Error("the score chart does not say its axis starts at 40")
+	}
 
 	body, foot := tableText(t, page, "ranking")
 	equalRows(t, "ranking", body, [][]string{

@@ -72,26 +72,21 @@ func (h Habits) header(template string) string {
 	return template
 }
 
-func (h Habits) yesNo(b bool) string {
-	yes, no := "是", "否"
-	if h.YesNo[0] != "" {
-		yes, no = h.YesNo[0], h.YesNo[1]
-	}
-	if b {
-		return yes
-	}
-	return no
-}
+func (h Habits) yesNo(b bool) string { return pick(b, h.YesNo, [2]string{"是", "否"}) }
 
-func (h Habits) fullTime(b bool) string {
-	ft, pt := "专职", "兼职"
-	if h.FullTime[0] != "" {
-		ft, pt = h.FullTime[0], h.FullTime[1]
+func (h Habits) fullTime(b bool) string { return pick(b, h.FullTime, [2]string{"专职", "兼职"}) }
+
+// pick writes a boolean as the county's pair of words (true, false), or as
+// the template's when the county has no habit of its own.
+func pick(b bool, habit, template [2]string) string {
+	words := template
+	if habit[0] != "" {
+		words = habit
 	}
 	if b {
-		return ft
+		return words[0]
 	}
-	return pt
+	return words[1]
 }
 
 func (h Habits) cert(level string) string {

@@ -45,6 +45,11 @@ func runReport(e *env, args []string) int {
 	return ExitError
 }
 
+// asOfOption adds --as-of, read by asOfFlag.
+func asOfOption(fs *flag.FlagSet) *string {
+	return fs.String("as-of", "", "截至日期 YYYY-MM-DD，或 latest（数据中的最晚日期）；默认今天")
+}
+
 // asOfFlag parses --as-of: YYYY-MM-DD, latest (the latest date in the
 // data) or, when empty, today.
 func asOfFlag(e *env, st *store, value string) (time.Time, error) {
@@ -130,7 +135,7 @@ func date(t *time.Time) any {
 func reportIndicators(e *env, args []string) int {
 	fs := e.flags("report indicators")
 	ro := reportFlags(fs)
-	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD，或 latest（数据中的最晚日期）；默认今天")
+	asOf := asOfOption(fs)
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}

@@ -47,7 +47,7 @@ func runGen(e *env, args []string) int {
 func runDashboard(e *env, args []string) int {
 	fs := e.flags("dashboard")
 	so := storeFlags(fs)
-	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD，或 latest（数据中的最晚日期）；默认今天")
+	asOf := asOfOption(fs)
 	out := fs.String("out", "", "看板网站的输出文件夹")
 	if done, code := parse(fs, args, e.stdout); done {
 		return code

@@ -137,19 +137,12 @@ func TestBoundaries(t *testing.T) {
 	// ledger (now 古县 too, established 07-01), staff from July (one person).
 	exec(files, 5, "d.csv", "d.csv", "h5", "h5", "ledger", "140727", "2023-07-31", false, true, now, nil)
 	exec(staff, 5, 4, "140727101", "F", true, "社会工作师", "2020-01-01", "2023-06-01", nil)
-	rows, err = metrics.Indicators(ctx, db, time.Date(2023, 7, 31, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if r.CountyCode == "140727" {
-			wantInt(t, "July stations_established", r.StationsEstablished, 3)
-			wantInt(t, "July resident_workers", r.ResidentWorkers, 1)
-			wantInt(t, "July certified_workers", r.CertifiedWorkers, 1)
-			if r.LedgerDate == nil || r.LedgerDate.Format(time.DateOnly) != "2023-07-31" {
-				t.Errorf("July ledger date = %v, want 2023-07-31 (the latest sheet in force)", r.LedgerDate)
-			}
-		}
+	july := countyAsOf(t, db, "140727", "2023-07-31")
+	wantInt(t, "July stations_established", july.StationsEstablished, 3)
+	wantInt(t, "July resident_workers", july.ResidentWorkers, 1)
+	wantInt(t, "July certified_workers", july.CertifiedWorkers, 1)
+	if july.LedgerDate == nil || july.LedgerDate.Format(time.DateOnly) != "2023-07-31" {
+		t.Errorf("July ledger date = %v, want 2023-07-31 (the latest sheet in force)", july.LedgerDate)
 	}
 	// Before any ledger: the city's coverage is 0 of 118, not empty.
 	rows, err = metrics.Indicators(ctx, db, time.Date(2020, 12, 31, 0, 0, 0, 0, time.UTC))
@@ -159,19 +152,32 @@ func TestBoundaries(t *testing.T) {
 	wantFloat(t, "city coverage_rate before any ledger", rows[len(rows)-1].CoverageRate, 0)
 
 	// As of 2023-05-31 the May ledger is current: 昭馀 only, no staff rows.
-	rows, err = metrics.Indicators(ctx, db, time.Date(2023, 5, 31, 0, 0, 0, 0, time.UTC))
+	may := countyAsOf(t, db, "140727", "2023-05-31")
+	wantInt(t, "May stations_established", may.StationsEstablished, 1)
+	wantInt(t, "May resident_workers", may.ResidentWorkers, 0)
+	if may.CertificationRate != nil {
+		t.Errorf("May certification_rate = %v, want empty (0/0)", *may.CertificationRate)
+	}
+}
+
+// countyAsOf is one county's row of the indicators as of asOf (YYYY-MM-DD).
+func countyAsOf(t *testing.T, db *sql.DB, county, asOf string) metrics.CountyIndicators {
+	t.Helper()
+	d, err := time.Parse(time.DateOnly, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := metrics.Indicators(context.Background(), db, d)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rows {
-		if r.CountyCode == "140727" {
-			wantInt(t, "May stations_established", r.StationsEstablished, 1)
-			wantInt(t, "May resident_workers", r.ResidentWorkers, 0)
-			if r.CertificationRate != nil {
-				t.Errorf("May certification_rate = %v, want empty (0/0)", *r.CertificationRate)
-			}
+		if r.CountyCode == county {
+			return r
 		}
 	}
+	t.Fatalf("no row for %s as of %s", county, asOf)
+	return metrics.CountyIndicators{}
 }
 
 func openFixture(t *testing.T) *sql.DB {
@@ -242,16 +248,7 @@ func TestSystemDateFallbackIsAsOf(t *testing.T) {
 		}
 	}
 	for asOf, want := range map[string]int{"2023-12-31": 0, "2024-01-31": 1} {
-		d, _ := time.Parse(time.DateOnly, asOf)
-		rows, err := metrics.Indicators(ctx, db, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			if r.CountyCode == "140724" {
-				wantInt(t, "昔阳县 stations_established as of "+asOf, r.StationsEstablished, want)
-			}
-		}
+		wantInt(t, "昔阳县 stations_established as of "+asOf, countyAsOf(t, db, "140724", asOf).StationsEstablished, want)
 	}
 }
 
@@ -295,22 +292,9 @@ func TestClosedStations(t *testing.T) {
 		}
 	}
 	for asOf, want := range map[string]int{"2023-11-30": 4, "2023-12-31": 3, "2024-01-31": 2} {
-		d, _ := time.Parse(time.DateOnly, asOf)
-		rows, err := metrics.Indicators(ctx, db, d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		found := false
-		for _, r := range rows {
-			if r.CountyCode == "140724" {
-				found = true
-				wantInt(t, "昔阳县 stations_established as of "+asOf, r.StationsEstablished, want)
-				wantFloat(t, "昔阳县 coverage_rate as of "+asOf, r.CoverageRate, float64(want)/10)
-			}
-		}
-		if !found {
-			t.Errorf("no 昔阳县 row as of %s", asOf)
-		}
+		r := countyAsOf(t, db, "140724", asOf)
+		wantInt(t, "昔阳县 stations_established as of "+asOf, r.StationsEstablished, want)
+		wantFloat(t, "昔阳县 coverage_rate as of "+asOf, r.CoverageRate, float64(want)/10)
 	}
 	// The station detail for December: the three established stations,
 	// then the two townships that owe nothing by the ledger but whose

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -272,7 +273,7 @@ func writeWorkbook(path string, h Habits, meta []any, sheets []*sheet) error {
 		}
 		_ = f.SetColWidth(sh.name, "B", last, 14)
 	}
-	return f.SaveAs(path)
+	return saveXLSX(f, path)
 }
 
 func toAny(xs []string) []any {
@@ -456,7 +457,7 @@ func writeExportWorkbook(path, sheetName string, rows [][]any) error {
 			}
 		}
 	}
-	return f.SaveAs(path)
+	return saveXLSX(f, path)
 }
 
 // writeCSVRows writes rows as CSV in an encoding: gb18030 (the system's
@@ -497,4 +498,15 @@ func writeCSVRows(path, encoding string, rows [][]any) error {
 		return err
 	}
 	return f.Close()
+}
+
+// saveXLSX writes a workbook with mode 0644: excelize's SaveAs creates
+// files with 0777 (0755 after the usual umask), and a workbook is no
+// program.
+func saveXLSX(f *excelize.File, path string) error {
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
 }

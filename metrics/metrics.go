@@ -38,13 +38,16 @@ func Indicators(ctx context.Context, db *sql.DB, asOf time.Time) ([]CountyIndica
 	for rows.Next() {
 		var c CountyIndicators
 		var ledger sql.NullTime
-		var est, op, workers, cert sql.NullInt64
-		var cov, opr, certr, ftr, base, svc, sum, score sql.NullFloat64
+		var est, op, workers, cert, startup, improving, professional, fully sql.NullInt64
+		var cov, opr, certr, ftr, base, svc, sum, score, advanced sql.NullFloat64
 		var services, pt int64
 		if err := rows.Scan(&c.CountyCode, &c.County, &ledger, &c.TownshipsInScope, &est, &cov, &op, &opr,
-			&workers, &cert, &certr, &ftr, &services, &pt, &base, &svc, &sum, &score); err != nil {
+			&workers, &cert, &certr, &ftr, &services, &pt, &base, &svc, &sum, &score,
+			&startup, &improving, &professional, &fully, &advanced); err != nil {
 			return nil, err
 		}
+		c.StageStartup, c.StageImproving, c.StageProfessional = nullInt(startup), nullInt(improving), nullInt(professional)
+		c.StationsFullyCertified, c.ImprovingOrAboveRate = nullInt(fully), nullFloat(advanced)
 		c.BaseinfoTimelyRate, c.ServiceTimelyRate = nullFloat(base), nullFloat(svc)
 		c.SummaryOntimeRate, c.SystemUseScore = nullFloat(sum), nullFloat(score)
 		c.LedgerDate = nullTime(ledger)

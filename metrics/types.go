@@ -30,7 +30,6 @@ type CountyIndicators struct {
 	ServicesMonth       int      `json:"services_month"`
 	PersonTimesMonth    int      `json:"person_times_month"`
 
-	// Filled by the system-use and stage issues; nil until then.
 	BaseinfoTimelyRate *float64 `json:"baseinfo_timely_rate"`
 	ServiceTimelyRate  *float64 `json:"service_timely_rate"`
 	SummaryOntimeRate  *float64 `json:"summary_ontime_rate"`
@@ -38,6 +37,12 @@ type CountyIndicators struct {
 	StageStartup       *int     `json:"stage_startup"`
 	StageImproving     *int     `json:"stage_improving"`
 	StageProfessional  *int     `json:"stage_professional"`
+
+	// StationsFullyCertified counts established in-scope stations whose
+	// active resident workers (at least one) are all certified.
+	StationsFullyCertified *int `json:"stations_fully_certified"`
+	// ImprovingOrAboveRate is the share of established stations at 提升 or 专业.
+	ImprovingOrAboveRate *float64 `json:"stage_improving_or_above_rate"`
 }
 
 // Reported says whether the county had a ledger by the as-of date.

@@ -109,6 +109,14 @@ func TestBulletin(t *testing.T) {
 	if !strings.Contains(out, "2023年第6期，第1版，数据截至2023-12-06") {
 		t.Errorf("bulletin summary: %s", out)
 	}
+	// Every file written is readable, none executable (excelize's SaveAs
+	// made the workbook 0755).
+	written, _ := filepath.Glob(filepath.Join(dir1, "*"))
+	for _, p := range written {
+		if st, err := os.Stat(p); err != nil || st.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v, want -rw-r--r--", p, st.Mode())
+		}
+	}
 	h, m, x := bulletinTables(t, dir1)
 	if len(h) != 2 || len(m) != 2 || len(x) != 2 {
 		t.Fatalf("tables found: html %d, markdown %d, xlsx %d", len(h), len(m), len(x))

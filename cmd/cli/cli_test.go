@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -25,6 +28,35 @@ func TestStoreFlagsLast(t *testing.T) {
 		}
 		if got != c.want {
 			t.Errorf("%q: got %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+// TestReadOnlyCommandsRefuseMissingDatabase: a command that only reads
+// names the missing database and how to make one, exits 2 and creates
+// nothing (it used to create an empty sgz.duckdb and print 未报送 rows).
+func TestReadOnlyCommandsRefuseMissingDatabase(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "none.duckdb")
+	for _, args := range [][]string{
+		{"report", "indicators", "--as-of", "2023-12-31"},
+		{"report", "stations", "--as-of", "2023-12-31"},
+		{"report", "rejects"},
+		{"report", "timeliness", "--month", "2023-11"},
+		{"dashboard", "--as-of", "2023-12-31", "--out", filepath.Join(dir, "site")},
+		{"bulletin", "--month", "2023-11", "--out", filepath.Join(dir, "b")},
+	} {
+		var out, errb bytes.Buffer
+		code := Do(append(args, "--db", db), nil, &out, &errb)
+		if code != ExitError {
+			t.Errorf("%v: exit %d, want %d", args, code, ExitError)
+		}
+		msg := errb.String()
+		if !strings.Contains(msg, "数据库 "+db+" 不存在") || !strings.Contains(msg, "sgz ingest") || !strings.Contains(msg, "make demo") {
+			t.Errorf("%v: message %q does not name the database and how to make one", args, msg)
+		}
+		if left, _ := os.ReadDir(dir); len(left) != 0 {
+			t.Fatalf("%v left %v behind", args, left)
 		}
 	}
 }

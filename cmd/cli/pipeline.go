@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -27,6 +29,20 @@ import (
 //
 // openStore opens the database and (re)creates every layer above the
 // tables, so that the views always match this binary's definitions.
+
+// openExisting opens the store for a command that only reads (report,
+// dashboard, bulletin): a database that does not exist is refused, never
+// created empty, since its figures would all read 未报送.
+func openExisting(ctx context.Context, o storeOpts) (*store, error) {
+	if o.db != ":memory:" {
+		if _, err := os.Stat(o.db); errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("数据库 %s 不存在：请先用 sgz ingest 文件或文件夹 --db %s 载入台账和系统导出（或 make demo 生成示例数据库 demo/sgz.duckdb），或用 --db 指明已有的数据库", o.db, o.db)
+		} else if err != nil {
+			return nil, fmt.Errorf("打开数据库 %s 出错: %w", o.db, err)
+		}
+	}
+	return openStore(ctx, o)
+}
 
 type store struct {
 	path   string

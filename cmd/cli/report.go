@@ -13,20 +13,32 @@ import (
 
 	"golang.org/x/text/width"
 
-	"sgz/ingest"
 	"sgz/metrics"
 )
 
 const reportUsage = `用法: sgz report 报表 [参数]
 报表:
-  indicators  --as-of D     各县指标（indicators.md 的列）
-  timeliness  --month M     某月各站系统使用明细（应录入、实际录入、逾期天数）
-  rejects                   全部拒收的行和文件及原因
-各报表的参数见 sgz report 报表 --help；输出格式 --format table|csv|json。`
+  indicators   --as-of D     各县指标（定义见 docs/indicators.md）
+  stations     --as-of D     各乡镇(街道)社工站明细：运营状态、人员、服务、阶段及尚缺条件
+  stages       --as-of D     各月末各县站点阶段（起步、提升、专业）数量
+  transitions  --as-of D     近 N 个月站点阶段变化（晋级、回落及原因、新建）
+  timeliness   --month M     某月各站系统使用明细（应录入、实际录入、逾期天数）
+  rejects                    全部拒收的行和文件及原因
+各报表的参数见 sgz report 报表 --help；输出格式 --format table|csv|json；
+各项指标的定义和算例见 docs/indicators.md。`
+
+var reports = map[string]func(*env, []string) int{
+	"indicators":  reportIndicators,
+	"stations":    reportStations,
+	"stages":      reportStages,
+	"transitions": reportTransitions,
+	"timeliness":  reportTimeliness,
+	"rejects":     reportRejects,
+}
 
 func runReport(e *env, args []string) int {
 	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && !slices.Contains([]string{"-h", "--help", "-help"}, args[0])) {
-		fmt.Fprintln(e.stderr, "sgz report: 请指明报表：indicators（指标）、timeliness（系统使用明细）或 rejects（拒收行）")
+		fmt.Fprintln(e.stderr, "sgz report: 请指明报表：indicators、stations、stages、transitions、timeliness 或 rejects")
 		fmt.Fprintln(e.stderr, reportUsage)
 		return ExitError
 	}
@@ -34,14 +46,11 @@ func runReport(e *env, args []string) int {
 	case "-h", "--help", "-help", "help":
 		fmt.Fprintln(e.stdout, reportUsage)
 		return ExitOK
-	case "indicators":
-		return reportIndicators(e, args[1:])
-	case "rejects":
-		return reportRejects(e, args[1:])
-	case "timeliness":
-		return reportTimeliness(e, args[1:])
 	}
-	fmt.Fprintf(e.stderr, "sgz report: 没有报表 %q（可选 indicators、timeliness、rejects）\n", args[0])
+	if r, ok := reports[args[0]]; ok {
+		return r(e, args[1:])
+	}
+	fmt.Fprintf(e.stderr, "sgz report: 没有报表 %q（可选 indicators、stations、stages、transitions、timeliness、rejects）\n", args[0])
 	return ExitError
 }
 
@@ -84,7 +93,7 @@ func openReport(e *env, o reportOpts) (*store, error) {
 	default:
 		return nil, fmt.Errorf("--format %q: 可选 table、csv 或 json", *o.format)
 	}
-	return openStore(e.ctx, *o.store)
+	return openExisting(e.ctx, *o.store)
 }
 
 // column is one column of a printed report.
@@ -116,6 +125,8 @@ var indicatorColumns = []column[metrics.CountyIndicators]{
 	{"stage_startup", "起步", func(c metrics.CountyIndicators) any { return deref(c.StageStartup) }},
 	{"stage_improving", "提升", func(c metrics.CountyIndicators) any { return deref(c.StageImproving) }},
 	{"stage_professional", "专业", func(c metrics.CountyIndicators) any { return deref(c.StageProfessional) }},
+	{"stations_fully_certified", "全员持证站", func(c metrics.CountyIndicators) any { return deref(c.StationsFullyCertified) }},
+	{"stage_improving_or_above_rate", "提升及以上占比", func(c metrics.CountyIndicators) any { return deref(c.ImprovingOrAboveRate) }},
 }
 
 func deref[T any](p *T) any {
@@ -401,7 +412,7 @@ func reportTimeliness(e *env, args []string) int {
 	ro := reportFlags(fs)
 	month := fs.String("month", "", "月份 YYYY-MM（必填）")
 	asOf := fs.String("as-of", "", "截至日期 YYYY-MM-DD；默认该月月度总结截止日")
-	county := fs.String("county", "", "只看此县（名称、别名或代码）")
+	county := countyOption(fs)
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}
@@ -423,11 +434,9 @@ func reportTimeliness(e *env, args []string) int {
 			return e.fail(err)
 		}
 	}
-	code := ""
-	if *county != "" {
-		if code, err = ingest.NewResolver(st.ref).County(*county); err != nil {
-			return e.fail(fmt.Errorf("--county: %v", err))
-		}
+	code, err := countyCode(st, *county)
+	if err != nil {
+		return e.fail(err)
 	}
 	rows, err := metrics.StationDetail(e.ctx, st.db, m, d)
 	if err != nil {

@@ -3,8 +3,10 @@ package cli
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"sgz/dashboards"
@@ -56,7 +58,7 @@ func runDashboard(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "sgz dashboard: 须给出 --out 文件夹")
 		return ExitError
 	}
-	st, err := openStore(e.ctx, *so)
+	st, err := openExisting(e.ctx, *so)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -141,7 +143,34 @@ func runDemo(e *env, args []string) int {
 		return e.fail(err)
 	}
 	abs, _ := filepath.Abs(files.HTML)
-	fmt.Fprintf(e.stdout, "\n数据库: %s\n指标:   sgz report indicators --db %s --as-of 2023-12-31\n通报:   file://%s（%d年第%d期）\n总览:   file://%s\n",
-		dbPath, dbPath, abs, ed.Year, ed.No, index)
+	fmt.Fprintf(e.stdout, "\n数据库: %s\n指标:   %s report indicators --db %s --as-of 2023-12-31\n通报:   file://%s（%d年第%d期）\n总览:   file://%s\n",
+		dbPath, selfCommand(), dbPath, abs, ed.Year, ed.No, index)
 	return ExitOK
+}
+
+// selfCommand is how the user can run this sgz again from the current
+// folder: "sgz" when that is on PATH, else the path of this binary
+// (./bin/sgz after make demo), relative when it is below the folder.
+func selfCommand() string {
+	exe, err := os.Executable()
+	if err != nil || filepath.Base(exe) != "sgz" {
+		return "sgz"
+	}
+	if p, err := exec.LookPath("sgz"); err == nil {
+		if a, err := filepath.Abs(p); err == nil && sameFile(a, exe) {
+			return "sgz"
+		}
+	}
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, exe); err == nil && !strings.HasPrefix(rel, "..") {
+			return "./" + filepath.ToSlash(rel)
+		}
+	}
+	return exe
+}
+
+func sameFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }

@@ -382,7 +382,7 @@ func writeXLSX(e *Edition, path string) error {
 	if err := writeSheet(f, "说明", []string{"项目", "内容"}, info, func(int) int { return 0 }, head, false); err != nil {
 		return err
 	}
-	return f.SaveAs(path)
+	return saveXLSX(f, path)
 }
 
 // writeSheet writes a header and rows; cells that read as numbers in the
@@ -447,3 +447,14 @@ func isNumeric(s string) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// saveXLSX writes a workbook with mode 0644: excelize's SaveAs creates
+// files with 0777 (0755 after the usual umask), and a workbook is no
+// program.
+func saveXLSX(f *excelize.File, path string) error {
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b.Bytes(), 0o644)
+}

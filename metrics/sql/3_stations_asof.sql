@@ -24,7 +24,13 @@ in_ledger AS (
 townships AS (
     SELECT county_code, township_code, bool_or(in_scope) AS in_scope,
            min(established_date) AS established_date,
-           string_agg(DISTINCT station_name, '、' ORDER BY station_name) AS station_names
+           string_agg(DISTINCT station_name, '、' ORDER BY station_name) AS station_names,
+           -- the stage criteria of the ledger (indicators.md "Stages"): met
+           -- when any station of the township meets it; blank is not met
+           coalesce(bool_or(has_site), false) AS has_site,
+           coalesce(bool_or(has_rules), false) AS has_rules,
+           coalesce(bool_or(has_signage), false) AS has_signage,
+           string_agg(DISTINCT nullif(trim(signature_project), ''), '、' ORDER BY nullif(trim(signature_project), '')) AS signature_project
     FROM in_ledger
     WHERE established_date <= as_of AND NOT is_closed
     GROUP BY county_code, township_code
@@ -32,7 +38,8 @@ townships AS (
 certified AS (
     SELECT township_code,
            count(DISTINCT person_key) AS count_workers,
-           count(DISTINCT person_key) FILTER (WHERE is_certified AND (certified_date IS NULL OR certified_date <= as_of)) AS count_certified
+           count(DISTINCT person_key) FILTER (WHERE is_certified AND (certified_date IS NULL OR certified_date <= as_of)) AS count_certified,
+           count(DISTINCT person_key) FILTER (WHERE is_fulltime) AS count_fulltime
     FROM stg_ledger_staff s
     JOIN current_ledger(as_of) c ON c.file_id = s.file_id AND c.sheet_kind = 'staff'
     WHERE joined_date <= as_of AND (left_date IS NULL OR left_date > as_of)
@@ -48,8 +55,10 @@ recent_services AS (
     GROUP BY township_code
 )
 SELECT t.county_code, t.township_code, t.in_scope, t.established_date, t.station_names,
+       t.has_site, t.has_rules, t.has_signage, t.signature_project,
        coalesce(c.count_workers, 0) AS count_workers,
        coalesce(c.count_certified, 0) AS count_certified,
+       coalesce(c.count_fulltime, 0) AS count_fulltime,
        coalesce(r.count_services_window, 0) AS count_services_window,
        coalesce(c.count_workers, 0) > 0 AND coalesce(r.count_services_window, 0) > 0 AS is_operating,
        -- 挂牌未运营: established at least a window ago and not operating

@@ -1,6 +1,7 @@
 -- county_indicators(as_of): one row per county in code order and a last row
 -- for the city (140700 晋中市): the columns of indicators.md
--- "Machine-readable output" (stages come with their own model). Ledger figures of a
+-- "Machine-readable output", then stations_fully_certified and the share of
+-- established stations at 提升 or above (station_stages). Ledger figures of a
 -- county with no ledger by as_of are NULL (未报送), never zero; a rate
 -- whose denominator is zero is NULL.
 CREATE OR REPLACE MACRO county_indicators(as_of) AS TABLE
@@ -12,8 +13,13 @@ WITH scope AS (
 stations AS (
     SELECT county_code,
            count(*) FILTER (WHERE in_scope) AS stations_established,
-           count(*) FILTER (WHERE in_scope AND is_operating) AS stations_operating
-    FROM stations_asof(as_of)
+           count(*) FILTER (WHERE in_scope AND is_operating) AS stations_operating,
+           count(*) FILTER (WHERE in_scope AND stage = '起步') AS stage_startup,
+           count(*) FILTER (WHERE in_scope AND stage = '提升') AS stage_improving,
+           count(*) FILTER (WHERE in_scope AND stage = '专业') AS stage_professional,
+           -- every active resident worker certified by as_of, at least one
+           count(*) FILTER (WHERE in_scope AND count_workers > 0 AND count_certified = count_workers) AS stations_fully_certified
+    FROM station_stages(as_of)
     GROUP BY county_code
 ),
 staff AS (
@@ -40,6 +46,10 @@ counties AS (
            CASE WHEN l.county_code IS NOT NULL THEN coalesce(sf.resident_workers, 0) END AS resident_workers,
            CASE WHEN l.county_code IS NOT NULL THEN coalesce(sf.certified_workers, 0) END AS certified_workers,
            CASE WHEN l.county_code IS NOT NULL THEN coalesce(sf.fulltime_workers, 0) END AS fulltime_workers,
+           CASE WHEN l.county_code IS NOT NULL THEN coalesce(st.stage_startup, 0) END AS stage_startup,
+           CASE WHEN l.county_code IS NOT NULL THEN coalesce(st.stage_improving, 0) END AS stage_improving,
+           CASE WHEN l.county_code IS NOT NULL THEN coalesce(st.stage_professional, 0) END AS stage_professional,
+           CASE WHEN l.county_code IS NOT NULL THEN coalesce(st.stations_fully_certified, 0) END AS stations_fully_certified,
            coalesce(sv.services_month, 0) AS services_month,
            coalesce(sv.person_times_month, 0) AS person_times_month
     FROM ref_counties c
@@ -61,6 +71,10 @@ city AS (
            sum(resident_workers) AS resident_workers,
            sum(certified_workers) AS certified_workers,
            sum(fulltime_workers) AS fulltime_workers,
+           sum(stage_startup) AS stage_startup,
+           sum(stage_improving) AS stage_improving,
+           sum(stage_professional) AS stage_professional,
+           sum(stations_fully_certified) AS stations_fully_certified,
            sum(services_month) AS services_month,
            sum(person_times_month) AS person_times_month
     FROM counties
@@ -87,7 +101,10 @@ SELECT c.county_code, c.county, c.ledger_date, c.townships_in_scope,
        c.certified_workers / nullif(c.resident_workers, 0) AS certification_rate,
        c.fulltime_workers / nullif(c.resident_workers, 0) AS fulltime_rate,
        c.services_month, c.person_times_month,
-       t.baseinfo_timely_rate, t.service_timely_rate, t.summary_ontime_rate, t.system_use_score
+       t.baseinfo_timely_rate, t.service_timely_rate, t.summary_ontime_rate, t.system_use_score,
+       c.stage_startup, c.stage_improving, c.stage_professional,
+       c.stations_fully_certified,
+       (c.stage_improving + c.stage_professional) / nullif(c.stations_established, 0) AS stage_improving_or_above_rate
 FROM combined c
 LEFT JOIN timeliness t USING (county_code)
 ORDER BY c.sort_key, c.county_code;

@@ -2,6 +2,7 @@ package dashboards
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"flag"
 	"html"
@@ -29,6 +30,8 @@ func chromiumFlags(profile string) []string {
 		"--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9",
 		"--user-data-dir=" + profile,
 		"--virtual-time-budget=5000",
+		// the phone frame reads the self-check result out of its iframe
+		"--allow-file-access-from-files",
 	}
 }
 
@@ -50,6 +53,10 @@ type selfCheck struct {
 	Echarts  string   `json:"echarts"`
 	Features []string `json:"features"`
 	Errors   []string `json:"errors"`
+	// ScrollWidth is the document's width, InnerWidth the window's.
+	ScrollWidth int      `json:"scrollWidth"`
+	InnerWidth  int      `json:"innerWidth"`
+	Links       []string `json:"links"`
 	Charts   []struct {
 		ID       string         `json:"id"`
 		Instance bool           `json:"instance"`
@@ -118,34 +125,89 @@ func TestSiteInBrowser(t *testing.T) {
 	check := readFile(t, filepath.Join("testdata", "selfcheck.js"))
 
 	for _, p := range sitePages {
-		t.Run(strings.TrimSuffix(p.file, ".html"), func(t *testing.T) {
-			res := selfCheckPage(t, bin, dir, p.file, head, check)
-			if !fixture {
-				// Real data may leave a panel empty on purpose (阶段数据待计算).
-				page := readFile(t, filepath.Join(dir, p.file))
-				p.charts = slices.DeleteFunc(slices.Clone(p.charts), func(id string) bool {
-					return strings.Contains(page, `<div class="chart-empty" id="`+id+`"`)
-				})
-			}
-			checkCharts(t, p, res)
-			if p.map_ {
-				checkMap(t, res, fixture)
-			}
-			shot := filepath.Join(dir, strings.TrimSuffix(p.file, ".html")+".png")
-			runChromium(t, bin, append(chromiumFlags(t.TempDir()),
-				"--screenshot="+shot, "--window-size=1400,3000", "file://"+filepath.Join(dir, p.file))...)
-			if fi, err := os.Stat(shot); err != nil || fi.Size() == 0 {
-				t.Fatalf("no screenshot: %v", err)
-			}
-			t.Logf("screenshot: %s", shot)
-		})
+		for _, width := range []int{1440, 390} {
+			t.Run(fmt.Sprintf("%s@%d", strings.TrimSuffix(p.file, ".html"), width), func(t *testing.T) {
+				res := selfCheckPage(t, bin, dir, p.file, head, check, width)
+				if !fixture {
+					// Real data may leave a panel empty on purpose (阶段数据待计算).
+					page := readFile(t, filepath.Join(dir, p.file))
+					p.charts = slices.DeleteFunc(slices.Clone(p.charts), func(id string) bool {
+						return strings.Contains(page, `<div class="chart-empty" id="`+id+`"`)
+					})
+				}
+				checkCharts(t, p, res, width)
+				if p.map_ {
+					checkMap(t, res, fixture)
+				}
+				if res.InnerWidth != width || res.ScrollWidth > res.InnerWidth {
+					t.Errorf("page is %d px wide in a %d px window (want %d): something overflows", res.ScrollWidth, res.InnerWidth, width)
+				}
+				checkLinks(t, dir, res.Links)
+				shot := filepath.Join(dir, fmt.Sprintf("%s-%d.png", strings.TrimSuffix(p.file, ".html"), width))
+				target := filepath.Join(dir, p.file)
+				if width < minWindow {
+					target = phoneFrame(t, dir, p.file, width)
+				}
+				runChromium(t, bin, append(chromiumFlags(t.TempDir()),
+					"--screenshot="+shot, fmt.Sprintf("--window-size=%d,3000", max(width, minWindow)), "file://"+target)...)
+				if fi, err := os.Stat(shot); err != nil || fi.Size() == 0 {
+					t.Fatalf("no screenshot: %v", err)
+				}
+				t.Logf("screenshot: %s", shot)
+			})
+		}
 	}
+}
+
+// checkLinks checks that every link of a page to a file of the site (a
+// page, a CSV, an anchor's page) leads to a file that exists.
+func checkLinks(t *testing.T, dir string, links []string) {
+	t.Helper()
+	for _, l := range links {
+		l, _, _ = strings.Cut(l, "#")
+		if l == "" || strings.Contains(l, ":") {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(l))); err != nil {
+			t.Errorf("link %q leads nowhere: %v", l, err)
+		}
+	}
+}
+
+// minWindow is the narrowest window headless Chromium lays a page out in
+// (a narrower --window-size gives a 500 px layout, cropped).
+const minWindow = 500
+
+// phoneFrame writes a page that shows file in an iframe width px wide, as a
+// phone would, and copies the frame's self-check result out (for
+// --dump-dom, which shows only the outer page); it returns its path.
+func phoneFrame(t *testing.T, dir, file string, width int) string {
+	t.Helper()
+	page := fmt.Sprintf(`<!DOCTYPE html><html><head><meta charset="utf-8">
+<style>body{margin:0} iframe{border:0;display:block;width:%dpx;height:3000px}</style></head>
+<body><iframe id="frame" src="%s"></iframe>
+<script>
+(function poll() {
+  var d = document.getElementById("frame").contentDocument;
+  var pre = d && d.getElementById("selfcheck");
+  if (!pre) { setTimeout(poll, 100); return; }
+  var out = document.createElement("pre");
+  out.id = "selfcheck";
+  out.textContent = pre.textContent;
+  document.body.appendChild(out);
+})();
+</script></body></html>`, width, html.EscapeString(file))
+	path := filepath.Join(dir, fmt.Sprintf("phone-%d-%s", width, file))
+	if err := os.WriteFile(path, []byte(page), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // selfCheckPage loads a copy of the page with the self-check scripts
 // injected (an error recorder first in <head>, the check last in <body>;
 // the published page stays as it is) and returns what the check found.
-func selfCheckPage(t *testing.T, bin, dir, file, head, check string) selfCheck {
+func selfCheckPage(t *testing.T, bin, dir, file, head, check string, width int) selfCheck {
 	t.Helper()
 	page := readFile(t, filepath.Join(dir, file))
 	const charset = `<meta charset="utf-8">`
@@ -160,7 +222,12 @@ func selfCheckPage(t *testing.T, bin, dir, file, head, check string) selfCheck {
 	}
 	defer os.Remove(checkPage)
 
-	dom := runChromium(t, bin, append(chromiumFlags(t.TempDir()), "--dump-dom", "file://"+checkPage)...)
+	target := checkPage
+	if width < minWindow {
+		target = phoneFrame(t, dir, "selfcheck-"+file, width)
+		defer os.Remove(target)
+	}
+	dom := runChromium(t, bin, append(chromiumFlags(t.TempDir()), fmt.Sprintf("--window-size=%d,2000", max(width, minWindow)), "--dump-dom", "file://"+target)...)
 	// The last match: the script's own comment mentions the element too.
 	all := regexp.MustCompile(`(?s)<pre id="selfcheck">(\{.*?)</pre>`).FindAllSubmatch(dom, -1)
 	if len(all) == 0 {
@@ -180,7 +247,7 @@ func selfCheckPage(t *testing.T, bin, dir, file, head, check string) selfCheck {
 
 // checkCharts checks that the page has exactly the expected charts and
 // that each is drawn.
-func checkCharts(t *testing.T, p browserPage, res selfCheck) {
+func checkCharts(t *testing.T, p browserPage, res selfCheck, window int) {
 	t.Helper()
 	if len(p.charts) > 0 && res.Echarts != EchartsVersion {
 		t.Errorf("echarts version %q, want %s (assets/echarts.min.js loaded?)", res.Echarts, EchartsVersion)
@@ -192,9 +259,14 @@ func checkCharts(t *testing.T, p browserPage, res selfCheck) {
 			t.Errorf("%s: echarts instance %v, canvas %v", c.ID, c.Instance, c.Canvas)
 			continue
 		}
-		// devicePixelRatio 2 doubles the canvas.
-		if c.Width != 2*chartWidth {
-			t.Errorf("%s: canvas %d px wide, want %d", c.ID, c.Width, 2*chartWidth)
+		// devicePixelRatio 2 doubles the canvas. On a wide window a chart
+		// has its own width; on a phone it takes the screen's, less the
+		// margins.
+		if want := 2 * chartWidth; window >= 1000 && c.Width != want {
+			t.Errorf("%s: canvas %d px wide, want %d", c.ID, c.Width, want)
+		}
+		if window < 1000 && (c.Width > 2*(window-16) || c.Width < window) {
+			t.Errorf("%s: canvas %d px wide in a %d px window, want the window's width less its margins", c.ID, c.Width, window)
 		}
 		// Titles and axes are grey; coloured pixels mean data was drawn
 		// (bars, lines, regions). Thousands, not a handful.

@@ -71,6 +71,11 @@ type chartBlock struct {
 	Empty  string
 }
 
+// FrameWidth is the widest the chart's frame grows: the chart's own width
+// plus the frame's padding and border (layout.html.tmpl), so that on a
+// wide screen the chart is drawn at Width.
+func (c chartBlock) FrameWidth() int { return c.Width + 2*10 + 2*1 }
+
 // goChart is what every go-echarts chart provides.
 type goChart interface {
 	Validate()

@@ -12,38 +12,73 @@ import (
 //go:embed tests/*.sql
 var dataTests embed.FS
 
-// DataTest is one failed data test: the file and the first offending rows.
+// DataTest is one data test's result: the file, the first line of its
+// header comment, and the first offending rows (none when it passed).
 type DataTest struct {
-	Name string
-	Rows []string
+	Name, About string
+	Rows        []string
 }
+
+// Passed says whether the test returned no rows.
+func (d DataTest) Passed() bool { return len(d.Rows) == 0 }
 
 // RunDataTests runs every transform/tests/*.sql query against db; each must
 // return no rows. It returns the tests that did, with up to 5 rows each.
 func RunDataTests(ctx context.Context, db *sql.DB) ([]DataTest, error) {
-	names, err := fs.Glob(dataTests, "tests/*.sql")
+	all, err := DataTests(ctx, db)
+	var failed []DataTest
+	for _, d := range all {
+		if !d.Passed() {
+			failed = append(failed, d)
+		}
+	}
+	return failed, err
+}
+
+// DataTests runs every transform/tests/*.sql query and returns every
+// result, passed or not.
+func DataTests(ctx context.Context, db *sql.DB) ([]DataTest, error) {
+	return RunChecks(ctx, db, dataTests, "tests")
+}
+
+// RunChecks runs every dir/*.sql query of fsys against db with args (a
+// query refers to them as $1, $2…); each must return no rows. It returns
+// every test's result in name order, with up to 5 offending rows each.
+func RunChecks(ctx context.Context, db *sql.DB, fsys fs.FS, dir string, args ...any) ([]DataTest, error) {
+	names, err := fs.Glob(fsys, dir+"/*.sql")
 	if err != nil {
 		return nil, err
 	}
-	var failed []DataTest
+	var out []DataTest
 	for _, name := range names {
-		q, err := dataTests.ReadFile(name)
+		q, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return nil, err
 		}
-		bad, err := firstRows(ctx, db, string(q), 5)
+		bad, err := firstRows(ctx, db, string(q), 5, args...)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		if len(bad) > 0 {
-			failed = append(failed, DataTest{Name: name, Rows: bad})
-		}
+		out = append(out, DataTest{Name: name, About: about(string(q)), Rows: bad})
 	}
-	return failed, nil
+	return out, nil
 }
 
-func firstRows(ctx context.Context, db *sql.DB, q string, n int) ([]string, error) {
-	rows, err := db.QueryContext(ctx, q)
+// about is the text of a query's leading "--" comment, on one line.
+func about(q string) string {
+	var parts []string
+	for _, line := range strings.Split(q, "\n") {
+		line = strings.TrimSpace(line)
+		if !strings.HasPrefix(line, "--") {
+			break
+		}
+		parts = append(parts, strings.TrimSpace(strings.TrimPrefix(line, "--")))
+	}
+	return strings.Join(parts, " ")
+}
+
+func firstRows(ctx context.Context, db *sql.DB, q string, n int, args ...any) ([]string, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

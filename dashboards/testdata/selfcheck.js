@@ -54,7 +54,11 @@
       echarts: window.echarts ? echarts.version : null,
       features: mapFeatureNames(),
       charts: [],
-      errors: window.__selfcheckErrors || ["head script not injected"]
+      errors: window.__selfcheckErrors || ["head script not injected"],
+      // nothing may be wider than the window (a phone scrolls only down)
+      scrollWidth: document.documentElement.scrollWidth,
+      innerWidth: window.innerWidth,
+      links: Array.prototype.map.call(document.querySelectorAll("a[href]"), function (a) { return a.getAttribute("href"); })
     };
     var els = document.querySelectorAll("figure.chart div.item[id]");
     for (var i = 0; i < els.length; i++) {

@@ -1,0 +1,256 @@
+package cli_test
+
+import (
+	"encoding/csv"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sgz/gen"
+)
+
+// Stages from the generator's truth, by the rules of indicators.md
+// "Stages" with the default thresholds written out here (90 days; the last
+// 3 full months; 10 services a month, 3 types, 1 资源链接; all certified, a
+// 特色项目, 40% 个案/小组/社区), over what the county ledger current at the
+// date lists and the services entered by its end — plain loops over the
+// world, not the SQL under test.
+
+type truthStation struct {
+	stage                                 string
+	workers, certified                    int
+	services30, services90, servicesWindw int
+}
+
+// stagesFromTruth returns, for county at asOf, each in-scope ledger
+// station's figures and stage by township code (nil when the county has no
+// ledger by asOf).
+func stagesFromTruth(w *gen.World, county string, asOf time.Time) map[string]truthStation {
+	var report time.Time
+	for _, l := range w.Ledgers {
+		if l.CountyCode == county && !l.ReportDate.After(asOf) && l.ReportDate.After(report) {
+			report = l.ReportDate.Time
+		}
+	}
+	if report.IsZero() {
+		return nil
+	}
+	endOfDay := asOf.AddDate(0, 0, 1)
+	windowEnd := asOf
+	if asOf.AddDate(0, 0, 1).Day() != 1 { // not a month's last day
+		windowEnd = time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1)
+	}
+	windowStart := time.Date(windowEnd.Year(), windowEnd.Month()-2, 1, 0, 0, 0, 0, time.UTC)
+	town := map[string]string{}
+	for _, s := range w.Stations {
+		town[s.ID] = s.TownshipCode
+	}
+	type svcFigures struct{ in30, in90, window, links, core int }
+	figs := map[string]*svcFigures{}
+	types := map[string]map[string]bool{}
+	for _, sv := range w.Services {
+		tc := town[sv.StationID]
+		if !strings.HasPrefix(tc, county) || sv.End.After(asOf) || !sv.Entered.Before(endOfDay) {
+			continue
+		}
+		f := figs[tc]
+		if f == nil {
+			f = &svcFigures{}
+			figs[tc], types[tc] = f, map[string]bool{}
+		}
+		if sv.End.After(asOf.AddDate(0, 0, -30)) {
+			f.in30++
+		}
+		if sv.End.After(asOf.AddDate(0, 0, -90)) {
+			f.in90++
+		}
+		if !sv.End.Before(windowStart) && !sv.End.After(windowEnd) {
+			f.window++
+			types[tc][sv.Type] = true
+			switch sv.Type {
+			case "资源链接":
+				f.links++
+			case "个案服务", "小组活动", "社区活动":
+				f.core++
+			}
+		}
+	}
+	out := map[string]truthStation{}
+	for _, s := range w.LedgerStations(county, report) {
+		if !s.InScope {
+			continue
+		}
+		var ts truthStation
+		for _, wk := range w.LedgerWorkers(county, report) {
+			if wk.TownshipCode != s.TownshipCode || wk.Joined.After(asOf) || (wk.Left != nil && !wk.Left.After(asOf)) {
+				continue
+			}
+			ts.workers++
+			if wk.CertLevel != "" && (wk.CertDate == nil || !wk.CertDate.After(asOf)) {
+				ts.certified++
+			}
+		}
+		f := figs[s.TownshipCode]
+		if f == nil {
+			f = &svcFigures{}
+		}
+		ts.services30, ts.services90, ts.servicesWindw = f.in30, f.in90, f.window
+		startup := s.HasSite && s.HasRules && s.HasSignage && ts.workers > 0 && f.in90 > 0
+		improving := startup && f.window >= 30 && len(types[s.TownshipCode]) >= 3 && f.links >= 1
+		professional := improving && ts.certified == ts.workers && strings.TrimSpace(s.Signature) != "" &&
+			f.window > 0 && float64(f.core)/float64(f.window) >= 0.4
+		switch {
+		case professional:
+			ts.stage = "专业"
+		case improving:
+			ts.stage = "提升"
+		default:
+			ts.stage = "起步"
+		}
+		out[s.TownshipCode] = ts
+	}
+	return out
+}
+
+// TestStagesMatchGroundTruth: each county's stage counts at every month end
+// (report stages) and each township's stage and figures at the year end
+// (report stations), and the stage columns of report indicators, equal the
+// truth.
+func TestStagesMatchGroundTruth(t *testing.T) {
+	d := loadDemo(t)
+	ref := mustRef()
+	out, code := run("report", "stages", "--db", d.db, "--as-of", "2023-12-31", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("report stages: exit %d: %s", code, out)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, promotions, fallbacks := 0, 0, 0
+	prev := map[string]string{}
+	for _, row := range rows[1:] {
+		month, county := row[0], row[1]
+		if county == "140700" {
+			continue
+		}
+		m, _ := time.Parse("2006-01", month)
+		asOf := m.AddDate(0, 1, -1)
+		truth := stagesFromTruth(d.world, county, asOf)
+		n := map[string]int{}
+		for tc, s := range truth {
+			n[s.stage]++
+			if p := prev[tc]; p != "" && p != s.stage {
+				if p == "起步" || (p == "提升" && s.stage == "专业") {
+					promotions++
+				} else {
+					fallbacks++
+				}
+			}
+			prev[tc] = s.stage
+		}
+		want := fmt.Sprintf("%d,%d,%d,%d", len(truth), n["起步"], n["提升"], n["专业"])
+		if got := strings.Join(row[3:7], ","); got != want {
+			t.Errorf("%s %s: established,起步,提升,专业 = %s, want %s", month, row[2], got, want)
+		}
+		checked++
+	}
+	if checked < 11*12 {
+		t.Errorf("only %d county-months checked", checked)
+	}
+	// The demo must show the progression the stage page is about.
+	if promotions == 0 || fallbacks == 0 {
+		t.Errorf("the truth has %d promotions and %d fall-backs month to month: the test proves little", promotions, fallbacks)
+	}
+
+	for _, asOf := range []string{"2023-06-30", "2023-12-30", "2023-12-31"} {
+		out, code = run("report", "stations", "--db", d.db, "--as-of", asOf, "--format", "csv")
+		if code != 0 {
+			t.Fatalf("report stations: exit %d: %s", code, out)
+		}
+		rows, _ = csv.NewReader(strings.NewReader(out)).ReadAll()
+		header := strings.Join(rows[0], ",")
+		if header != "county,township_code,township,stations,established_date,station_status,not_operating_since,workers,certified,fulltime,services_30d,services_90d,stage,missing_criteria" {
+			t.Fatalf("header %s", header)
+		}
+		inScope := 0
+		for _, tw := range ref.Townships {
+			if tw.InScope {
+				inScope++
+			}
+		}
+		if len(rows)-1 != inScope {
+			t.Errorf("%s: %d rows, want one per in-scope township (%d)", asOf, len(rows)-1, inScope)
+		}
+		seen := map[string]bool{}
+		truth := map[string]truthStation{}
+		reported := map[string]bool{}
+		for _, c := range ref.Counties {
+			ts := stagesFromTruth(d.world, c.Code, day(asOf))
+			reported[c.Code] = ts != nil
+			for k, v := range ts {
+				truth[k] = v
+			}
+		}
+		for _, row := range rows[1:] {
+			tc := row[1]
+			if seen[tc] {
+				t.Errorf("%s: township %s twice", asOf, tc)
+			}
+			seen[tc] = true
+			want, ok := truth[tc]
+			switch {
+			case !reported[tc[:6]]:
+				check(t, tc, "station_status", row[5], "未报送")
+			case !ok:
+				check(t, tc, "station_status", row[5], "未建站")
+				check(t, tc, "stage", row[12], "")
+			default:
+				got := strings.Join([]string{row[7], row[8], row[10], row[11], row[12]}, ",")
+				w := fmt.Sprintf("%d,%d,%d,%d,%s", want.workers, want.certified, want.services30, want.services90, want.stage)
+				if got != w {
+					t.Errorf("%s %s %s: workers,certified,30d,90d,stage = %s, want %s", asOf, tc, row[2], got, w)
+				}
+				if (want.stage == "专业") != (row[13] == "") {
+					t.Errorf("%s %s: stage %s with missing criteria %q", asOf, tc, want.stage, row[13])
+				}
+			}
+		}
+
+		// report indicators: stage columns and stations_fully_certified
+		out, _ = run("report", "indicators", "--db", d.db, "--as-of", asOf, "--format", "csv")
+		ind, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
+		col := map[string]int{}
+		for i, name := range ind[0] {
+			col[name] = i
+		}
+		city := [4]int{}
+		for i, c := range ref.Counties {
+			row := ind[i+1]
+			ts := stagesFromTruth(d.world, c.Code, day(asOf))
+			if ts == nil {
+				for _, name := range []string{"stage_startup", "stage_improving", "stage_professional", "stations_fully_certified"} {
+					check(t, c.Name, name+" (未报送)", row[col[name]], "")
+				}
+				continue
+			}
+			n := [4]int{}
+			for _, s := range ts {
+				n[map[string]int{"起步": 0, "提升": 1, "专业": 2}[s.stage]]++
+				if s.workers > 0 && s.certified == s.workers {
+					n[3]++
+				}
+			}
+			for k, name := range []string{"stage_startup", "stage_improving", "stage_professional", "stations_fully_certified"} {
+				check(t, c.Name+" "+asOf, name, row[col[name]], strconv.Itoa(n[k]))
+				city[k] += n[k]
+			}
+			checkRate(t, c.Name+" "+asOf, "stage_improving_or_above_rate", row[col["stage_improving_or_above_rate"]], n[1]+n[2], len(ts))
+		}
+		for k, name := range []string{"stage_startup", "stage_improving", "stage_professional", "stations_fully_certified"} {
+			check(t, "晋中市 "+asOf, name, ind[12][col[name]], strconv.Itoa(city[k]))
+		}
+	}
+}

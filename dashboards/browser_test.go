@@ -2,9 +2,9 @@ package dashboards
 
 import (
 	"context"
-	"fmt"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"html"
 	"os"
 	"os/exec"
@@ -57,7 +57,7 @@ type selfCheck struct {
 	ScrollWidth int      `json:"scrollWidth"`
 	InnerWidth  int      `json:"innerWidth"`
 	Links       []string `json:"links"`
-	Charts   []struct {
+	Charts      []struct {
 		ID       string         `json:"id"`
 		Instance bool           `json:"instance"`
 		Canvas   bool           `json:"canvas"`

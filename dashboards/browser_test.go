@@ -91,6 +91,10 @@ var sitePages = []browserPage{
 	{OverviewFile, []string{chartMapID, chartCoverageID, chartTrendID, chartStagesID}, true},
 	{SystemUseFile, []string{chartUseTrendID, chartUseRatesID}, false},
 	{DataQualityFile, nil, false},
+	{StagesFile, []string{chartStageTrendID, chartStageFlowID}, false},
+	{CountiesFile, nil, false},
+	{CountyFile("140702"), []string{chartCountyTrendID, chartCountyUseID}, false},
+	{CountyFile("140721"), []string{chartCountyTrendID, chartCountyUseID}, false},
 }
 
 // TestSiteInBrowser opens every page of the site from file:// in headless

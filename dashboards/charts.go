@@ -69,6 +69,20 @@ type chartBlock struct {
 	Height int
 	Option template.JS
 	Empty  string
+	// Links maps a county's name to its page: a click on its region or
+	// bar opens it (nil: nothing to click).
+	Links map[string]string
+}
+
+// countyLinks maps each county's name to its page, for chartBlock.Links.
+func countyLinks(rows []metrics.CountyIndicators) map[string]string {
+	out := map[string]string{}
+	for _, c := range rows {
+		if c.CountyCode != metrics.CityCode {
+			out[c.County] = CountyFile(c.CountyCode)
+		}
+	}
+	return out
 }
 
 // FrameWidth is the widest the chart's frame grows: the chart's own width
@@ -401,11 +415,13 @@ func coverageBar(s metrics.Snapshot, counties []metrics.CountyIndicators) (chart
 
 // --- 月度趋势: stations established (cumulative) and services per month ---
 
-func monthlyTrend(s metrics.Snapshot, city metrics.CountyIndicators) (chartBlock, error) {
+// monthlyTrend draws s.Monthly for area (the city, or a county whose series
+// s carries), with area's townships as the 应建 line.
+func monthlyTrend(s metrics.Snapshot, area metrics.CountyIndicators, id, title string) (chartBlock, error) {
 	const height = 440
-	title := "全市已建站点与服务量月度趋势"
+	city := area
 	if len(s.Monthly) == 0 {
-		return chartBlock{ID: chartTrendID, Title: title, Width: chartWidth, Height: height,
+		return chartBlock{ID: id, Title: title, Width: chartWidth, Height: height,
 			Empty: "暂无月度数据（" + asOfNote(s) + "）"}, nil
 	}
 	months := make([]string, len(s.Monthly))
@@ -423,7 +439,7 @@ func monthlyTrend(s metrics.Snapshot, city metrics.CountyIndicators) (chartBlock
 	}
 
 	b := charts.NewBar()
-	b.SetGlobalOptions(baseOpts(chartTrendID, height, title,
+	b.SetGlobalOptions(baseOpts(id, height, title,
 		asOfNote(s)+"　站点：月末累计已建站乡镇（街道）数；服务：当月结束的服务记录数")...)
 	stationsAxis := opts.YAxis{
 		Name:        "已建站点（个）",
@@ -477,7 +493,7 @@ func monthlyTrend(s metrics.Snapshot, city metrics.CountyIndicators) (chartBlock
 	line := charts.NewLine()
 	line.AddSeries("累计已建站点（个）", stations, lineOpts...)
 	b.Overlap(line)
-	return chartOf(b, chartTrendID, title, height)
+	return chartOf(b, id, title, height)
 }
 
 func validMonth(m string) bool {

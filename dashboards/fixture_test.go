@@ -1,11 +1,13 @@
 package dashboards
 
 import (
+	"fmt"
 	"os"
 	"testing"
 	"time"
 
 	"sgz/metrics"
+	"sgz/transform"
 )
 
 // The fixture: three counties and the city total as of 2023-12-31, written by
@@ -174,6 +176,17 @@ func fixtureSite() metrics.Site {
 			{Reason: "挂牌时间晚于填报日期", Rows: 1},
 		},
 		RefusedFiles: 1,
+		Townships:    fixtureTownships(),
+		CountyMonthly: map[string][]metrics.MonthPoint{
+			"140702": {{Month: "2023-11", StationsEstablished: 6, Services: 100, PersonTimes: 700}, {Month: "2023-12", StationsEstablished: 7, Services: 120, PersonTimes: 860}},
+			"140703": {{Month: "2023-11", StationsEstablished: 9, Services: 90, PersonTimes: 600}, {Month: "2023-12", StationsEstablished: 9, Services: 95, PersonTimes: 610}},
+			"140721": {{Month: "2023-11", StationsEstablished: 0, Services: 0}, {Month: "2023-12", StationsEstablished: 0, Services: 3, PersonTimes: 11}},
+		},
+		StageHistory:        fixtureStageHistory(),
+		Checks:              []transform.DataTest{{Name: "checks/stage_counts_sum_to_established.sql", About: "各县阶段数之和等于已建站点数"}},
+		OperatingWindowDays: 30,
+		StartupWindowDays:   90,
+		Generated:           time.Date(2024, 1, 2, 1, 30, 0, 0, time.UTC), // 09:30 in Beijing
 		Outlooks: []metrics.Outlook{
 			{CountyCode: "140721", County: "榆社县", Target: 5, Status: "未报送"},
 			{CountyCode: "140702", County: "榆次区", Coverage: 0.875, Established: 7, Target: 8, PacePerMonth: 2.0 / 3,
@@ -181,4 +194,74 @@ func fixtureSite() metrics.Site {
 			{CountyCode: "140703", County: "太谷区", Coverage: 1, Established: 9, Target: 9, PacePerMonth: 1, Status: "已完成"},
 		},
 	}
+}
+
+// fixtureTownships: 榆次区's 8 townships (140702001–008): 001–007 have a
+// station, stages 起步 ×4 (001–004), 提升 ×2 (005, 006), 专业 (007), 004
+// 挂牌未运营 since 2023-11-01; 008 has none (a gap). 太谷区's 9
+// (140703101–109): 起步 ×3, 提升 ×5, 专业 ×1. 榆社县's 5: 未报送.
+func fixtureTownships() []metrics.TownshipStation {
+	i := func(n int) *int { return &n }
+	est := time.Date(2023, 3, 1, 0, 0, 0, 0, time.UTC)
+	since := time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC)
+	var out []metrics.TownshipStation
+	yuci := []string{"起步", "起步", "起步", "起步", "提升", "提升", "专业", ""}
+	for k, stage := range yuci {
+		t := metrics.TownshipStation{CountyCode: "140702", County: "榆次区", TownshipCode: fmt.Sprintf("140702%03d", k+1),
+			Township: fmt.Sprintf("榆次%d街道", k+1), Reported: true, Status: "未建站"}
+		if stage != "" {
+			t.Stations, t.Established, t.Stage, t.Status = t.Township+"社工站", &est, stage, "运营中"
+			t.Workers, t.Certified, t.Fulltime = i(2), i(1), i(2)
+			t.ServicesOperatingWindow, t.ServicesStartupWindow = i(9), i(27)
+			if stage != "专业" {
+				t.Missing = "近3个月月均服务9次，需达到10次"
+			}
+		}
+		if k == 3 {
+			t.Status, t.NotOperatingSince = "挂牌未运营", &since
+			t.ServicesOperatingWindow, t.ServicesStartupWindow = i(0), i(0)
+			t.Missing = "近90天无服务记录；近3个月无服务记录"
+		}
+		out = append(out, t)
+	}
+	taigu := []string{"起步", "起步", "起步", "提升", "提升", "提升", "提升", "提升", "专业"}
+	for k, stage := range taigu {
+		t := metrics.TownshipStation{CountyCode: "140703", County: "太谷区", TownshipCode: fmt.Sprintf("140703%03d", 101+k),
+			Township: fmt.Sprintf("太谷%d镇", k+1), Reported: true, Status: "运营中", Stations: fmt.Sprintf("太谷%d镇社工站", k+1),
+			Established: &est, Stage: stage, Workers: i(2), Certified: i(2), Fulltime: i(1),
+			ServicesOperatingWindow: i(12), ServicesStartupWindow: i(36)}
+		if stage != "专业" {
+			t.Missing = "无特色项目"
+		}
+		out = append(out, t)
+	}
+	for k := 0; k < 5; k++ {
+		out = append(out, metrics.TownshipStation{CountyCode: "140721", County: "榆社县", TownshipCode: fmt.Sprintf("140721%03d", 100+k),
+			Township: fmt.Sprintf("榆社%d乡", k+1), Status: "未报送"})
+	}
+	return out
+}
+
+// fixtureStageHistory: 2023-12 is fixtureTownships' stages. At 2023-09
+// 榆次区 had 6 stations: 001 提升 (fell back to 起步 since), 002 and 003
+// 起步, 005 起步 (promoted to 提升), 006 提升, 007 提升 (promoted to 专业);
+// 004 is new. 太谷区 did not change. So over the quarter 榆次区 has 2
+// promotions, 1 fall-back and 1 new station; at 2023-09 3 of its stations
+// were at 提升 or above.
+func fixtureStageHistory() []metrics.StagePoint {
+	sep := map[string]string{"140702001": "提升", "140702002": "起步", "140702003": "起步", "140702005": "起步", "140702006": "提升", "140702007": "提升"}
+	var out []metrics.StagePoint
+	for _, month := range []string{"2023-09", "2023-12"} {
+		for _, t := range fixtureTownships() {
+			stage := t.Stage
+			if month == "2023-09" && t.CountyCode == "140702" {
+				stage = sep[t.TownshipCode]
+			}
+			if stage == "" {
+				continue
+			}
+			out = append(out, metrics.StagePoint{Month: month, CountyCode: t.CountyCode, TownshipCode: t.TownshipCode, Township: t.Township, Stage: stage, Missing: t.Missing})
+		}
+	}
+	return out
 }

@@ -25,7 +25,7 @@ func buildOverviewFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	meta := newPageMeta(s.Snapshot, overviewTitle, OverviewFile, nav)
+	meta := newPageMeta(s, overviewTitle, OverviewFile, nav)
 	meta.Scripts, meta.Charts, meta.Definitions = page.Scripts, page.Charts, page.Definitions
 	page.pageMeta = meta
 	var files []siteFile
@@ -38,6 +38,15 @@ func buildOverviewFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 			return nil, err
 		}
 		files = append(files, f)
+	}
+	if nav != nil {
+		// in the site, each county's name leads to its page
+		for i, r := range page.Rows {
+			page.Table.Rows[i].Cells[0] = countyLink(r.Code, r.Cells[0])
+		}
+		for i := range page.Charts {
+			page.Charts[i].Links = countyLinks(s.Counties)
+		}
 	}
 	html, err := renderPage(overviewTmpl, OverviewFile, page)
 	if err != nil {
@@ -98,7 +107,7 @@ func buildOverview(s metrics.Snapshot) (overviewPage, error) {
 		return overviewPage{}, err
 	}
 	p := overviewPage{
-		pageMeta: newPageMeta(s, overviewTitle, OverviewFile, nil),
+		pageMeta: newPageMeta(metrics.Site{Snapshot: s}, overviewTitle, OverviewFile, nil),
 		Month:    monthCN(s.AsOf),
 	}
 	p.Scripts = []string{echartsScript, jinzhongScript}
@@ -118,7 +127,9 @@ func buildOverview(s metrics.Snapshot) (overviewPage, error) {
 	for _, build := range []func() (chartBlock, error){
 		func() (chartBlock, error) { return coverageMap(s, counties) },
 		func() (chartBlock, error) { return coverageBar(s, counties) },
-		func() (chartBlock, error) { return monthlyTrend(s, city) },
+		func() (chartBlock, error) {
+			return monthlyTrend(s, city, chartTrendID, "全市已建站点与服务量月度趋势")
+		},
 		func() (chartBlock, error) { return stageMix(s, counties) },
 	} {
 		c, err := build()
@@ -293,7 +304,7 @@ func outlookTable(outlooks []metrics.Outlook) (dataTable, [][]string) {
 		case o.Status == outlookDone:
 			done++
 		}
-		row.Cells = []cell{headCell(o.County), numCell(built), numCell(coverage), numCell(pace), numCell(dateCNOr(o.Projected)), status}
+		row.Cells = []cell{countyLink(o.CountyCode, o.County), numCell(built), numCell(coverage), numCell(pace), numCell(dateCNOr(o.Projected)), status}
 		t.Rows = append(t.Rows, row)
 	}
 	if len(sorted) > 0 {

@@ -14,7 +14,55 @@ const dataQualityTitle = "晋中市乡镇（街道）社工站数据质量"
 
 type dataQualityPage struct {
 	pageMeta
-	Ledgers, Differences, Rejects, Files dataTable
+	Ledgers, Differences, Rejects, Files, Checks dataTable
+}
+
+// Files of the data-quality page besides those named in site.go.
+const (
+	RejectsFile = "data-quality-rejects.csv"
+	ChecksFile  = "data-quality-checks.csv"
+)
+
+// checksTable lists the data checks run with this build and their results.
+func checksTable(s metrics.Site) (dataTable, [][]string) {
+	t := dataTable{ID: "checks", Title: "数据检查", CSV: ChecksFile, Class: "wide",
+		Note:    "每次生成看板时对数据和指标模型运行的检查（截至 " + dateCN(s.AsOf) + "）；未通过时看板不生成，除非指明 --allow-failed-checks。",
+		Columns: []string{"检查", "内容", "结果"}, Empty: "本次生成未运行数据检查。"}
+	records := [][]string{{"检查", "内容", "结果", "不符的行（前5行）"}}
+	failed := 0
+	for _, c := range s.Checks {
+		result := cell{Text: "通过"}
+		if !c.Passed() {
+			failed++
+			result = cell{Text: "⚠ 未通过", Strong: true, Sub: strings.Join(c.Rows, "；")}
+		}
+		name := strings.TrimSuffix(c.Name[strings.LastIndex(c.Name, "/")+1:], ".sql")
+		row := viewRow{Cells: []cell{headCell(name), {Text: c.About, Wrap: true}, result}}
+		if !c.Passed() {
+			row.Class = "risk"
+		}
+		t.Rows = append(t.Rows, row)
+		records = append(records, []string{name, c.About, result.Text, strings.Join(c.Rows, "；")})
+	}
+	if len(s.Checks) > 0 {
+		t.Empty = ""
+		t.Note = strconv.Itoa(len(s.Checks)) + " 项检查，" + strconv.Itoa(failed) + " 项未通过。" + t.Note
+	}
+	return t, records
+}
+
+// rejectRecords is every rejected row, refused file and remark, for the
+// rejects CSV (values as ingest kept them, personal data masked).
+func rejectRecords(rejects []metrics.Reject) [][]string {
+	records := [][]string{{"处理", "文件", "工作表", "行", "列", "值", "原因"}}
+	for _, r := range rejects {
+		row := ""
+		if r.Row > 0 {
+			row = strconv.Itoa(r.Row)
+		}
+		records = append(records, []string{r.Outcome, r.File, r.Sheet, row, r.Column, r.Value, r.Reason})
+	}
+	return records
 }
 
 // differenceKinds are the Chinese names of metrics.Difference.Kind.
@@ -36,7 +84,7 @@ func buildDataQualityFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := dataQualityPage{pageMeta: newPageMeta(s.Snapshot, dataQualityTitle, DataQualityFile, nav)}
+	p := dataQualityPage{pageMeta: newPageMeta(s, dataQualityTitle, DataQualityFile, nav)}
 	p.SourcesNote = "本页“已载入文件”表列出全部 " + strconv.Itoa(len(s.Files)) + " 个已载入文件"
 	diffs := sortedDifferences(s.Differences)
 	var ledgerRecords, diffRecords, fileRecords [][]string
@@ -44,6 +92,8 @@ func buildDataQualityFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	p.Differences, diffRecords = differencesTable(diffs)
 	p.Rejects = rejectsTable(s.RejectReasons, s.RefusedFiles)
 	p.Files, fileRecords = filesTable(s.Files, s.AsOf)
+	var checkRecords [][]string
+	p.Checks, checkRecords = checksTable(s)
 
 	page, err := renderPage(dataQualityTmpl, DataQualityFile, p)
 	if err != nil {
@@ -55,6 +105,7 @@ func buildDataQualityFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 		records [][]string
 	}{
 		{LedgersFile, ledgerRecords}, {DifferencesFile, diffRecords}, {LoadedFilesFile, fileRecords},
+		{RejectsFile, rejectRecords(s.Rejects)}, {ChecksFile, checkRecords},
 	} {
 		f, err := csvFile(c.name, withAsOf(c.records, s.AsOf))
 		if err != nil {
@@ -71,7 +122,7 @@ func buildDataQualityFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 // reported by the as-of date: dated, not replaced by a later load of the
 // same ledger, and reported on or before the as-of date.
 func countsAsLedger(f metrics.FileLoad, asOf time.Time) bool {
-	return f.Class == "ledger" && f.ReportDate != nil && fileStatus(f, asOf) == ""
+	return f.Class == "ledger" && f.ReportDate != nil && fileExcluded(f, asOf) == ""
 }
 
 // daysBetween counts calendar days from a to b (dates, whatever their clock
@@ -115,7 +166,7 @@ func ledgersTable(s metrics.Site, counties []metrics.CountyIndicators, diffs []m
 			date, age = dateISO(*latest), strconv.Itoa(daysBetween(*latest, s.AsOf))
 		}
 		records = append(records, []string{c.CountyCode, c.County, date, age, strconv.Itoa(n), strconv.Itoa(nd)})
-		row := viewRow{Cells: []cell{headCell(c.County), numCell(date), numCell(age), numCell(strconv.Itoa(n)), numCell(strconv.Itoa(nd))}}
+		row := viewRow{Cells: []cell{countyLink(c.CountyCode, c.County), numCell(date), numCell(age), numCell(strconv.Itoa(n)), numCell(strconv.Itoa(nd))}}
 		if latest == nil {
 			row.Class = "unreported"
 			row.Cells[1] = cell{Text: notReported, Badge: true}
@@ -172,7 +223,7 @@ func differencesTable(diffs []metrics.Difference) (dataTable, [][]string) {
 		kind := differenceKindCN(d.Kind)
 		ledger, system := dateISOOr(d.LedgerDate), dateISOOr(d.SystemDate)
 		records = append(records, []string{d.CountyCode, d.County, d.TownshipCode, d.Township, kind, ledger, system})
-		row := viewRow{Cells: []cell{headCell(d.County), textCell(d.Township), textCell(kind), numCell(ledger), numCell(system)}}
+		row := viewRow{Cells: []cell{countyLink(d.CountyCode, d.County), textCell(d.Township), textCell(kind), numCell(ledger), numCell(system)}}
 		if d.Kind == "date_differs" {
 			row.Cells[3].Strong, row.Cells[4].Strong = true, true
 		}
@@ -194,13 +245,15 @@ func differencesTable(diffs []metrics.Difference) (dataTable, [][]string) {
 
 func rejectsTable(reasons []metrics.RejectReason, refused int) dataTable {
 	t := dataTable{
-		ID:      "rejects",
-		Title:   "拒收原因",
-		Note:    "拒收文件 " + strconv.Itoa(refused) + " 个。",
-		Class:   "fit",
-		Columns: []string{"原因", "拒收行数"},
-		Empty:   "无拒收的行。",
-		After:   []string{"完整清单（文件、工作表、行号和原因）请运行 " + rejectsReportCmd + "。"},
+		ID:       "rejects",
+		Title:    "拒收原因",
+		Note:     "拒收文件 " + strconv.Itoa(refused) + " 个。",
+		Class:    "fit",
+		Columns:  []string{"原因", "拒收行数"},
+		Empty:    "无拒收的行。",
+		CSV:      RejectsFile,
+		CSVLabel: "下载完整清单 CSV",
+		After:    []string{"完整清单（拒收的文件和行、载入但需核实的行：文件、工作表、行号、列、值和原因）见 CSV，或运行 " + rejectsReportCmd + "。"},
 	}
 	total := 0
 	for _, r := range reasons {
@@ -218,10 +271,10 @@ func rejectsTable(reasons []metrics.RejectReason, refused int) dataTable {
 
 var fileColumns = []string{"文件", "类型", "县(市、区)", "填报日期", "载入", "拒收", "跳过", "提示", "重复", "状态"}
 
-// fileStatus says why a loaded file does not count: 已被替代 (a later
+// fileExcluded says why a loaded file does not count: 已被替代 (a later
 // load of the same ledger or export replaced it) or 晚于数据截至日 (a ledger
 // reported after the as-of date); "" when it counts.
-func fileStatus(f metrics.FileLoad, asOf time.Time) string {
+func fileExcluded(f metrics.FileLoad, asOf time.Time) string {
 	switch {
 	case f.Replaced:
 		return "已被替代"
@@ -229,6 +282,27 @@ func fileStatus(f metrics.FileLoad, asOf time.Time) string {
 		return "晚于数据截至日"
 	}
 	return ""
+}
+
+// Statuses of a loaded file that counts.
+const (
+	fileNothingLoaded = "⚠ 未载入任何行"
+	filePartly        = "部分载入"
+	fileLoaded        = "已载入"
+)
+
+// fileStatus is the 状态 of a loaded file: why it does not count, or
+// whether all its rows loaded.
+func fileStatus(f metrics.FileLoad, asOf time.Time) string {
+	switch x := fileExcluded(f, asOf); {
+	case x != "":
+		return x
+	case f.Loaded == 0:
+		return fileNothingLoaded
+	case f.Rejected > 0:
+		return filePartly
+	}
+	return fileLoaded
 }
 
 func filesTable(loads []metrics.FileLoad, asOf time.Time) (dataTable, [][]string) {
@@ -257,9 +331,12 @@ func filesTable(loads []metrics.FileLoad, asOf time.Time) (dataTable, [][]string
 			record = append(record, strconv.Itoa(n))
 			row.Cells = append(row.Cells, numCell(strconv.Itoa(n)))
 		}
-		row.Cells = append(row.Cells, textCell(status))
-		if status != "" {
+		row.Cells = append(row.Cells, cell{Text: status, Strong: status == fileNothingLoaded})
+		switch {
+		case fileExcluded(f, asOf) != "":
 			row.Class = "replaced"
+		case status == fileNothingLoaded:
+			row.Class = "risk"
 		}
 		records = append(records, append(record, status))
 		t.Rows = append(t.Rows, row)

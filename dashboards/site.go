@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"sgz/metrics"
 )
@@ -61,7 +63,7 @@ func WriteSite(dir string, s metrics.Site) error {
 	nav := siteNav()
 	var files []siteFile
 	for _, build := range []func(metrics.Site, []navLink) ([]siteFile, error){
-		buildOverviewFiles, buildSystemUseFiles, buildDataQualityFiles,
+		buildOverviewFiles, buildStagesFiles, buildSystemUseFiles, buildDataQualityFiles, buildCountyFiles,
 	} {
 		f, err := build(s, nav)
 		if err != nil {
@@ -120,13 +122,38 @@ func csvFile(name string, records [][]string) (siteFile, error) {
 	buf.WriteString("\uFEFF")
 	w := csv.NewWriter(&buf)
 	w.UseCRLF = true
-	if err := w.WriteAll(records); err != nil {
+	safe := make([][]string, len(records))
+	for i, r := range records {
+		safe[i] = make([]string, len(r))
+		for j, v := range r {
+			safe[i][j] = spreadsheetSafe(v)
+		}
+	}
+	if err := w.WriteAll(safe); err != nil {
 		return siteFile{}, fmt.Errorf("dashboards: writing %s: %w", name, err)
 	}
 	return siteFile{name: name, data: buf.Bytes()}, nil
 }
 
+// spreadsheetSafe keeps a spreadsheet from reading a text as a formula: a
+// value from an input that starts with =, +, -, @ (or a tab or carriage
+// return) and is not a plain number gets a leading apostrophe, which
+// Excel and WPS show as text.
+func spreadsheetSafe(v string) string {
+	if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return v
+	}
+	if _, err := strconv.ParseFloat(v, 64); err == nil {
+		return v
+	}
+	return "'" + v
+}
+
 // --- what every page shares ---
+
+// beijing is China Standard Time (UTC+8, no daylight saving), the time
+// readers of the site go by; fixed so that no time zone database is needed.
+var beijing = time.FixedZone("CST", 8*60*60)
 
 // navLink is one entry of the navigation bar. Links are relative so the
 // site works from file://.
@@ -138,8 +165,10 @@ type navLink struct {
 func siteNav() []navLink {
 	return []navLink{
 		{Href: OverviewFile, Label: "总览"},
+		{Href: StagesFile, Label: "阶段"},
 		{Href: SystemUseFile, Label: "系统使用"},
 		{Href: DataQualityFile, Label: "数据质量"},
+		{Href: CountiesFile, Label: "各县"},
 	}
 }
 
@@ -160,14 +189,27 @@ type pageMeta struct {
 	Charts []chartBlock
 	// Definitions are the page's footnotes.
 	Definitions []string
+	// Generated is when the site was written ("" when unknown);
+	// FailedChecks are the data checks that failed (sgz dashboard
+	// --allow-failed-checks), which every page names.
+	Generated    string
+	FailedChecks []string
 }
 
 type sourceRow struct {
 	FileName, Kind, County, ReportDate, SHA256 string
 }
 
-func newPageMeta(s metrics.Snapshot, title, file string, nav []navLink) pageMeta {
+func newPageMeta(s metrics.Site, title, file string, nav []navLink) pageMeta {
 	m := pageMeta{Title: title, AsOf: dateCN(s.AsOf), AsOfISO: dateISO(s.AsOf)}
+	if !s.Generated.IsZero() {
+		m.Generated = s.Generated.In(beijing).Format("2006年1月2日 15:04") + "（北京时间）"
+	}
+	for _, c := range s.Checks {
+		if !c.Passed() {
+			m.FailedChecks = append(m.FailedChecks, c.About)
+		}
+	}
 	for _, l := range nav {
 		l.Current = l.Href == file
 		m.Nav = append(m.Nav, l)
@@ -209,6 +251,7 @@ type viewRow struct {
 // mark a cell without relying on colour.
 type cell struct {
 	Text, Sub, Title    string
+	Href                string // a link to another page of the site
 	Head, Num           bool
 	Badge, Strong, Wrap bool
 }

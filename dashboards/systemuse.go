@@ -116,7 +116,7 @@ func buildSystemUseFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	}
 	slices.SortStableFunc(months, func(a, b metrics.UseMonth) int { return strings.Compare(a.Month, b.Month) })
 
-	p := systemUsePage{pageMeta: newPageMeta(s.Snapshot, systemUseTitle, SystemUseFile, nav)}
+	p := systemUsePage{pageMeta: newPageMeta(s, systemUseTitle, SystemUseFile, nav)}
 	p.SourcesNote = "各月数据按该月月度总结截止日计算，只计当日已知的记录"
 	p.Definitions = []string{
 		"基础信息及时率 = 按时录入站点基础信息的站点 / 应录入站点（截止日：2023年5月31日与挂牌后7日中较晚者）；服务记录及时率 = 服务结束次日内录入的记录 / 当月结束的服务记录；月度总结按时率 = 按时提交 / 应提交（次月3日前，遇节假日顺延）。",
@@ -158,6 +158,7 @@ func buildSystemUseFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 		if err != nil {
 			return nil, err
 		}
+		rates.Links = countyLinks(s.Counties)
 		p.Charts = []chartBlock{trend, rates}
 		p.Scripts = []string{echartsScript}
 	}
@@ -227,7 +228,7 @@ func rankingRow(r UseRank, rank, name, change string) viewRow {
 	c := r.CountyTimeliness
 	row := viewRow{Cells: []cell{
 		numCell(rank),
-		headCell(name),
+		countyLink(c.CountyCode, name),
 		rateCell(c.BaseinfoTimelyRate, c.BaseinfoOnTime, c.BaseinfoCounted),
 		rateCell(c.ServiceTimelyRate, c.ServicesOnTime, c.ServicesCounted),
 		rateCell(c.SummaryOntimeRate, c.SummariesOnTime, c.SummariesOwed),
@@ -351,7 +352,7 @@ func scoresTable(months []metrics.UseMonth, warning float64) (dataTable, [][]str
 		if c.Code == metrics.CityCode {
 			name += "（全市）"
 		}
-		row := viewRow{Cells: []cell{headCell(name)}}
+		row := viewRow{Cells: []cell{countyLink(c.Code, name)}}
 		for _, m := range months {
 			score := scoreOf(m, c.Code)
 			record = append(record, scoreText(score))

@@ -86,45 +86,81 @@ func LatestDate(ctx context.Context, db *sql.DB) (time.Time, error) {
 // asOf (the rule of services_month, so the last point equals the
 // indicator).
 func Monthly(ctx context.Context, db *sql.DB, asOf time.Time) ([]MonthPoint, error) {
+	series, err := MonthlyByCounty(ctx, db, asOf)
+	return series[CityCode], err
+}
+
+// MonthlyByCounty returns the series of Monthly for every county (by code,
+// over the same months) and the city (CityCode).
+func MonthlyByCounty(ctx context.Context, db *sql.DB, asOf time.Time) (map[string][]MonthPoint, error) {
 	var first sql.NullTime
 	err := db.QueryRowContext(ctx, `SELECT CAST(least(
 		(SELECT min(report_date) FROM stg_ledgers WHERE report_date <= CAST($1 AS DATE)),
 		(SELECT min(end_date) FROM stg_sys_services WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY)) AS DATE)`, asOf).Scan(&first)
 	if err != nil || !first.Valid {
+		return map[string][]MonthPoint{}, err
+	}
+	codes := []string{CityCode}
+	if err := eachRow(ctx, db, `SELECT county_code FROM ref_counties ORDER BY county_code`, nil, func(r *sql.Rows) error {
+		var c string
+		err := r.Scan(&c)
+		codes = append(codes, c)
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	services := map[string][2]int{}
-	rows, err := db.QueryContext(ctx, `SELECT strftime(end_date, '%Y-%m'), count(*), sum(person_times)
+	// services and person-times by county and month
+	services := map[[2]string][2]int{}
+	if err := eachRow(ctx, db, `SELECT county_code, strftime(end_date, '%Y-%m'), count(*), sum(person_times)
 		FROM stg_sys_services
 		WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY
-		GROUP BY ALL`, asOf)
-	if err != nil {
+		GROUP BY ALL`, []any{asOf}, func(r *sql.Rows) error {
+		var c, m string
+		var n, pt int
+		err := r.Scan(&c, &m, &n, &pt)
+		services[[2]string{c, m}] = [2]int{n, pt}
+		x := services[[2]string{CityCode, m}]
+		services[[2]string{CityCode, m}] = [2]int{x[0] + n, x[1] + pt}
+		return err
+	}); err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var m string
-		var n, pt int
-		if err := rows.Scan(&m, &n, &pt); err != nil {
-			rows.Close()
+	out := map[string][]MonthPoint{}
+	for _, end := range MonthEnds(first.Time, asOf) {
+		label := end.Format("2006-01")
+		est := map[string]int{}
+		if err := eachRow(ctx, db, `SELECT county_code, count(*) FROM stations_asof(CAST(? AS DATE)) WHERE in_scope GROUP BY county_code`,
+			[]any{end}, func(r *sql.Rows) error {
+				var c string
+				var n int
+				err := r.Scan(&c, &n)
+				est[c] += n
+				est[CityCode] += n
+				return err
+			}); err != nil {
 			return nil, err
 		}
-		services[m] = [2]int{n, pt}
-	}
-	rows.Close()
-	var out []MonthPoint
-	for m := time.Date(first.Time.Year(), first.Time.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(asOf); m = m.AddDate(0, 1, 0) {
-		end := m.AddDate(0, 1, -1)
-		if end.After(asOf) {
-			end = asOf
+		for _, c := range codes {
+			sv := services[[2]string{c, label}]
+			out[c] = append(out[c], MonthPoint{Month: label, StationsEstablished: est[c], Services: sv[0], PersonTimes: sv[1]})
 		}
-		var est int
-		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM stations_asof(CAST(? AS DATE)) WHERE in_scope`, end).Scan(&est); err != nil {
-			return nil, err
-		}
-		label := m.Format("2006-01")
-		out = append(out, MonthPoint{Month: label, StationsEstablished: est, Services: services[label][0], PersonTimes: services[label][1]})
 	}
 	return out, nil
+}
+
+// eachRow runs q with args and calls scan for every row.
+func eachRow(ctx context.Context, db *sql.DB, q string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // Sources lists the files the figures as of asOf were computed from: the
@@ -157,20 +193,6 @@ func Sources(ctx context.Context, db *sql.DB, asOf time.Time) ([]Source, error) 
 		out = append(out, s)
 	}
 	return out, rows.Err()
-}
-
-// TakeSnapshot gathers everything the overview dashboard shows.
-func TakeSnapshot(ctx context.Context, db *sql.DB, asOf time.Time, target float64, deadline time.Time) (Snapshot, error) {
-	s := Snapshot{AsOf: asOf, CoverageTarget: target, CoverageDeadline: deadline}
-	var err error
-	if s.Counties, err = Indicators(ctx, db, asOf); err != nil {
-		return s, err
-	}
-	if s.Monthly, err = Monthly(ctx, db, asOf); err != nil {
-		return s, err
-	}
-	s.Sources, err = Sources(ctx, db, asOf)
-	return s, err
 }
 
 func nullTime(t sql.NullTime) *time.Time {

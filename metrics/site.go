@@ -101,6 +101,38 @@ func RejectReasons(ctx context.Context, db *sql.DB) (reasons []RejectReason, ref
 	return reasons, refused, err
 }
 
+// Reject is one refused file, rejected row, or row loaded with a remark
+// (sgz report rejects, the data-quality page's list). Values are as ingest
+// kept them: personal data masked.
+type Reject struct {
+	Outcome, File, Sheet, Column, Value, Reason string
+	Row                                         int
+}
+
+// Rejects lists every refused file, then every rejected row and every
+// remark of the files in force, by file, sheet, row and column.
+func Rejects(ctx context.Context, db *sql.DB) ([]Reject, error) {
+	var out []Reject
+	err := eachRow(ctx, db, `
+		SELECT '拒收文件' AS outcome, file_name, '' AS sheet_name, 0 AS row_number, '' AS column_name, '' AS value, reason
+		FROM refused_files
+		UNION ALL
+		SELECT '拒收行', f.file_name, r.sheet_name, r.row_number, r.column_name, r.value, r.reason
+		FROM rejects r JOIN files f USING (file_id)
+		WHERE f.replaced_by IS NULL
+		UNION ALL
+		SELECT '已载入但需核实', f.file_name, g.sheet_name, g.row_number, g.column_name, g.value, g.note
+		FROM row_flags g JOIN files f USING (file_id)
+		WHERE f.replaced_by IS NULL
+		ORDER BY 1 DESC, 2, 3, 4, 5`, nil, func(r *sql.Rows) error {
+		var x Reject
+		err := r.Scan(&x.Outcome, &x.File, &x.Sheet, &x.Row, &x.Column, &x.Value, &x.Reason)
+		out = append(out, x)
+		return err
+	})
+	return out, err
+}
+
 // Outlooks projects, for each county, whether it reaches the coverage
 // target by the policy deadline at its pace over the last lookback months
 // (stations established per month, by the ledgers current then); now is
@@ -152,9 +184,26 @@ func Outlooks(ctx context.Context, db *sql.DB, now []CountyIndicators, asOf time
 
 // TakeSite gathers everything the dashboard site shows as of asOf.
 func TakeSite(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) (Site, error) {
-	var s Site
+	s := Site{Snapshot: Snapshot{AsOf: asOf, CoverageTarget: pol.CoverageTarget, CoverageDeadline: pol.CoverageDeadline},
+		OperatingWindowDays: pol.OperatingWindowDays, StartupWindowDays: pol.StartupServiceWindowDays}
 	var err error
-	if s.Snapshot, err = TakeSnapshot(ctx, db, asOf, pol.CoverageTarget, pol.CoverageDeadline); err != nil {
+	if s.Counties, err = Indicators(ctx, db, asOf); err != nil {
+		return s, err
+	}
+	if s.CountyMonthly, err = MonthlyByCounty(ctx, db, asOf); err != nil {
+		return s, err
+	}
+	s.Monthly = s.CountyMonthly[CityCode]
+	if s.Sources, err = Sources(ctx, db, asOf); err != nil {
+		return s, err
+	}
+	if s.Townships, err = TownshipStations(ctx, db, asOf, ""); err != nil {
+		return s, err
+	}
+	if s.StageHistory, err = StageHistory(ctx, db, asOf); err != nil {
+		return s, err
+	}
+	if s.Checks, err = Checks(ctx, db, asOf); err != nil {
 		return s, err
 	}
 	s.UseWarning = pol.UseWarning
@@ -168,6 +217,9 @@ func TakeSite(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) 
 		return s, err
 	}
 	if s.RejectReasons, s.RefusedFiles, err = RejectReasons(ctx, db); err != nil {
+		return s, err
+	}
+	if s.Rejects, err = Rejects(ctx, db); err != nil {
 		return s, err
 	}
 	s.Outlooks, err = Outlooks(ctx, db, s.Counties, asOf, pol)

@@ -1,6 +1,10 @@
 package metrics
 
-import "time"
+import (
+	"time"
+
+	"sgz/transform"
+)
 
 // CityCode is the division code of 晋中市; the city total row carries it.
 const CityCode = "140700"
@@ -169,5 +173,21 @@ type Site struct {
 	Files         []FileLoad     `json:"files"`
 	RejectReasons []RejectReason `json:"reject_reasons"`
 	RefusedFiles  int            `json:"refused_files"`
+	Rejects       []Reject       `json:"rejects"`
 	Outlooks      []Outlook      `json:"outlooks"`
+	// CountyMonthly is each county's monthly series (by code), over the
+	// months of Monthly.
+	CountyMonthly map[string][]MonthPoint `json:"county_monthly"`
+	// Townships are the in-scope townships as of AsOf (sgz report stations).
+	Townships []TownshipStation `json:"townships"`
+	// StageHistory is each station's stage at every month end up to AsOf.
+	StageHistory []StagePoint `json:"stage_history"`
+	// Checks are the data checks of the build, passed or not.
+	Checks []transform.DataTest `json:"checks"`
+	// OperatingWindowDays and StartupWindowDays name the windows of the
+	// station figures (policy).
+	OperatingWindowDays int `json:"operating_window_days"`
+	StartupWindowDays   int `json:"startup_window_days"`
+	// Generated is when the site was written (the pages say so).
+	Generated time.Time `json:"generated"`
 }

@@ -297,19 +297,14 @@ func displayWidth(s string) int {
 }
 
 // rejectRow is one line of `sgz report rejects`.
-type rejectRow struct {
-	Outcome, File, Sheet, Column, Value, Reason string
-	Row                                         int
-}
-
-var rejectColumns = []column[rejectRow]{
-	{"outcome", "处理", func(r rejectRow) any { return r.Outcome }},
-	{"file", "文件", func(r rejectRow) any { return r.File }},
-	{"sheet", "工作表", func(r rejectRow) any { return r.Sheet }},
-	{"row", "行", func(r rejectRow) any { return r.Row }},
-	{"column", "列", func(r rejectRow) any { return r.Column }},
-	{"value", "值", func(r rejectRow) any { return r.Value }},
-	{"reason", "原因", func(r rejectRow) any { return r.Reason }},
+var rejectColumns = []column[metrics.Reject]{
+	{"outcome", "处理", func(r metrics.Reject) any { return r.Outcome }},
+	{"file", "文件", func(r metrics.Reject) any { return r.File }},
+	{"sheet", "工作表", func(r metrics.Reject) any { return r.Sheet }},
+	{"row", "行", func(r metrics.Reject) any { return r.Row }},
+	{"column", "列", func(r metrics.Reject) any { return r.Column }},
+	{"value", "值", func(r metrics.Reject) any { return r.Value }},
+	{"reason", "原因", func(r metrics.Reject) any { return r.Reason }},
 }
 
 func reportRejects(e *env, args []string) int {
@@ -323,31 +318,10 @@ func reportRejects(e *env, args []string) int {
 		return e.fail(err)
 	}
 	defer st.Close()
-	rows, err := st.db.QueryContext(e.ctx, `
-		SELECT '拒收文件' AS outcome, file_name, '' AS sheet_name, 0 AS row_number, '' AS column_name, '' AS value, reason
-		FROM refused_files
-		UNION ALL
-		SELECT '拒收行', f.file_name, r.sheet_name, r.row_number, r.column_name, r.value, r.reason
-		FROM rejects r JOIN files f USING (file_id)
-		WHERE f.replaced_by IS NULL
-		UNION ALL
-		SELECT '已载入但需核实', f.file_name, g.sheet_name, g.row_number, g.column_name, g.value, g.note
-		FROM row_flags g JOIN files f USING (file_id)
-		WHERE f.replaced_by IS NULL
-		ORDER BY 1 DESC, 2, 3, 4, 5`)
+	out, err := metrics.Rejects(e.ctx, st.db)
 	if err != nil {
 		return e.fail(err)
 	}
-	var out []rejectRow
-	for rows.Next() {
-		var r rejectRow
-		if err := rows.Scan(&r.Outcome, &r.File, &r.Sheet, &r.Row, &r.Column, &r.Value, &r.Reason); err != nil {
-			rows.Close()
-			return e.fail(err)
-		}
-		out = append(out, r)
-	}
-	rows.Close()
 	if err := printRows(e.stdout, *ro.format, rejectColumns, out, nil); err != nil {
 		return e.fail(err)
 	}

@@ -51,6 +51,7 @@ func runDashboard(e *env, args []string) int {
 	so := storeFlags(fs)
 	asOf := asOfOption(fs)
 	out := fs.String("out", "", "看板网站的输出文件夹")
+	allowFailed := fs.Bool("allow-failed-checks", false, "数据检查未通过时仍生成看板（每页标注警告）")
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}
@@ -67,7 +68,7 @@ func runDashboard(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	index, err := writeDashboard(e, st, d, *out)
+	index, err := writeDashboard(e, st, d, *out, *allowFailed)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -75,10 +76,25 @@ func runDashboard(e *env, args []string) int {
 	return ExitOK
 }
 
-func writeDashboard(e *env, st *store, asOf time.Time, out string) (string, error) {
+// writeDashboard builds the site as of asOf after the data checks; a
+// failed check stops it unless allowFailed, when every page says so.
+func writeDashboard(e *env, st *store, asOf time.Time, out string, allowFailed bool) (string, error) {
 	site, err := metrics.TakeSite(e.ctx, st.db, asOf, st.policy)
 	if err != nil {
 		return "", err
+	}
+	site.Generated = time.Now()
+	var failed []string
+	for _, c := range site.Checks {
+		if !c.Passed() {
+			failed = append(failed, fmt.Sprintf("  %s（%s）：%s", c.Name, c.About, strings.Join(c.Rows, "；")))
+		}
+	}
+	if len(failed) > 0 {
+		if !allowFailed {
+			return "", fmt.Errorf("数据检查未通过，看板未生成（确需生成请加 --allow-failed-checks，各页将标注警告）：\n%s", strings.Join(failed, "\n"))
+		}
+		fmt.Fprintf(e.stderr, "sgz: 警告：数据检查未通过，看板各页已标注：\n%s\n", strings.Join(failed, "\n"))
 	}
 	if err := dashboards.WriteSite(out, site); err != nil {
 		return "", err
@@ -133,7 +149,7 @@ func runDemo(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	index, err := writeDashboard(e, st, demoAsOf, filepath.Join(*out, "site"))
+	index, err := writeDashboard(e, st, demoAsOf, filepath.Join(*out, "site"), false)
 	if err != nil {
 		return e.fail(err)
 	}

@@ -1,0 +1,154 @@
+package dashboards
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sgz/metrics"
+)
+
+// The county pages, the stage page and the data-quality additions on the
+// fixture (fixtureTownships, fixtureStageHistory: the figures below are
+// worked out in their comments).
+
+func TestCountyPages(t *testing.T) {
+	dir := writeSiteFixture(t, fixtureSite())
+	// 榆次区: 8 in-scope townships, 7 with a station, 008 a gap, 004
+	// signboard-only since 2023-11-01.
+	page := readFile(t, filepath.Join(dir, CountyFile("140702")))
+	body, _ := tableText(t, page, "townships")
+	if len(body) != 8 {
+		t.Fatalf("榆次区 page lists %d townships, want 8", len(body))
+	}
+	equalRows(t, "榆次区 townships (some)", [][]string{body[3], body[6], body[7]}, [][]string{
+		{"榆次4街道", "榆次4街道社工站", "2023-03-01", "挂牌未运营 自 2023-11-01", "2", "1", "2", "0", "0", "起步", "近90天无服务记录；近3个月无服务记录"},
+		{"榆次7街道", "榆次7街道社工站", "2023-03-01", "运营中", "2", "1", "2", "9", "27", "专业", "—"},
+		{"榆次8街道", "—", "—", "未建站", "—", "—", "—", "—", "—", "—", "—"},
+	})
+	classes := rowClasses(t, page, "townships")
+	if classes[3] != "risk" || classes[7] != "gap" || classes[0] != "" {
+		t.Errorf("row classes %q: want 挂牌未运营 as risk, the gap as gap", classes)
+	}
+	for _, want := range []string{"应建 8 个，已建 7 个，未建 1 个。", "4 / 2 / 1", "生成于 2024年1月2日 09:30（北京时间）",
+		// 2023-11 ranking: 榆次区 tied first with 太谷区, up one since 2023-10
+		"得分 87.5 分，全市第 1 名（共 3 个县(市、区)），较上月↑1。", `href="` + CountyCSV("140702") + `"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("榆次区 page lacks %q", want)
+		}
+	}
+	csv := readCSV(t, filepath.Join(dir, CountyCSV("140702")))
+	if len(csv) != 9 || csv[0][1] != "乡镇代码" || csv[8][1] != "140702008" || csv[8][len(csv[8])-1] != "2023-12-31" {
+		t.Errorf("榆次区 CSV: %q", csv)
+	}
+	// 榆社县 has not reported: every township says 未报送.
+	page = readFile(t, filepath.Join(dir, CountyFile("140721")))
+	body, _ = tableText(t, page, "townships")
+	if len(body) != 5 {
+		t.Fatalf("榆社县 page lists %d townships, want 5", len(body))
+	}
+	for _, r := range body {
+		if r[3] != "未报送" {
+			t.Errorf("榆社县 row %q: want 未报送", r)
+		}
+	}
+	// 榆社县 in 2023-11 scored 40.0, ranked 3rd (2 skipped), down 2, below 80.
+	if !strings.Contains(page, "得分 40.0 分，全市第 3 名（共 3 个县(市、区)），较上月↓2；须提交书面说明及整改方案。") {
+		t.Error("榆社县 page lacks its bulletin line")
+	}
+	// Every county name elsewhere leads to its page.
+	for _, p := range []string{OverviewFile, SystemUseFile, DataQualityFile, StagesFile, CountiesFile} {
+		if !strings.Contains(readFile(t, filepath.Join(dir, p)), `<a href="county-140721.html">榆社县</a>`) {
+			t.Errorf("%s has no link from 榆社县 to its page", p)
+		}
+	}
+}
+
+func TestStagesPage(t *testing.T) {
+	dir := writeSiteFixture(t, fixtureSite())
+	page := readFile(t, filepath.Join(dir, StagesFile))
+	body, foot := tableText(t, page, "stage-counties")
+	// 榆次区 at 2023-12: 7 stations, 4/2/1, 3 of 7 = 42.9% at 提升 or above;
+	// at 2023-09 3 at 提升 or above; 2 promoted, 1 fell back, 1 new.
+	// 太谷区: 9, 3/5/1, 6/9 = 66.7%, 6 before, no change. 榆社县: none.
+	equalRows(t, "stage counties", append(body, foot...), [][]string{
+		{"榆次区", "7", "4", "2", "1", "42.9%", "3", "2", "1", "1"},
+		{"太谷区", "9", "3", "5", "1", "66.7%", "6", "0", "0", "0"},
+		{"榆社县", "0", "0", "0", "0", "—", "0", "0", "0", "0"},
+		{"晋中市（合计）", "16", "7", "7", "2", "56.3%", "9", "2", "1", "1"},
+	})
+	body, _ = tableText(t, page, "transitions")
+	equalRows(t, "transitions", body, [][]string{
+		{"榆次区", "榆次1街道", "提升", "起步", "回落", "近3个月月均服务9次，需达到10次"},
+		{"榆次区", "榆次5街道", "起步", "提升", "晋级", ""},
+		{"榆次区", "榆次7街道", "提升", "专业", "晋级", ""},
+		{"榆次区", "榆次4街道", "未建站", "起步", "新建", ""},
+	})
+	history := readCSV(t, filepath.Join(dir, StageHistoryFile))
+	// two months × (3 counties + the city) and a header
+	if len(history) != 9 || strings.Join(history[4], ",") != "2023-09,140700,晋中市,15,6,8,1,2023-12-31" {
+		t.Errorf("stage history CSV: %q", history)
+	}
+	if !strings.Contains(page, `id="chart_stage_flow"`) || !strings.Contains(page, `"type":"sankey"`) {
+		t.Error("stages.html has no sankey of the quarter's moves")
+	}
+}
+
+func TestDataQualityChecksAndRejects(t *testing.T) {
+	s := fixtureSite()
+	s.Rejects = []metrics.Reject{
+		{Outcome: "拒收行", File: "榆次区.xlsx", Sheet: "人员台账", Row: 12, Column: "入站时间", Value: "=HYPERLINK(\"x\")", Reason: "不是日期"},
+		{Outcome: "拒收文件", File: "坏.xlsx", Reason: "无法识别的表头"},
+	}
+	dir := writeSiteFixture(t, s)
+	rejects := readCSV(t, filepath.Join(dir, RejectsFile))
+	// a value that a spreadsheet would run as a formula is written as text
+	equalRows(t, RejectsFile, rejects, [][]string{
+		{"处理", "文件", "工作表", "行", "列", "值", "原因", "数据截至"},
+		{"拒收行", "榆次区.xlsx", "人员台账", "12", "入站时间", "'=HYPERLINK(\"x\")", "不是日期", "2023-12-31"},
+		{"拒收文件", "坏.xlsx", "", "", "", "", "无法识别的表头", "2023-12-31"},
+	})
+	page := readFile(t, filepath.Join(dir, DataQualityFile))
+	body, _ := tableText(t, page, "checks")
+	equalRows(t, "checks", body, [][]string{{"stage_counts_sum_to_established", "各县阶段数之和等于已建站点数", "通过"}})
+	if strings.Contains(page, "数据检查未通过") {
+		t.Error("a passed check is reported as failed")
+	}
+
+	// A failed check is named on every page.
+	s.Checks[0].Rows = []string{"140702 | 榆次区 | 7 | 4 | 2 | 0"}
+	dir = writeSiteFixture(t, s)
+	for _, p := range []string{OverviewFile, StagesFile, CountyFile("140702"), DataQualityFile} {
+		if !strings.Contains(readFile(t, filepath.Join(dir, p)), "⚠ 本看板在数据检查未通过的情况下生成，数字可能有误：各县阶段数之和等于已建站点数") {
+			t.Errorf("%s does not warn of the failed check", p)
+		}
+	}
+}
+
+func TestFileStatus(t *testing.T) {
+	asOf := fixtureSite().AsOf
+	for _, c := range []struct {
+		f    metrics.FileLoad
+		want string
+	}{
+		{metrics.FileLoad{Class: "export", Loaded: 10}, "已载入"},
+		{metrics.FileLoad{Class: "export", Loaded: 10, Rejected: 1}, "部分载入"},
+		{metrics.FileLoad{Class: "export", Loaded: 0, Skipped: 4}, "⚠ 未载入任何行"},
+		{metrics.FileLoad{Class: "export", Loaded: 10, Replaced: true}, "已被替代"},
+	} {
+		if got := fileStatus(c.f, asOf); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.f, got, c.want)
+		}
+	}
+}
+
+func TestSpreadsheetSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		"=1+2": "'=1+2", "+86 139": "'+86 139", "-": "'-", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx",
+		"-12.5": "-12.5", "+3": "+3", "榆次区": "榆次区", "": "", "2023-12-31": "2023-12-31",
+	} {
+		if got := spreadsheetSafe(in); got != want {
+			t.Errorf("spreadsheetSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

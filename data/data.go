@@ -1,6 +1,6 @@
 // Package data holds sgz's reference data and policy defaults: the counties
 // and townships of 晋中市, the official holiday calendar and every threshold
-// and weight of spec/indicators.md. The files are CSV so that a user can read
+// and weight of docs/indicators.md. The files are CSV so that a user can read
 // and edit them; they are embedded so that the binary works on its own.
 //
 // In: the embedded CSV files (or a user's policy file). Out: typed Go values.

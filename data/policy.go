@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Policy holds every threshold and weight named in spec/indicators.md as
+// Policy holds every threshold and weight named in docs/indicators.md as
 // policy.X. The defaults are data/policy.csv; a user passes an edited copy.
 type Policy struct {
 	CoverageTarget             float64

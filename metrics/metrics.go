@@ -1,4 +1,4 @@
-// Package metrics computes the indicators of spec/indicators.md as of a
+// Package metrics computes the indicators of docs/indicators.md as of a
 // date from the canonical views, with SQL table macros (metrics/sql, one
 // model per file, the number before the name being its layer) and small Go
 // readers that turn their rows into typed values.

@@ -28,7 +28,7 @@ import (
 // The end-to-end tests generate the sample inputs once, load them through
 // the command line, and compare `sgz report indicators` with figures worked
 // out here from the generator's ground truth (truth.json) by the rules of
-// spec/indicators.md — plain loops over what the generator created, not the
+// docs/indicators.md — plain loops over what the generator created, not the
 // SQL under test.
 
 type demoData struct {

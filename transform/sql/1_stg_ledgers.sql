@@ -1,6 +1,6 @@
 -- stg_ledgers: one row per county ledger file in force (not wholly replaced
 -- by newer files for the same county and report date), with the sheets it
--- holds in force. spec/indicators.md "Which
+-- holds in force. docs/indicators.md "Which
 -- ledger is current" picks among these by report date.
 CREATE OR REPLACE VIEW stg_ledgers AS
 WITH source AS (

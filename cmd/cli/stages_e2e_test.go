@@ -1,13 +1,18 @@
 package cli_test
 
 import (
+	"bytes"
 	"encoding/csv"
+	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"sgz/dashboards"
 	"sgz/gen"
 )
 
@@ -252,5 +257,87 @@ func TestStagesMatchGroundTruth(t *testing.T) {
 		for k, name := range []string{"stage_startup", "stage_improving", "stage_professional", "stations_fully_certified"} {
 			check(t, "晋中市 "+asOf, name, ind[12][col[name]], strconv.Itoa(city[k]))
 		}
+	}
+}
+
+// TestCountyPagesOnDemo: the dashboard of the demo has a page for every
+// county listing every one of its in-scope townships (from the reference
+// list), with a stage for exactly the townships the truth has a station
+// in, and the 阶段 page's counts equal the truth's at the as-of date.
+func TestCountyPagesOnDemo(t *testing.T) {
+	d := loadDemo(t)
+	site := filepath.Join(t.TempDir(), "site")
+	if out, code := run("dashboard", "--db", d.db, "--as-of", "2023-12-31", "--out", site); code != 0 {
+		t.Fatalf("dashboard: exit %d: %s", code, out)
+	}
+	ref := mustRef()
+	for _, c := range ref.Counties {
+		b, err := os.ReadFile(filepath.Join(site, dashboards.CountyFile(c.Code)))
+		if err != nil {
+			t.Errorf("%s: no page: %v", c.Name, err)
+			continue
+		}
+		page := string(b)
+		rows, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(mustRead(t, filepath.Join(site, dashboards.CountyCSV(c.Code))), []byte("\uFEFF")))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		truth := stagesFromTruth(d.world, c.Code, day("2023-12-31"))
+		listed := map[string]bool{}
+		for _, r := range rows[1:] {
+			listed[r[1]] = true
+			if want := truth[r[1]].stage; r[10] != want {
+				t.Errorf("%s %s %s: stage %q, want %q", c.Name, r[1], r[0], r[10], want)
+			}
+		}
+		for _, tw := range ref.Townships {
+			if tw.CountyCode != c.Code || !tw.InScope {
+				continue
+			}
+			if !listed[tw.Code] {
+				t.Errorf("%s: township %s %s missing from its CSV", c.Name, tw.Code, tw.Name)
+			}
+			if !strings.Contains(page, ">"+tw.Name+"<") {
+				t.Errorf("%s: township %s missing from its page", c.Name, tw.Name)
+			}
+			delete(listed, tw.Code)
+		}
+		if len(listed) > 0 {
+			t.Errorf("%s: page lists townships not in scope: %v", c.Name, listed)
+		}
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+var update = flag.Bool("update", false, "update the golden files of testdata/")
+
+// TestReportStationsGolden loads testdata/stations/inputs (祁县, worked
+// out by hand in its README) and compares `sgz report stations` with
+// testdata/stations/report-stations.csv.
+func TestReportStationsGolden(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "g.duckdb")
+	if out, code := run("ingest", filepath.Join("testdata", "stations", "inputs"), "--db", db); code != 0 {
+		t.Fatalf("ingest: exit %d: %s", code, out)
+	}
+	got, code := run("report", "stations", "--db", db, "--as-of", "2023-12-31", "--county", "祁县", "--format", "csv")
+	if code != 0 {
+		t.Fatalf("report stations: exit %d: %s", code, got)
+	}
+	golden := filepath.Join("testdata", "stations", "report-stations.csv")
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := string(mustRead(t, golden)); got != want {
+		t.Errorf("report stations:\n got:\n%s\nwant:\n%s", got, want)
 	}
 }

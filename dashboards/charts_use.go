@@ -39,7 +39,10 @@ const (
 	symbolPlus  = "path://M3.5,0H6.5V3.5H10V6.5H6.5V10H3.5V6.5H0V3.5H3.5Z"
 )
 
-const colorCity = "#000000"
+const (
+	colorCity  = "#000000"
+	colorMuted = "#bdbdbd" // counties not warned
+)
 
 // lineStyle returns the colour, dash and symbol of the i-th county line.
 func lineStyle(i int) (color, dash, symbol string) {
@@ -129,10 +132,23 @@ func useScoreTrend(s metrics.Site, months []metrics.UseMonth) (chartBlock, error
 		yMin = math.Min(yMin, s.UseWarning-10)
 	}
 	yMin = math.Max(0, math.Floor(yMin/10)*10)
+	// The counties the latest month warns keep a colour and an end label;
+	// the others are grey, so that the eye finds the ones to act on.
+	warned := map[string]bool{}
+	if len(months) > 0 {
+		var prev *metrics.UseMonth
+		if len(months) > 1 {
+			prev = &months[len(months)-2]
+		}
+		for _, r := range RankUse(months[len(months)-1], prev, s.UseWarning) {
+			warned[r.CountyCode] = r.Mark != ""
+		}
+	}
 	sub := "各月按该月月度总结截止日计算；" + asOfNote(s.Snapshot) + "　单位：分"
 	if yMin > 0 {
 		sub += "　纵轴自 " + numberText(yMin) + " 分起"
 	}
+	sub += "\n彩色为最近一月须提交整改方案的县(市、区)，黑色为全市，其余灰色"
 
 	l := charts.NewLine()
 	l.SetGlobalOptions(baseOpts(chartUseTrendID, height, title, sub)...)
@@ -165,16 +181,21 @@ func useScoreTrend(s metrics.Site, months []metrics.UseMonth) (chartBlock, error
 		name, color, dash, symbol string
 		width                     float32
 		size                      int
-		city                      bool
+		city, strong              bool // strong: a warned county
 		data                      []any
 		last                      int // index of the last point with a value; -1 none
 	}
 	var lines []line
-	for i, c := range useCounties(months) {
-		ln := line{name: c.Name, width: 2, size: 8, last: -1}
-		ln.color, ln.dash, ln.symbol = lineStyle(i)
-		if c.Code == metrics.CityCode {
+	colored := 0
+	for _, c := range useCounties(months) {
+		ln := line{name: c.Name, color: colorMuted, dash: "solid", symbol: "circle", width: 1.5, size: 5, last: -1}
+		switch {
+		case c.Code == metrics.CityCode:
 			ln.color, ln.dash, ln.symbol, ln.width, ln.size, ln.city = colorCity, "solid", "circle", 4, 9, true
+		case warned[c.Code]:
+			ln.color, ln.dash, ln.symbol = lineStyle(colored)
+			ln.width, ln.size, ln.strong = 3, 9, true
+			colored++
 		}
 		for j, m := range months {
 			v := scoreValue(scoreOf(m, c.Code))
@@ -190,7 +211,7 @@ func useScoreTrend(s metrics.Site, months []metrics.UseMonth) (chartBlock, error
 		var idx []int
 		var ys []float64
 		for k, ln := range lines {
-			if ln.last == j {
+			if ln.last == j && (ln.city || ln.strong) {
 				idx = append(idx, k)
 				ys = append(ys, yPixel(ln.data[j].(opts.LineData).Value.(float64)))
 			}

@@ -12,8 +12,12 @@ import (
 	"sgz/metrics"
 )
 
-// CountiesFile lists the counties with a link to each county's page.
-const CountiesFile = "counties.html"
+// CountiesFile lists the counties with a link to each county's page;
+// CountiesCSV is its table.
+const (
+	CountiesFile = "counties.html"
+	CountiesCSV  = "counties.csv"
+)
 
 // Chart IDs of a county page.
 const (
@@ -104,7 +108,7 @@ func buildCountyFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return append(files, list), nil
+	return append(files, list...), nil
 }
 
 func countyKPIs(s metrics.Site, c metrics.CountyIndicators) []kpi {
@@ -297,27 +301,42 @@ func countyUseTrend(s metrics.Site, c metrics.CountyIndicators) (chartBlock, err
 
 // countiesPage lists the counties, each linking to its page, with the
 // figures a leader picks a county by.
-func countiesPage(s metrics.Site, counties []metrics.CountyIndicators, nav []navLink) (siteFile, error) {
+func countiesPage(s metrics.Site, counties []metrics.CountyIndicators, nav []navLink) ([]siteFile, error) {
 	p := struct {
 		pageMeta
 		Table dataTable
 	}{pageMeta: newPageMeta(s, "各县（市、区）社工站情况", CountiesFile, nav)}
-	p.Table = dataTable{ID: "counties", Title: "各县（市、区）", Note: "点击县(市、区)名称查看各乡镇（街道）站点明细。", Class: "wide",
-		Columns: []string{"县(市、区)", "覆盖率", "已建/应建", "运营率", "持证率", "起步 / 提升 / 专业", "系统使用得分"}}
+	cols := []string{"县(市、区)", "覆盖率", "已建/应建", "运营率", "持证率", "起步 / 提升 / 专业", "系统使用得分"}
+	p.Table = dataTable{ID: "counties", Title: "各县（市、区）", Note: "点击县(市、区)名称查看各乡镇（街道）站点明细；系统使用得分按截至 " + dateCN(s.AsOf) + " 的数据。",
+		Class: "wide", Columns: cols, CSV: CountiesCSV}
+	records := [][]string{append([]string{"区划代码"}, cols...)}
 	for _, c := range counties {
+		stages := noValue
+		if c.StageStartup != nil {
+			stages = fmt.Sprintf("%d / %d / %d", *c.StageStartup, *c.StageImproving, *c.StageProfessional)
+		}
+		values := []string{pctText(c.CoverageRate), intText(c.StationsEstablished) + "/" + strconv.Itoa(c.TownshipsInScope),
+			pctText(c.OperatingRate), pctText(c.CertificationRate), stages, scoreText(c.SystemUseScore)}
 		row := viewRow{Cells: []cell{countyLink(c.CountyCode, c.County)}}
 		if !c.Reported() {
 			row.Class = "unreported"
-			row.Cells = append(row.Cells, cell{Text: notReported, Badge: true}, textCell(noValue), textCell(noValue), textCell(noValue), textCell(noValue), numCell(scoreText(c.SystemUseScore)))
-		} else {
-			stages := noValue
-			if c.StageStartup != nil {
-				stages = fmt.Sprintf("%d / %d / %d", *c.StageStartup, *c.StageImproving, *c.StageProfessional)
+			values[0], values[1] = notReported, noValue
+			row.Cells = append(row.Cells, cell{Text: notReported, Badge: true})
+			for _, v := range values[1:] {
+				row.Cells = append(row.Cells, numCell(v))
 			}
-			row.Cells = append(row.Cells, numCell(pctText(c.CoverageRate)), numCell(intText(c.StationsEstablished)+"/"+strconv.Itoa(c.TownshipsInScope)),
-				numCell(pctText(c.OperatingRate)), numCell(pctText(c.CertificationRate)), numCell(stages), numCell(scoreText(c.SystemUseScore)))
+		} else {
+			for _, v := range values {
+				row.Cells = append(row.Cells, numCell(v))
+			}
 		}
 		p.Table.Rows = append(p.Table.Rows, row)
+		records = append(records, append([]string{c.CountyCode, c.County}, values...))
 	}
-	return renderPage(countiesTmpl, CountiesFile, p)
+	page, err := renderPage(countiesTmpl, CountiesFile, p)
+	if err != nil {
+		return nil, err
+	}
+	csv, err := csvFile(CountiesCSV, withAsOf(records, s.AsOf))
+	return []siteFile{page, csv}, err
 }

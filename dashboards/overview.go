@@ -18,6 +18,8 @@ const (
 
 const overviewTitle = "晋中市乡镇（街道）社工站建设情况总览"
 
+const useScoreLabel = "系统使用得分"
+
 // buildOverviewFiles renders index.html and its CSVs. With nav nil the page
 // stands alone (WriteOverview): no navigation and no coverage outlook.
 func buildOverviewFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
@@ -47,6 +49,7 @@ func buildOverviewFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 		for i := range page.Charts {
 			page.Charts[i].Links = countyLinks(s.Counties)
 		}
+		page.KPIs = withBulletinScore(page.KPIs, s)
 	}
 	html, err := renderPage(overviewTmpl, OverviewFile, page)
 	if err != nil {
@@ -111,6 +114,7 @@ func buildOverview(s metrics.Snapshot) (overviewPage, error) {
 		Month:    monthCN(s.AsOf),
 	}
 	p.Scripts = []string{echartsScript, jinzhongScript}
+	p.MapLabelPoints, p.MapName = mapLabelPointsJS(), MapName
 	p.Definitions = []string{
 		"覆盖率 = 已建站乡镇（街道）/ 应建乡镇（街道）；运营率 = 运营站点 / 已建站点；持证率、专职率以驻站社工为分母。比率保留一位小数；“—”表示无数据或分母为零，“未报送”表示截至 " + p.AsOf + " 该县(市、区)无台账。",
 	}
@@ -212,9 +216,9 @@ func cityKPIs(s metrics.Snapshot, c metrics.CountyIndicators) []kpi {
 			coverageNote += "（" + dateISO(s.CoverageDeadline) + " 前）"
 		}
 	}
-	score := kpi{Label: "系统使用得分", Value: noValue, Note: "待计算", Pending: true}
+	score := kpi{Label: useScoreLabel, Value: noValue, Note: "待计算", Pending: true}
 	if c.SystemUseScore != nil {
-		score = kpi{Label: "系统使用得分", Value: scoreText(c.SystemUseScore), Unit: "分", Note: "截至当日口径；月度排名见“系统使用”"}
+		score = kpi{Label: useScoreLabel, Value: scoreText(c.SystemUseScore), Unit: "分", Note: "截至当日口径；月度排名见“系统使用”"}
 	}
 	return []kpi{
 		{Label: "覆盖率", Value: pctText(c.CoverageRate), Note: coverageNote},
@@ -333,4 +337,26 @@ func outlooksByCode(outlooks []metrics.Outlook) []metrics.Outlook {
 	sorted := slices.Clone(outlooks)
 	slices.SortStableFunc(sorted, func(a, b metrics.Outlook) int { return strings.Compare(a.CountyCode, b.CountyCode) })
 	return sorted
+}
+
+// withBulletinScore says, on the system-use card, that its score is as of
+// the page's date and what the latest bulletin month (as of its own
+// deadline) gave, so that the two figures explain each other.
+func withBulletinScore(kpis []kpi, s metrics.Site) []kpi {
+	if len(s.Use) == 0 {
+		return kpis
+	}
+	latest := slices.MaxFunc(s.Use, func(a, b metrics.UseMonth) int { return strings.Compare(a.Month, b.Month) })
+	var city *float64
+	for _, c := range latest.Counties {
+		if c.CountyCode == metrics.CityCode {
+			city = c.SystemUseScore
+		}
+	}
+	for i := range kpis {
+		if kpis[i].Label == useScoreLabel && !kpis[i].Pending {
+			kpis[i].Note = "按截至 " + dateCN(s.AsOf) + " 的数据；" + useMonthLabel(latest.Month) + "通报（按 " + dateCN(latest.AsOf) + " 计算）为 " + scoreText(city) + " 分"
+		}
+	}
+	return kpis
 }

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"sgz/metrics"
 )
@@ -150,5 +151,50 @@ func TestSpreadsheetSafe(t *testing.T) {
 		if got := spreadsheetSafe(in); got != want {
 			t.Errorf("spreadsheetSafe(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestNiceStep(t *testing.T) {
+	// 118 townships × 1.1 = 129 over five steps: 25.8 → 30, axis 0–150;
+	// 1320 services: 264 → 300, axis 0–1500.
+	for x, want := range map[float64]float64{0.3: 1, 1: 1, 1.2: 2, 7.7: 8, 25.8: 30, 264: 300, 401: 500, 11: 15, 21: 25} {
+		if got := niceStep(x); got != want {
+			t.Errorf("niceStep(%v) = %v, want %v", x, got, want)
+		}
+	}
+}
+
+// TestCoverageBarsSortedAndColoured: lowest coverage first, shortfalls in
+// the warning colours (60% → below 75%, 95% → 90%–100%), the target's
+// blue at 100%, a county without a ledger last.
+func TestCoverageBarsSortedAndColoured(t *testing.T) {
+	f := func(x float64) *float64 { return &x }
+	d := time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
+	s := metrics.Snapshot{AsOf: d, CoverageTarget: 1, CoverageDeadline: d}
+	counties := []metrics.CountyIndicators{
+		{CountyCode: "140702", County: "榆次区", LedgerDate: &d, CoverageRate: f(1)},
+		{CountyCode: "140703", County: "太谷区"},
+		{CountyCode: "140721", County: "榆社县", LedgerDate: &d, CoverageRate: f(0.6)},
+		{CountyCode: "140722", County: "左权县", LedgerDate: &d, CoverageRate: f(0.95)},
+	}
+	c, err := coverageBar(s, counties)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt := string(c.Option)
+	if !strings.Contains(opt, `"data":["榆社县","左权县","榆次区","太谷区"]`) {
+		t.Errorf("bars not sorted lowest first, unreported last: %.300s", opt)
+	}
+	at := func(s string) int { return strings.Index(opt, s) }
+	if !(at(`"color":"#b2182b"`) > 0 && at(`"color":"#b2182b"`) < at(`"color":"#fdae61"`) && at(`"color":"#fdae61"`) < at(`"name":"榆次区","value":100,"itemStyle":{"color":"#225ea8"}`)) {
+		t.Errorf("bar colours not by band: %s", opt)
+	}
+	// The city scored 83.4 as of 2023-12-31 (a figure the fixture leaves
+	// out) and 83.1 in the 2023-11 bulletin.
+	site := fixtureSite()
+	site.Counties[3].SystemUseScore = f(83.4)
+	page := readFile(t, filepath.Join(writeSiteFixture(t, site), OverviewFile))
+	if !strings.Contains(page, "按截至 2023年12月31日 的数据；2023年11月通报（按 2023年12月6日 计算）为 83.1 分") {
+		t.Error("the overview's system-use card does not explain its date against the bulletin's")
 	}
 }

@@ -194,6 +194,10 @@ type pageMeta struct {
 	// --allow-failed-checks), which every page names.
 	Generated    string
 	FailedChecks []string
+	// MapLabelPoints, when set, moves the map's region labels (see
+	// mapLabelPoints) before the charts are drawn.
+	MapLabelPoints template.JS
+	MapName        string
 }
 
 type sourceRow struct {

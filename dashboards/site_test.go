@@ -475,7 +475,7 @@ func TestSiteIsDeterministic(t *testing.T) {
 		DifferencesFile, LoadedFilesFile, LedgersFile, DataQualityFile,
 		OutlookFile, OverviewFile, IndicatorsFile,
 		UseRankingFile, UseScoresFile, SystemUseFile,
-		StagesFile, StageCountiesFile, StageHistoryFile, StageTransitionsFile, CountiesFile, RejectsFile, ChecksFile,
+		StagesFile, StageCountiesFile, StageHistoryFile, StageTransitionsFile, CountiesFile, CountiesCSV, RejectsFile, ChecksFile,
 		CountyFile("140702"), CountyCSV("140702"), CountyFile("140703"), CountyCSV("140703"), CountyFile("140721"), CountyCSV("140721"),
 	}
 	slices.Sort(wantNames)

@@ -5,7 +5,7 @@
 (function () {
   "use strict";
   // Exact colours the test looks for on the map (see browser_test.go).
-  var probes = { unreported: [0xbd, 0xbd, 0xbd], full: [0x0c, 0x2c, 0x84] };
+  var probes = { unreported: [0xbd, 0xbd, 0xbd], full: [0x22, 0x5e, 0xa8], short: [0xf4, 0x6d, 0x43] };
 
   function mapFeatureNames() {
     if (!window.echarts || !echarts.getMap) { return null; }

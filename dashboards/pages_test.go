@@ -198,3 +198,17 @@ func TestCoverageBarsSortedAndColoured(t *testing.T) {
 		t.Error("the overview's system-use card does not explain its date against the bulletin's")
 	}
 }
+
+func TestShortDay(t *testing.T) {
+	d := func(s string) time.Time { x, _ := time.Parse(time.DateOnly, s); return x }
+	for _, c := range []struct{ t, ref, want string }{
+		{"2023-09-30", "2023-12-31", "9月"},       // a month end before the as-of date: 9月(末)
+		{"2023-12-31", "2023-12-31", "12月31日"},   // the as-of date itself
+		{"2023-11-30", "2024-02-29", "2023年11月"}, // another year
+		{"2024-02-15", "2024-02-15", "2月15日"},
+	} {
+		if got := shortDay(d(c.t), d(c.ref)); got != c.want {
+			t.Errorf("shortDay(%s, %s) = %q, want %q", c.t, c.ref, got, c.want)
+		}
+	}
+}

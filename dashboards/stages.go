@@ -89,7 +89,9 @@ func buildStagesFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	flow, err := stageFlow(s, from, to, p.From, p.To)
+	// short node names, so that the labels fit beside the sankey on a phone
+	fromShort, toShort := shortDay(time.Date(s.AsOf.Year(), s.AsOf.Month()-stageQuarter+1, 0, 0, 0, 0, 0, time.UTC), s.AsOf)+"末", shortDay(s.AsOf, s.AsOf)
+	flow, err := stageFlow(s, from, to, fromShort, toShort)
 	if err != nil {
 		return nil, err
 	}
@@ -294,4 +296,18 @@ func stageFlow(s metrics.Site, from, to, fromLabel, toLabel string) (chartBlock,
 		func(s *charts.SingleSeries) { s.Top, s.Bottom, s.Left, s.Right = "84", "16", "16", "150" },
 	)
 	return chartOf(sk, chartStageFlowID, title, height)
+}
+
+// shortDay is 9月30日 for a day of the same year as ref, 2023年9月30日
+// otherwise; a month's last day before "末" reads 9月 (9月末).
+func shortDay(t, ref time.Time) string {
+	last := t.AddDate(0, 0, 1).Day() == 1 && !t.Equal(ref)
+	out := strconv.Itoa(int(t.Month())) + "月"
+	if !last {
+		out += strconv.Itoa(t.Day()) + "日"
+	}
+	if t.Year() != ref.Year() {
+		out = strconv.Itoa(t.Year()) + "年" + out
+	}
+	return out
 }

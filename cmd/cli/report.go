@@ -150,16 +150,13 @@ func reportIndicators(e *env, args []string) int {
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}
-	st, err := openReport(e, ro)
+	r, err := openAsOfReport(e, ro, *asOf, nil)
 	if err != nil {
 		return e.fail(err)
 	}
-	defer st.Close()
-	d, err := asOfFlag(e, st, *asOf)
-	if err != nil {
-		return e.fail(err)
-	}
-	rows, err := metrics.Indicators(e.ctx, st.db, d)
+	defer r.st.Close()
+	d := r.asOf
+	rows, err := metrics.Indicators(e.ctx, r.st.db, d)
 	if err != nil {
 		return e.fail(err)
 	}

@@ -27,6 +27,33 @@ func countyCode(st *store, value string) (string, error) {
 	return code, nil
 }
 
+// asOfReport is a report as of a date, once its flags are read: the open
+// store, the date and the county's code ("" for every county).
+type asOfReport struct {
+	st     *store
+	asOf   time.Time
+	county string
+}
+
+// openAsOfReport opens the store of a report and resolves --as-of and,
+// when the report has it (county not nil), --county. The caller closes
+// r.st.
+func openAsOfReport(e *env, ro reportOpts, asOf string, county *string) (*asOfReport, error) {
+	st, err := openReport(e, ro)
+	if err != nil {
+		return nil, err
+	}
+	r := &asOfReport{st: st}
+	if r.asOf, err = asOfFlag(e, st, asOf); err == nil && county != nil {
+		r.county, err = countyCode(st, *county)
+	}
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
 // stationColumns are the columns of sgz report stations (and of the county
 // pages' CSV); window labels name the policy's windows.
 func stationColumns(operatingDays, startupDays int) []column[metrics.TownshipStation] {
@@ -59,19 +86,12 @@ func reportStations(e *env, args []string) int {
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}
-	st, err := openReport(e, ro)
+	r, err := openAsOfReport(e, ro, *asOf, county)
 	if err != nil {
 		return e.fail(err)
 	}
-	defer st.Close()
-	d, err := asOfFlag(e, st, *asOf)
-	if err != nil {
-		return e.fail(err)
-	}
-	code, err := countyCode(st, *county)
-	if err != nil {
-		return e.fail(err)
-	}
+	defer r.st.Close()
+	st, d, code := r.st, r.asOf, r.county
 	rows, err := metrics.TownshipStations(e.ctx, st.db, d, code)
 	if err != nil {
 		return e.fail(err)
@@ -163,19 +183,12 @@ func reportStages(e *env, args []string) int {
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}
-	st, err := openReport(e, ro)
+	r, err := openAsOfReport(e, ro, *asOf, county)
 	if err != nil {
 		return e.fail(err)
 	}
-	defer st.Close()
-	d, err := asOfFlag(e, st, *asOf)
-	if err != nil {
-		return e.fail(err)
-	}
-	code, err := countyCode(st, *county)
-	if err != nil {
-		return e.fail(err)
-	}
+	defer r.st.Close()
+	st, d, code := r.st, r.asOf, r.county
 	history, err := metrics.StageHistory(e.ctx, st.db, d)
 	if err != nil {
 		return e.fail(err)
@@ -232,19 +245,12 @@ func reportTransitions(e *env, args []string) int {
 		fmt.Fprintf(e.stderr, "sgz report transitions: --months %d: 须在 1 到 120 之间\n", *months)
 		return ExitError
 	}
-	st, err := openReport(e, ro)
+	r, err := openAsOfReport(e, ro, *asOf, county)
 	if err != nil {
 		return e.fail(err)
 	}
-	defer st.Close()
-	d, err := asOfFlag(e, st, *asOf)
-	if err != nil {
-		return e.fail(err)
-	}
-	code, err := countyCode(st, *county)
-	if err != nil {
-		return e.fail(err)
-	}
+	defer r.st.Close()
+	st, d, code := r.st, r.asOf, r.county
 	history, err := metrics.StageHistory(e.ctx, st.db, d)
 	if err != nil {
 		return e.fail(err)

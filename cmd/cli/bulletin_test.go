@@ -91,16 +91,7 @@ func bulletinTables(t *testing.T, dir string) (htmlT, mdT, xlsxT [][][]string) {
 func TestBulletin(t *testing.T) {
 	d := loadDemo(t)
 	// A copy, with its key, since this test loads more files.
-	db := filepath.Join(t.TempDir(), "b.duckdb")
-	for from, to := range map[string]string{d.db: db, ingest.KeyPath(d.db): ingest.KeyPath(db)} {
-		src, err := os.ReadFile(from)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(to, src, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	db := copyDemo(t, d)
 	dir1 := filepath.Join(t.TempDir(), "v1")
 	out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", dir1)
 	if code != 0 {
@@ -355,4 +346,21 @@ func equalInts(a, b []int) bool {
 		}
 	}
 	return true
+}
+
+// copyDemo copies the demo database with its key into a temporary folder,
+// for a test that changes it.
+func copyDemo(t *testing.T, d demoData) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "b.duckdb")
+	for from, to := range map[string]string{d.db: db, ingest.KeyPath(d.db): ingest.KeyPath(db)} {
+		src, err := os.ReadFile(from)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(to, src, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db
 }

@@ -87,7 +87,9 @@ func writeDashboard(e *env, st *store, asOf time.Time, out string, allowFailed b
 	var failed []string
 	for _, c := range site.Checks {
 		if !c.Passed() {
-			failed = append(failed, fmt.Sprintf("  %s（%s）：%s", c.Name, c.About, strings.Join(c.Rows, "；")))
+			// the offending rows, with any ID or phone number in them masked
+			// (a failed personal-data check would otherwise print one)
+			failed = append(failed, fmt.Sprintf("  %s（%s）：%s", c.Name, c.About, ingest.ScrubText(strings.Join(c.Rows, "；"))))
 		}
 	}
 	if len(failed) > 0 {

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/csv"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"sgz/cmd/cli"
 	"sgz/dashboards"
 	"sgz/gen"
 )
@@ -339,5 +341,59 @@ func TestReportStationsGolden(t *testing.T) {
 	}
 	if want := string(mustRead(t, golden)); got != want {
 		t.Errorf("report stations:\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestFailedCheckStopsDashboard: a raw row holding a full ID number (as a
+// careless hand edit of the database might leave) fails the personal-data
+// check: sgz dashboard writes nothing and names the check, without
+// printing the number; with --allow-failed-checks it writes the site and
+// every page warns, without the number either.
+func TestFailedCheckStopsDashboard(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	const id = "140727199001010017"
+	conn, err := sql.Open("duckdb", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`INSERT INTO raw_rows VALUES (1, 'x', 99, 'staff', 'data', '甲一,` + id + `')`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	site := filepath.Join(t.TempDir(), "site")
+	out, code := run("dashboard", "--db", db, "--as-of", "2023-12-31", "--out", site)
+	if code != cli.ExitError || !strings.Contains(out, "no_personal_data") || !strings.Contains(out, "--allow-failed-checks") {
+		t.Fatalf("exit %d, want %d naming the failed check and the flag:\n%s", code, cli.ExitError, out)
+	}
+	if strings.Contains(out, id) {
+		t.Errorf("the failed check printed the ID number:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(site, "index.html")); err == nil {
+		t.Error("a site was written although a check failed")
+	}
+	out, code = run("dashboard", "--db", db, "--as-of", "2023-12-31", "--out", site, "--allow-failed-checks")
+	if code != cli.ExitOK {
+		t.Fatalf("with --allow-failed-checks: exit %d: %s", code, out)
+	}
+	entries, _ := os.ReadDir(site)
+	pages := 0
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".html") && !strings.HasSuffix(e.Name(), ".csv") {
+			continue
+		}
+		b := string(mustRead(t, filepath.Join(site, e.Name())))
+		if strings.Contains(b, id) {
+			t.Errorf("%s holds the ID number", e.Name())
+		}
+		if strings.HasSuffix(e.Name(), ".html") {
+			pages++
+			if !strings.Contains(b, "本看板在数据检查未通过的情况下生成") {
+				t.Errorf("%s does not warn of the failed check", e.Name())
+			}
+		}
+	}
+	if pages < 5+11 {
+		t.Errorf("%d pages written, want the 5 site pages and 11 county pages", pages)
 	}
 }

@@ -248,7 +248,7 @@ func fixtureTownships() []metrics.TownshipStation {
 // 004 is new. 太谷区 did not change. So over the quarter 榆次区 has 2
 // promotions, 1 fall-back and 1 new station; at 2023-09 3 of its stations
 // were at 提升 or above.
-func fixtureStageHistory() []metrics.StagePoint {
+func fixtureStageHistory() metrics.StageHistory {
 	sep := map[string]string{"140702001": "提升", "140702002": "起步", "140702003": "起步", "140702005": "起步", "140702006": "提升", "140702007": "提升"}
 	var out []metrics.StagePoint
 	for _, month := range []string{"2023-09", "2023-12"} {
@@ -263,5 +263,7 @@ func fixtureStageHistory() []metrics.StagePoint {
 			out = append(out, metrics.StagePoint{Month: month, CountyCode: t.CountyCode, TownshipCode: t.TownshipCode, Township: t.Township, Stage: stage, Missing: t.Missing})
 		}
 	}
-	return out
+	// 榆社县 (140721) has no ledger at either month end
+	reported := []string{"140702", "140703"}
+	return metrics.StageHistory{Points: out, Reported: map[string][]string{"2023-09": reported, "2023-12": reported}}
 }

@@ -75,7 +75,7 @@ func TestStagesPage(t *testing.T) {
 	equalRows(t, "stage counties", append(body, foot...), [][]string{
 		{"榆次区", "7", "4", "2", "1", "42.9%", "3", "2", "1", "1"},
 		{"太谷区", "9", "3", "5", "1", "66.7%", "6", "0", "0", "0"},
-		{"榆社县", "0", "0", "0", "0", "—", "0", "0", "0", "0"},
+		{"榆社县", "未报送", "未报送", "未报送", "未报送", "未报送", "未报送", "0", "0", "0"},
 		{"晋中市（合计）", "16", "7", "7", "2", "56.3%", "9", "2", "1", "1"},
 	})
 	body, _ = tableText(t, page, "transitions")
@@ -87,7 +87,8 @@ func TestStagesPage(t *testing.T) {
 	})
 	history := readCSV(t, filepath.Join(dir, StageHistoryFile))
 	// two months × (3 counties + the city) and a header
-	if len(history) != 9 || strings.Join(history[4], ",") != "2023-09,140700,晋中市,15,6,8,1,2023-12-31" {
+	if len(history) != 9 || strings.Join(history[4], ",") != "2023-09,140700,晋中市,,15,6,8,1,2023-12-31" ||
+		strings.Join(history[3], ",") != "2023-09,140721,榆社县,未报送,,,,,2023-12-31" {
 		t.Errorf("stage history CSV: %q", history)
 	}
 	if !strings.Contains(page, `id="chart_stage_flow"`) || !strings.Contains(page, `"type":"sankey"`) {

@@ -74,14 +74,14 @@ func buildStagesFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 		"起步：已建站点。提升：起步条件（独立场地、制度、统一标识、在岗驻站社工、近 " + strconv.Itoa(s.StartupWindowDays) + " 天有服务）齐备，且近3个完整月月均服务、服务类型、资源链接达标。专业：提升，且全员持证、有特色项目、个案小组社区活动占比达标。阈值见政策参数文件，定义见 docs/indicators.md。",
 		"晋级、回落按两个月末的阶段比较；新建指前一月末尚未建站（或未列入台账）。回落原因为该站点现在距原阶段尚缺的条件。",
 	}
-	months, counts := countStages(s.StageHistory)
+	months, counts := countStages(s.StageHistory.Points)
 	to := s.AsOf.Format("2006-01")
 	from := time.Date(s.AsOf.Year(), s.AsOf.Month()-stageQuarter, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 	p.From, p.To = useMonthLabel(from)+"末", dateCN(s.AsOf)
-	transitions := metrics.Transitions(s.StageHistory, from, to)
+	transitions := metrics.Transitions(s.StageHistory.Points, from, to)
 
 	var countyRecords [][]string
-	p.Counties, countyRecords = stageCountiesTable(counties, counts, transitions, from, to, p.From, p.To)
+	p.Counties, countyRecords = stageCountiesTable(counties, s.StageHistory, counts, transitions, from, to, p.From, p.To)
 	var transitionRecords [][]string
 	p.Transitions, transitionRecords = transitionsTable(s, transitions)
 
@@ -98,11 +98,17 @@ func buildStagesFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	p.Charts = []chartBlock{trend, flow}
 	p.Scripts = []string{echartsScript}
 
-	history := [][]string{{"月份", "区划代码", "县(市、区)", "已建站", "起步", "提升", "专业"}}
+	// A county without a ledger that month has no counts (未报送), never
+	// zeros; the city adds up the counties that had reported.
+	history := [][]string{{"月份", "区划代码", "县(市、区)", "台账", "已建站", "起步", "提升", "专业"}}
 	for _, m := range months {
 		for _, c := range append(slices.Clone(counties), metrics.CountyIndicators{CountyCode: metrics.CityCode, County: "晋中市"}) {
+			if c.CountyCode != metrics.CityCode && !s.StageHistory.IsReported(m, c.CountyCode) {
+				history = append(history, []string{m, c.CountyCode, c.County, notReported, "", "", "", ""})
+				continue
+			}
 			x := counts[[2]string{m, c.CountyCode}]
-			history = append(history, []string{m, c.CountyCode, c.County, strconv.Itoa(x.n),
+			history = append(history, []string{m, c.CountyCode, c.County, "", strconv.Itoa(x.n),
 				strconv.Itoa(x.byStage[metrics.StageStartup]), strconv.Itoa(x.byStage[metrics.StageImproving]), strconv.Itoa(x.byStage[metrics.StageProfessional])})
 		}
 	}
@@ -126,7 +132,7 @@ func buildStagesFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 
 // stageCountiesTable: per county, the stage counts at both month ends and
 // the moves between them.
-func stageCountiesTable(counties []metrics.CountyIndicators, counts map[[2]string]stageCount, moves []metrics.Transition, from, to, fromLabel, toLabel string) (dataTable, [][]string) {
+func stageCountiesTable(counties []metrics.CountyIndicators, h metrics.StageHistory, counts map[[2]string]stageCount, moves []metrics.Transition, from, to, fromLabel, toLabel string) (dataTable, [][]string) {
 	t := dataTable{ID: "stage-counties", Title: "各县（市、区）阶段构成与变化", CSV: StageCountiesFile, Class: "wide",
 		Note:    fromLabel + " → " + toLabel + "。",
 		Columns: []string{"县(市、区)", "已建站", "起步", "提升", "专业", "提升及以上", fromLabel + "提升及以上", "晋级", "回落", "新建"}}
@@ -151,6 +157,17 @@ func stageCountiesTable(counties []metrics.CountyIndicators, counts map[[2]strin
 		values := []string{strconv.Itoa(now.n), strconv.Itoa(now.byStage[metrics.StageStartup]), strconv.Itoa(now.byStage[metrics.StageImproving]),
 			strconv.Itoa(now.byStage[metrics.StageProfessional]), share, strconv.Itoa(advancedBefore),
 			strconv.Itoa(moved[code]["晋级"]), strconv.Itoa(moved[code]["回落"]), strconv.Itoa(moved[code]["新建"])}
+		if code != metrics.CityCode {
+			// no ledger at either end: nothing to count there (未报送)
+			if !h.IsReported(to, code) {
+				for i := range values[:5] {
+					values[i] = notReported
+				}
+			}
+			if !h.IsReported(from, code) {
+				values[5] = notReported
+			}
+		}
 		cells := []cell{countyLink(code, name)}
 		for _, v := range values {
 			cells = append(cells, numCell(v))
@@ -241,7 +258,7 @@ func stageFlow(s metrics.Site, from, to, fromLabel, toLabel string) (chartBlock,
 	const height = 420
 	title := "近一季度阶段流向"
 	before, now := map[string]string{}, map[string]string{}
-	for _, p := range s.StageHistory {
+	for _, p := range s.StageHistory.Points {
 		switch p.Month {
 		case from:
 			before[p.TownshipCode] = p.Stage

@@ -200,7 +200,7 @@ func TakeSite(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) 
 	if s.Townships, err = TownshipStations(ctx, db, asOf, ""); err != nil {
 		return s, err
 	}
-	if s.StageHistory, err = StageHistory(ctx, db, asOf); err != nil {
+	if s.StageHistory, err = StagesByMonth(ctx, db, asOf); err != nil {
 		return s, err
 	}
 	if s.Checks, err = Checks(ctx, db, asOf); err != nil {

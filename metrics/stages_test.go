@@ -274,7 +274,8 @@ func TestStageHistory(t *testing.T) {
 		services = append(services, svc{3, "个案服务", "2023-" + m + "-10", ""}, svc{1, "资源链接", "2023-" + m + "-12", ""}, svc{6, "走访探视", "2023-" + m + "-14", ""})
 	}
 	db, towns := stageFixture(t, []stageCase{{name: "history", workers: []worker{{certified: false}}, services: services}})
-	history, err := metrics.StageHistory(context.Background(), db, day("2023-12-31"))
+	h, err := metrics.StagesByMonth(context.Background(), db, day("2023-12-31"))
+	history := h.Points
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -311,6 +312,11 @@ func TestStageHistory(t *testing.T) {
 			t.Errorf("%s→%s: %+v (%s), want %s→%s %s %q", x.from, x.to, tr[0], tr[0].Direction(), x.fromStage, x.toStage, x.dir, x.why)
 		}
 	}
+	// The fixture's two ledgers (140702, 140781) are in force from 2023-03;
+	// no other county has one.
+	if got := h.Reported["2023-03"]; len(got) != 2 || !h.IsReported("2023-12", "140781") || h.IsReported("2023-12", "140703") {
+		t.Errorf("reported counties: %v", h.Reported)
+	}
 	if tr := metrics.Transitions(history, "2023-10", "2023-11"); len(tr) != 0 {
 		t.Errorf("2023-10→11: %v, want no change", tr)
 	}
@@ -322,4 +328,34 @@ func day(s string) time.Time {
 		panic(err)
 	}
 	return t
+}
+
+// TestCriteriaNumbers: the figures of the missing criteria round to one
+// decimal, carrying into the whole number (27/73 = 36.99% reads 37.0%, not
+// 36.9%: an independent recomputation caught that), ties away from zero,
+// and are cut only when rounding would reach the threshold.
+func TestCriteriaNumbers(t *testing.T) {
+	db := openFixture(t)
+	for q, want := range map[string]string{
+		"percent_text(27/73, 0.4)":  "37.0%",
+		"percent_text(13/42, 0.4)":  "31.0%",
+		"percent_text(15/48, 0.4)":  "31.3%", // 31.25
+		"percent_text(12/30, 0.4)":  "40%",
+		"percent_text(0.3999, 0.4)": "39.9%", // would round to the 40% it lacks
+		"percent_text(0.4, NULL)":   "40%",
+		"number_text(29/3, 10)":     "9.7",
+		"number_text(9.96, 10)":     "9.9",
+		"number_text(20/3, 10)":     "6.7",
+		"number_text(6.96, 10)":     "7.0",
+		"number_text(10.0, NULL)":   "10",
+		"number_text(25/3, NULL)":   "8.3",
+	} {
+		var got string
+		if err := db.QueryRow("SELECT " + q).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("%s = %q, want %q", q, got, want)
+		}
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -97,39 +98,58 @@ type StagePoint struct {
 	Missing      string
 }
 
-// StageHistory returns each established in-scope station's stage at every
+// StageHistory is every established in-scope station's stage at every
+// month end, and which counties had a ledger by then (a county without one
+// is 未报送 that month: no stage counts, never zeros).
+type StageHistory struct {
+	Points []StagePoint `json:"points"`
+	// Reported lists, by month (YYYY-MM), the codes of the counties with a
+	// ledger at that month end.
+	Reported map[string][]string `json:"reported"`
+}
+
+// IsReported says whether county had a ledger at the end of month.
+func (h StageHistory) IsReported(month, county string) bool {
+	return slices.Contains(h.Reported[month], county)
+}
+
+// StagesByMonth returns each established in-scope station's stage at every
 // month end from the first month with a ledger to the month of asOf (its
 // last point at asOf itself), each computed as of that day: what was known
 // then, so that later loads never change the history.
-func StageHistory(ctx context.Context, db *sql.DB, asOf time.Time) ([]StagePoint, error) {
+func StagesByMonth(ctx context.Context, db *sql.DB, asOf time.Time) (StageHistory, error) {
+	h := StageHistory{Reported: map[string][]string{}}
 	var first sql.NullTime
 	if err := db.QueryRowContext(ctx, `SELECT min(report_date) FROM stg_ledgers WHERE report_date <= CAST(? AS DATE)`, asOf).Scan(&first); err != nil {
-		return nil, err
+		return h, err
 	}
 	if !first.Valid {
-		return nil, nil
+		return h, nil
 	}
-	var out []StagePoint
 	for _, end := range MonthEnds(first.Time, asOf) {
-		rows, err := db.QueryContext(ctx, `SELECT s.county_code, s.township_code, t.township_name, s.stage, s.missing_criteria
+		month := end.Format("2006-01")
+		err := eachRow(ctx, db, `SELECT s.county_code, s.township_code, t.township_name, s.stage, s.missing_criteria
 			FROM station_stages(CAST(? AS DATE)) s JOIN ref_townships t USING (township_code)
-			WHERE s.in_scope ORDER BY s.township_code`, end)
+			WHERE s.in_scope ORDER BY s.township_code`, []any{end}, func(r *sql.Rows) error {
+			p := StagePoint{Month: month}
+			err := r.Scan(&p.CountyCode, &p.TownshipCode, &p.Township, &p.Stage, &p.Missing)
+			h.Points = append(h.Points, p)
+			return err
+		})
+		if err == nil {
+			err = eachRow(ctx, db, `SELECT DISTINCT county_code FROM current_ledger(CAST(? AS DATE)) WHERE sheet_kind = 'stations' ORDER BY 1`,
+				[]any{end}, func(r *sql.Rows) error {
+					var c string
+					err := r.Scan(&c)
+					h.Reported[month] = append(h.Reported[month], c)
+					return err
+				})
+		}
 		if err != nil {
-			return nil, fmt.Errorf("计算 %s 的站点阶段出错: %w", end.Format(time.DateOnly), err)
-		}
-		for rows.Next() {
-			p := StagePoint{Month: end.Format("2006-01")}
-			if err := rows.Scan(&p.CountyCode, &p.TownshipCode, &p.Township, &p.Stage, &p.Missing); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out = append(out, p)
-		}
-		if err := rows.Close(); err != nil {
-			return nil, err
+			return h, fmt.Errorf("计算 %s 的站点阶段出错: %w", end.Format(time.DateOnly), err)
 		}
 	}
-	return out, nil
+	return h, nil
 }
 
 // MonthEnds lists the last day of every month from the month of from to

@@ -181,7 +181,7 @@ type Site struct {
 	// Townships are the in-scope townships as of AsOf (sgz report stations).
 	Townships []TownshipStation `json:"townships"`
 	// StageHistory is each station's stage at every month end up to AsOf.
-	StageHistory []StagePoint `json:"stage_history"`
+	StageHistory StageHistory `json:"stage_history"`
 	// Checks are the data checks of the build, passed or not.
 	Checks []transform.DataTest `json:"checks"`
 	// OperatingWindowDays and StartupWindowDays name the windows of the

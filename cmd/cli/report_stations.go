@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -106,26 +107,28 @@ func reportStations(e *env, args []string) int {
 	return ExitOK
 }
 
-// stageCount is one county's (or the city's) stage counts at one month end.
+// stageCount is one county's (or the city's) stage counts at one month
+// end; Reported false (a county without a ledger then) leaves them blank.
 type stageCount struct {
-	Month, CountyCode, County           string
+	Month, CountyCode, County            string
+	Reported                             bool
 	Startup, Improving, Professional, N int
 }
 
-// stageCounts counts history by month and county, with a city row (140700)
-// after each month's counties; counties come in reference order.
-func stageCounts(history []metrics.StagePoint, counties []countyName) []stageCount {
-	var out []stageCount
+// stageCounts counts history by month and county, with a city row (140700,
+// the sum of the counties that had reported) after each month's counties;
+// counties come in reference order.
+func stageCounts(history metrics.StageHistory, counties []countyName) []stageCount {
 	var months []string
 	byKey := map[[2]string]*stageCount{}
-	for _, p := range history {
+	for _, p := range history.Points {
 		if len(months) == 0 || months[len(months)-1] != p.Month {
 			months = append(months, p.Month)
 		}
 		for _, code := range []string{p.CountyCode, metrics.CityCode} {
 			c := byKey[[2]string{p.Month, code}]
 			if c == nil {
-				c = &stageCount{Month: p.Month, CountyCode: code}
+				c = &stageCount{}
 				byKey[[2]string{p.Month, code}] = c
 			}
 			c.N++
@@ -139,10 +142,18 @@ func stageCounts(history []metrics.StagePoint, counties []countyName) []stageCou
 			}
 		}
 	}
+	var out []stageCount
+	for m := range history.Reported {
+		if !slices.Contains(months, m) {
+			months = append(months, m)
+		}
+	}
+	slices.Sort(months)
 	for _, m := range months {
 		for _, c := range append(counties, countyName{metrics.CityCode, "晋中市"}) {
-			row := stageCount{Month: m, CountyCode: c.code, County: c.name}
-			if x := byKey[[2]string{m, c.code}]; x != nil {
+			row := stageCount{Month: m, CountyCode: c.code, County: c.name,
+				Reported: c.code == metrics.CityCode || history.IsReported(m, c.code)}
+			if x := byKey[[2]string{m, c.code}]; x != nil && row.Reported {
 				row.Startup, row.Improving, row.Professional, row.N = x.Startup, x.Improving, x.Professional, x.N
 			}
 			out = append(out, row)
@@ -163,14 +174,22 @@ func (st *store) countyNames(only string) []countyName {
 	return out
 }
 
+// ifReported is n, or nothing for a county without a ledger that month.
+func ifReported(c stageCount, n int) any {
+	if !c.Reported {
+		return nil
+	}
+	return n
+}
+
 var stageCountColumns = []column[stageCount]{
 	{"month", "月份", func(c stageCount) any { return c.Month }},
 	{"county_code", "代码", func(c stageCount) any { return c.CountyCode }},
 	{"county", "县(市、区)", func(c stageCount) any { return c.County }},
-	{"stations_established", "已建站", func(c stageCount) any { return c.N }},
-	{"stage_startup", "起步", func(c stageCount) any { return c.Startup }},
-	{"stage_improving", "提升", func(c stageCount) any { return c.Improving }},
-	{"stage_professional", "专业", func(c stageCount) any { return c.Professional }},
+	{"stations_established", "已建站", func(c stageCount) any { return ifReported(c, c.N) }},
+	{"stage_startup", "起步", func(c stageCount) any { return ifReported(c, c.Startup) }},
+	{"stage_improving", "提升", func(c stageCount) any { return ifReported(c, c.Improving) }},
+	{"stage_professional", "专业", func(c stageCount) any { return ifReported(c, c.Professional) }},
 }
 
 // reportStages prints the stage counts of every county at every month end
@@ -189,7 +208,7 @@ func reportStages(e *env, args []string) int {
 	}
 	defer r.st.Close()
 	st, d, code := r.st, r.asOf, r.county
-	history, err := metrics.StageHistory(e.ctx, st.db, d)
+	history, err := metrics.StagesByMonth(e.ctx, st.db, d)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -206,7 +225,12 @@ func reportStages(e *env, args []string) int {
 	if *ro.format == "table" {
 		fmt.Fprintf(e.stdout, "各月末站点阶段（每月按当月末已知数据计算），截至 %s\n", d.Format("2006年1月2日"))
 	}
-	if err := printRows(e.stdout, *ro.format, stageCountColumns, rows, nil); err != nil {
+	if err := printRows(e.stdout, *ro.format, stageCountColumns, rows, func(c stageCount, col string) string {
+		if !c.Reported && col == "stations_established" {
+			return "未报送"
+		}
+		return ""
+	}); err != nil {
 		return e.fail(err)
 	}
 	return ExitOK
@@ -251,14 +275,14 @@ func reportTransitions(e *env, args []string) int {
 	}
 	defer r.st.Close()
 	st, d, code := r.st, r.asOf, r.county
-	history, err := metrics.StageHistory(e.ctx, st.db, d)
+	history, err := metrics.StagesByMonth(e.ctx, st.db, d)
 	if err != nil {
 		return e.fail(err)
 	}
 	to := d.Format("2006-01")
 	from := time.Date(d.Year(), d.Month()-time.Month(*months), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 	var rows []metrics.Transition
-	for _, t := range metrics.Transitions(history, from, to) {
+	for _, t := range metrics.Transitions(history.Points, from, to) {
 		if code == "" || t.CountyCode == code {
 			rows = append(rows, t)
 		}

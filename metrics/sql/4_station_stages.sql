@@ -95,7 +95,7 @@ missing AS (
                -- no service at all in the window: one line, not three
                CASE WHEN services_window = 0 THEN printf('近%d个月无服务记录', months) END,
                CASE WHEN services_window > 0 AND services_window < per_month * months
-                    THEN printf('近%d个月月均服务%s次，需达到%s次', months, number_text(services_window / months), number_text(per_month)) END,
+                    THEN printf('近%d个月月均服务%s次，需达到%s次', months, number_text(services_window / months, per_month), number_text(per_month, NULL)) END,
                CASE WHEN services_window > 0 AND service_types_window < min_types
                     THEN printf('近%d个月服务类型%d种，需达到%d种', months, service_types_window, min_types) END,
                CASE WHEN services_window > 0 AND resource_links_window < min_links
@@ -106,7 +106,7 @@ missing AS (
                CASE WHEN signature_project IS NULL THEN '无特色项目' END,
                CASE WHEN NOT coalesce(core_services_window / nullif(services_window, 0) >= core_share, false)
                     THEN printf('近%d个月个案、小组、社区活动占%s，需达到%s', months,
-                                percent_text(coalesce(core_services_window / nullif(services_window, 0), 0)), percent_text(core_share)) END]
+                                percent_text(coalesce(core_services_window / nullif(services_window, 0), 0), core_share), percent_text(core_share, NULL)) END]
            ELSE [] END AS missing_list
     FROM staged
 )

@@ -110,8 +110,8 @@ func reportStations(e *env, args []string) int {
 // stageCount is one county's (or the city's) stage counts at one month
 // end; Reported false (a county without a ledger then) leaves them blank.
 type stageCount struct {
-	Month, CountyCode, County            string
-	Reported                             bool
+	Month, CountyCode, County           string
+	Reported                            bool
 	Startup, Improving, Professional, N int
 }
 

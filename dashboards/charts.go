@@ -557,6 +557,9 @@ func monthlyTrend(s metrics.Snapshot, area metrics.CountyIndicators, id, title s
 		}
 		months[i] = p.Month
 		stations[i] = opts.LineData{Value: p.StationsEstablished}
+		if p.Unreported {
+			stations[i].Value = "-" // no ledger yet: unknown, not 0
+		}
 		services[i] = opts.BarData{Value: p.Services}
 		maxStations = max(maxStations, p.StationsEstablished)
 	}

@@ -149,8 +149,8 @@ func TestSpreadsheetSafe(t *testing.T) {
 		"=1+2": "'=1+2", "+86 139": "'+86 139", "-": "'-", "@SUM(A1)": "'@SUM(A1)", "\tx": "'\tx",
 		"-12.5": "-12.5", "+3": "+3", "榆次区": "榆次区", "": "", "2023-12-31": "2023-12-31",
 	} {
-		if got := spreadsheetSafe(in); got != want {
-			t.Errorf("spreadsheetSafe(%q) = %q, want %q", in, got, want)
+		if got := SpreadsheetSafe(in); got != want {
+			t.Errorf("SpreadsheetSafe(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

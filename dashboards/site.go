@@ -126,7 +126,7 @@ func csvFile(name string, records [][]string) (siteFile, error) {
 	for i, r := range records {
 		safe[i] = make([]string, len(r))
 		for j, v := range r {
-			safe[i][j] = spreadsheetSafe(v)
+			safe[i][j] = SpreadsheetSafe(v)
 		}
 	}
 	if err := w.WriteAll(safe); err != nil {
@@ -135,11 +135,11 @@ func csvFile(name string, records [][]string) (siteFile, error) {
 	return siteFile{name: name, data: buf.Bytes()}, nil
 }
 
-// spreadsheetSafe keeps a spreadsheet from reading a text as a formula: a
+// SpreadsheetSafe keeps a spreadsheet from reading a text as a formula: a
 // value from an input that starts with =, +, -, @ (or a tab or carriage
 // return) and is not a plain number gets a leading apostrophe, which
 // Excel and WPS show as text.
-func spreadsheetSafe(v string) string {
+func SpreadsheetSafe(v string) string {
 	if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 		return v
 	}

@@ -406,13 +406,26 @@ func (r *rowCtx) column(field string) string {
 
 // flag notes a problem that does not stop the row from loading.
 func (r *rowCtx) flag(field, value, format string, args ...any) {
-	r.flags = append(r.flags, Reject{Sheet: r.sheet, RowNum: r.rowNum, Column: r.column(field),
-		Value: shown(field, value), Reason: fmt.Sprintf(format, args...)})
+	r.flags = append(r.flags, r.problem(field, value, format, args...))
 }
 
 func (r *rowCtx) fail(field, value, format string, args ...any) {
-	r.rejects = append(r.rejects, Reject{Sheet: r.sheet, RowNum: r.rowNum, Column: r.column(field),
-		Value: shown(field, value), Reason: fmt.Sprintf(format, args...)})
+	r.rejects = append(r.rejects, r.problem(field, value, format, args...))
+}
+
+// problem is a reject or flag of the row. Its reason often quotes the
+// cell; wherever the cell's shown form is masked, so is the reason (a
+// name and a phone number typed into a date column must not come back in
+// "… 不是日期").
+func (r *rowCtx) problem(field, value, format string, args ...any) Reject {
+	v := shown(field, value)
+	reason := fmt.Sprintf(format, args...)
+	for _, raw := range []string{value, Clean(value)} {
+		if raw != "" && raw != v {
+			reason = strings.ReplaceAll(reason, raw, v)
+		}
+	}
+	return Reject{Sheet: r.sheet, RowNum: r.rowNum, Column: r.column(field), Value: v, Reason: ScrubText(reason)}
 }
 
 // shown is a value as a message may show it: personal columns masked.

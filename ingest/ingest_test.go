@@ -855,3 +855,34 @@ func TestMoveKeyOut(t *testing.T) {
 		t.Errorf("another database's key file: %v", err)
 	}
 }
+
+// TestRejectReasonsMasked: a name and a phone number typed into a date
+// column are masked in the reject's reason as in its value (the reason
+// quotes the cell), so the rejects list can be published.
+func TestRejectReasonsMasked(t *testing.T) {
+	c := converter(t)
+	title := []string{"晋中市太谷区乡镇（街道）社工站建设情况台账", "填报单位：太谷区民政局   填报日期：2023年6月30日"}
+	b := ledgerBook(t, title,
+		[]string{"序号", "县（市、区）", "乡镇（街道）", "社工站名称", "挂牌时间"},
+		[][]any{{1, "太谷区", "胡村镇", "胡村镇社工站", "联系人王小明 13912345678"}},
+		[]string{"姓名", "身份证号", "乡镇（街道）", "持证情况", "入站时间"},
+		[][]any{{"李四", "11010519491231002X", "胡村镇", "无", "问11010519491231002X"}})
+	sheets, err := ReadSheets("太谷区_2023-06.xlsx", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.Convert("太谷区_2023-06.xlsx", sheets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rejects) < 2 {
+		t.Fatalf("rejects %+v, want the bad 挂牌时间 and the bad 入站时间", p.Rejects)
+	}
+	for _, r := range p.Rejects {
+		for _, secret := range []string{"13912345678", "王小明", "11010519491231002X"} {
+			if strings.Contains(r.Reason, secret) || strings.Contains(r.Value, secret) {
+				t.Errorf("reject %+v shows %s", r, secret)
+			}
+		}
+	}
+}

@@ -129,20 +129,25 @@ func MonthlyByCounty(ctx context.Context, db *sql.DB, asOf time.Time) (map[strin
 	for _, end := range MonthEnds(first.Time, asOf) {
 		label := end.Format("2006-01")
 		est := map[string]int{}
-		if err := eachRow(ctx, db, `SELECT county_code, count(*) FROM stations_asof(CAST(? AS DATE)) WHERE in_scope GROUP BY county_code`,
+		reported := map[string]bool{CityCode: true}
+		if err := eachRow(ctx, db, `SELECT l.county_code, count(s.township_code) FILTER (WHERE s.in_scope)
+			FROM (SELECT DISTINCT county_code FROM current_ledger(CAST($1 AS DATE)) WHERE sheet_kind = 'stations') l
+			LEFT JOIN stations_asof(CAST($1 AS DATE)) s USING (county_code)
+			GROUP BY l.county_code`,
 			[]any{end}, func(r *sql.Rows) error {
 				var c string
 				var n int
 				err := r.Scan(&c, &n)
 				est[c] += n
 				est[CityCode] += n
+				reported[c] = true
 				return err
 			}); err != nil {
 			return nil, err
 		}
 		for _, c := range codes {
 			sv := services[[2]string{c, label}]
-			out[c] = append(out[c], MonthPoint{Month: label, StationsEstablished: est[c], Services: sv[0], PersonTimes: sv[1]})
+			out[c] = append(out[c], MonthPoint{Month: label, StationsEstablished: est[c], Services: sv[0], PersonTimes: sv[1], Unreported: !reported[c]})
 		}
 	}
 	return out, nil

@@ -61,6 +61,9 @@ type MonthPoint struct {
 	StationsEstablished int `json:"stations_established"`
 	Services            int `json:"services"`
 	PersonTimes         int `json:"person_times"`
+	// Unreported: a county's series, at a month end by which the county had
+	// sent no ledger (its StationsEstablished is unknown, not 0).
+	Unreported bool `json:"unreported,omitempty"`
 }
 
 // Source is one loaded input file that a figure was computed from.

@@ -60,3 +60,20 @@ func TestReadOnlyCommandsRefuseMissingDatabase(t *testing.T) {
 		}
 	}
 }
+
+// TestPrintable: what came from a file reaches the terminal without its
+// control characters (an ESC would start an escape sequence) or the
+// bidirectional overrides that reorder text.
+func TestPrintable(t *testing.T) {
+	for in, want := range map[string]string{
+		"榆次区社工站":                "榆次区社工站",
+		"站\x1b[31m红":            "站\uFFFD[31m红",
+		"a\u202Eb":              "a\uFFFDb",
+		"行一\n行二\t列":             "行一\uFFFD行二\uFFFD列",
+		"\u0085NEL and \x7fDEL": "\uFFFDNEL and \uFFFDDEL",
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -130,14 +130,14 @@ func printResults(e *env, results []*ingest.Result, quiet bool) {
 	counts := map[ingest.Status]int{}
 	for _, r := range results {
 		counts[r.Status]++
-		name := filepath.Base(r.Path)
+		name := printable(filepath.Base(r.Path))
 		switch r.Status {
 		case ingest.Refused:
-			fmt.Fprintf(e.stdout, "拒收  %s: %s\n", name, r.Reason)
+			fmt.Fprintf(e.stdout, "拒收  %s: %s\n", name, printable(r.Reason))
 			continue
 		case ingest.Unchanged:
 			if !quiet {
-				fmt.Fprintf(e.stdout, "未变  %s: %s\n", name, r.Reason)
+				fmt.Fprintf(e.stdout, "未变  %s: %s\n", name, printable(r.Reason))
 			}
 			continue
 		}
@@ -165,10 +165,10 @@ func printResults(e *env, results []*ingest.Result, quiet bool) {
 			fmt.Fprintf(e.stdout, "      与此前载入的导出重复 %d 条记录，按一条计；其中 %d 条内容不同，以本文件为准\n", r.Overlap, r.Changed)
 		}
 		for _, old := range r.Replaced {
-			fmt.Fprintf(e.stdout, "      取代同县同填报日期的旧台账 %s\n", old)
+			fmt.Fprintf(e.stdout, "      取代同县同填报日期的旧台账 %s\n", printable(old))
 		}
 		for _, n := range p.Notes {
-			fmt.Fprintf(e.stdout, "      %s\n", n)
+			fmt.Fprintf(e.stdout, "      %s\n", printable(n))
 		}
 		listProblems(e, "拒收", name, p.Rejects)
 		listProblems(e, "提示", name, p.Flags)
@@ -213,6 +213,6 @@ func listProblems(e *env, label, file string, rows []ingest.Reject) {
 			fmt.Fprintf(e.stdout, "      %s: 另有 %d 条，见 sgz report rejects\n", label, len(rows)-maxListed)
 			break
 		}
-		fmt.Fprintf(e.stdout, "      %s %s:%s:R%d:%s: %s\n", label, file, r.Sheet, r.RowNum, r.Column, r.Reason)
+		fmt.Fprintf(e.stdout, "      %s %s:%s:R%d:%s: %s\n", label, file, printable(r.Sheet), r.RowNum, printable(r.Column), printable(r.Reason))
 	}
 }

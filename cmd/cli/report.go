@@ -10,9 +10,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/text/width"
 
+	"sgz/dashboards"
 	"sgz/metrics"
 )
 
@@ -189,7 +191,8 @@ func printRows[T any](w io.Writer, format string, cols []column[T], rows []T, ov
 		for _, r := range rows {
 			rec := make([]string, len(cols))
 			for i, c := range cols {
-				rec[i] = cellText(c.value(r), 6)
+				// opened in a spreadsheet, a value from a file must not run
+				rec[i] = dashboards.SpreadsheetSafe(cellText(c.value(r), 6))
 			}
 			_ = cw.Write(rec)
 		}
@@ -244,11 +247,24 @@ func cellText(v any, decimals int) string {
 	case int64:
 		return strconv.FormatInt(x, 10)
 	case string:
-		return x
+		return printable(x)
 	case time.Time:
 		return x.Format(time.DateOnly)
 	}
-	return fmt.Sprint(v)
+	return printable(fmt.Sprint(v))
+}
+
+// printable replaces control characters (a terminal would obey an escape
+// sequence in a station name) and the bidirectional overrides that
+// reorder what a reader sees with U+FFFD; tab, line breaks included, since
+// a table cell is one line.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }
 
 // printGrid aligns columns by display width (a Chinese character is two

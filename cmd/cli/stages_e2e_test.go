@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"encoding/csv"
 	"flag"
@@ -16,6 +17,7 @@ import (
 	"sgz/cmd/cli"
 	"sgz/dashboards"
 	"sgz/gen"
+	"sgz/metrics"
 )
 
 // Stages from the generator's truth, by the rules of indicators.md
@@ -398,5 +400,56 @@ func TestFailedCheckStopsDashboard(t *testing.T) {
 	}
 	if pages < 5+11 {
 		t.Errorf("%d pages written, want the 5 site pages and 11 county pages", pages)
+	}
+}
+
+// TestCountySeriesLeavesUnreportedMonthsOut: a county's monthly series says
+// which month ends it had no ledger by (the truth's first ledger), so that
+// its page draws no 0 stations for them.
+func TestCountySeriesLeavesUnreportedMonthsOut(t *testing.T) {
+	d := loadDemo(t)
+	db, err := sql.Open("duckdb", d.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	series, err := metrics.MonthlyByCounty(context.Background(), db, day("2023-12-31"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range mustRef().Counties {
+		first := ""
+		for _, l := range d.world.Ledgers {
+			if m := l.ReportDate.Format("2006-01"); l.CountyCode == c.Code && (first == "" || m < first) {
+				first = m
+			}
+		}
+		for _, p := range series[c.Code] {
+			if want := p.Month < first; p.Unreported != want {
+				t.Errorf("%s %s: unreported %v, want %v (first ledger %s)", c.Name, p.Month, p.Unreported, want, first)
+			}
+		}
+	}
+	for _, p := range series[metrics.CityCode] {
+		if p.Unreported {
+			t.Errorf("the city's %s is marked unreported", p.Month)
+		}
+	}
+}
+
+// TestDashboardBeforeAnyLedger: as of a day before the first ledger every
+// county is 未报送; the site is still written (the checks pass: the city's
+// stage counts are 0 like its stations, not blank).
+func TestDashboardBeforeAnyLedger(t *testing.T) {
+	d := loadDemo(t)
+	site := filepath.Join(t.TempDir(), "site")
+	if out, code := run("dashboard", "--db", d.db, "--as-of", "2020-01-01", "--out", site); code != cli.ExitOK {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	out, _ := run("report", "indicators", "--db", d.db, "--as-of", "2020-01-01", "--format", "csv")
+	rows, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
+	city := rows[len(rows)-1]
+	if got := strings.Join(city[18:22], ","); got != "0,0,0,0" {
+		t.Errorf("city stage counts and fully certified = %s, want 0,0,0,0", got)
 	}
 }

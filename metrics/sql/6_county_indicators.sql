@@ -71,10 +71,11 @@ city AS (
            sum(resident_workers) AS resident_workers,
            sum(certified_workers) AS certified_workers,
            sum(fulltime_workers) AS fulltime_workers,
-           sum(stage_startup) AS stage_startup,
-           sum(stage_improving) AS stage_improving,
-           sum(stage_professional) AS stage_professional,
-           sum(stations_fully_certified) AS stations_fully_certified,
+           -- like stations_established: 0, not NULL, before any county reported
+           coalesce(sum(stage_startup), 0) AS stage_startup,
+           coalesce(sum(stage_improving), 0) AS stage_improving,
+           coalesce(sum(stage_professional), 0) AS stage_professional,
+           coalesce(sum(stations_fully_certified), 0) AS stations_fully_certified,
            sum(services_month) AS services_month,
            sum(person_times_month) AS person_times_month
     FROM counties

@@ -425,7 +425,7 @@ func (r *rowCtx) problem(field, value, format string, args ...any) Reject {
 			reason = strings.ReplaceAll(reason, raw, v)
 		}
 	}
-	return Reject{Sheet: r.sheet, RowNum: r.rowNum, Column: r.column(field), Value: v, Reason: ScrubText(reason)}
+	return Reject{Sheet: r.sheet, RowNum: r.rowNum, Column: r.column(field), Value: v, Reason: reason}
 }
 
 // shown is a value as a message may show it: personal columns masked.

@@ -108,6 +108,22 @@ func TestBulletin(t *testing.T) {
 			t.Errorf("%s: mode %v, want -rw-r--r--", p, st.Mode())
 		}
 	}
+	// One style of brackets (full-width, as in the body) everywhere, a
+	// page a phone can show, and no pace sentence like "月均新建0.0个".
+	for _, ext := range []string{".html", ".md"} {
+		doc := string(mustRead(t, filepath.Join(dir1, bulletinName+ext)))
+		for _, bad := range []string{"(街道)", "(市、区)", "新建0.0个"} {
+			if strings.Contains(doc, bad) {
+				t.Errorf("%s%s contains %q", bulletinName, ext, bad)
+			}
+		}
+		if !strings.Contains(doc, "关于2023年11月全市乡镇（街道）社工站信息系统使用情况的通报") {
+			t.Errorf("%s%s: title not found", bulletinName, ext)
+		}
+	}
+	if doc := string(mustRead(t, filepath.Join(dir1, bulletinName+".html"))); !strings.Contains(doc, `<meta name="viewport" content="width=device-width, initial-scale=1">`) {
+		t.Error("the bulletin's HTML has no viewport: a phone shows it as a shrunk 980 px page")
+	}
 	h, m, x := bulletinTables(t, dir1)
 	if len(h) != 2 || len(m) != 2 || len(x) != 2 {
 		t.Fatalf("tables found: html %d, markdown %d, xlsx %d", len(h), len(m), len(x))

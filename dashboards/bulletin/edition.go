@@ -68,7 +68,7 @@ func (e *Edition) Warned() []string {
 
 // Title is the bulletin's title (outputs.md).
 func (e *Edition) Title() string {
-	return fmt.Sprintf("关于%d年%d月全市乡镇(街道)社工站信息系统使用情况的通报", e.Month.Year(), e.Month.Month())
+	return fmt.Sprintf("关于%d年%d月全市乡镇（街道）社工站信息系统使用情况的通报", e.Month.Year(), e.Month.Month())
 }
 
 // Build computes the bulletin for month from the database.

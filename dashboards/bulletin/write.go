@@ -199,7 +199,11 @@ func prose(e *Edition) text {
 	for _, o := range e.Outlooks {
 		switch o.Status {
 		case "存在不能按期完成风险", "逾期未完成":
-			s := fmt.Sprintf("%s已建%d个、应建%d个，近3个月月均新建%s个", o.County, o.Established, o.Target, num(o.PacePerMonth, 1))
+			pace := "近3个月未新建站点"
+			if o.PacePerMonth > 0 {
+				pace = "近3个月月均新建" + strings.TrimSuffix(num(o.PacePerMonth, 1), ".0") + "个"
+			}
+			s := fmt.Sprintf("%s已建%d个、应建%d个，%s", o.County, o.Established, o.Target, pace)
 			if o.Projected != nil {
 				s += "，按此进度预计" + dateCN(*o.Projected) + "完成"
 			}
@@ -288,7 +292,7 @@ func Markdown(e *Edition) string {
 	v := newView(e)
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s\n\n%d年第%d期\n\n各县（市、区）民政局：\n\n", e.Title(), e.Year, e.No)
-	fmt.Fprintf(&b, "根据《晋中市民政局关于加快推进全市乡镇(街道)社工站全覆盖的通知》（市民函〔2023〕28号）要求，现将%s全市乡镇（街道）社工站在中国社会工作信息管理系统中录入站点基础信息、服务记录和提交月度总结的情况通报如下。本期数据截至%s（%s月度总结提交截止日）。\n\n", v.MonthText, v.AsOfText, v.MonthText)
+	fmt.Fprintf(&b, "根据《晋中市民政局关于加快推进全市乡镇（街道）社工站全覆盖的通知》（市民函〔2023〕28号）要求，现将%s全市乡镇（街道）社工站在中国社会工作信息管理系统中录入站点基础信息、服务记录和提交月度总结的情况通报如下。本期数据截至%s（%s月度总结提交截止日）。\n\n", v.MonthText, v.AsOfText, v.MonthText)
 	section := func(title string, paras []string) {
 		fmt.Fprintf(&b, "## %s\n\n", title)
 		for _, p := range paras {

@@ -47,8 +47,9 @@ type Policy struct {
 	AssessDeductionCap         float64
 
 	// Entries are the file's rows in order, as read, for recording the
-	// policy an output was computed with.
+	// policy an output was computed with; About holds each key's 说明.
 	Entries [][2]string
+	About   map[string]string
 }
 
 // DefaultPolicyCSV returns the embedded default policy file.
@@ -85,6 +86,10 @@ func ParsePolicy(name string, b []byte) (Policy, error) {
 		}
 		seen[key] = true
 		p.Entries = append(p.Entries, [2]string{key, val})
+		if p.About == nil {
+			p.About = map[string]string{}
+		}
+		p.About[key] = r[2]
 		return p.set(key, val)
 	})
 	if err != nil {

@@ -124,6 +124,29 @@ func TestBulletin(t *testing.T) {
 	if doc := string(mustRead(t, filepath.Join(dir1, bulletinName+".html"))); !strings.Contains(doc, `<meta name="viewport" content="width=device-width, initial-scale=1">`) {
 		t.Error("the bulletin's HTML has no viewport: a phone shows it as a shrunk 980 px page")
 	}
+	// The body sent to the counties names its annex and holds no machine
+	// material; the annex (HTML and Markdown) has the sources with their
+	// fingerprints and the parameters in Chinese.
+	for _, ext := range []string{".html", ".md"} {
+		body := string(mustRead(t, filepath.Join(dir1, bulletinName+ext)))
+		for _, bad := range []string{"SHA-256", "coverage_target", "policy"} {
+			if strings.Contains(body, bad) {
+				t.Errorf("the body %s contains %q", ext, bad)
+			}
+		}
+		if !strings.Contains(body, "附件：数据来源与口径") {
+			t.Errorf("the body %s does not name its annex", ext)
+		}
+		annex := string(mustRead(t, filepath.Join(dir1, bulletinName+"_附件_数据来源与口径"+ext)))
+		for _, want := range []string{"数据来源与口径", "SHA-256", "覆盖率目标（0-1）", "系统使用得分预警线", "遇节假日顺延", "榆次区_2023-11.xlsx"} {
+			if !strings.Contains(annex, want) {
+				t.Errorf("the annex %s lacks %q", ext, want)
+			}
+		}
+		if strings.Contains(annex, "coverage_target") {
+			t.Errorf("the annex %s names parameters by their keys", ext)
+		}
+	}
 	h, m, x := bulletinTables(t, dir1)
 	if len(h) != 2 || len(m) != 2 || len(x) != 2 {
 		t.Fatalf("tables found: html %d, markdown %d, xlsx %d", len(h), len(m), len(x))

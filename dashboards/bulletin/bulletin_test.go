@@ -1,6 +1,8 @@
 package bulletin
 
 import (
+	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/duckdb/duckdb-go/v2"
+
 	"sgz/data"
+	"sgz/metrics"
 )
 
 func TestNumbers(t *testing.T) {
@@ -112,5 +117,60 @@ func TestStampPDFDates(t *testing.T) {
 	got, _ := os.ReadFile(path)
 	if string(got) != want {
 		t.Errorf("stamped:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestRecordByFacts: an edition recorded again is the same version; one
+// whose facts differ is version 2 with a restatement; a version recorded
+// by an older sgz (fingerprint of its Markdown body, same tables) stays the
+// version of an edition with the same tables, whatever the new wording.
+func TestRecordByFacts(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	score := func(x float64) *float64 { return &x }
+	month := time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC)
+	edition := func(s float64) *Edition {
+		e := &Edition{Month: month, AsOf: time.Date(2023, 12, 6, 0, 0, 0, 0, time.UTC), Warning: 80}
+		e.Ranking = []Row{{Ranked: metrics.Ranked{CountyTimeliness: metrics.CountyTimeliness{CountyCode: "140702", County: "榆次区", SystemUseScore: score(s)}, Rank: 1}}}
+		return e
+	}
+	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, c := range []struct {
+		score   float64
+		version int
+		restate bool
+	}{{90, 1, false}, {90, 1, false}, {85, 2, true}, {85, 2, true}} {
+		e := edition(c.score)
+		if err := e.Record(ctx, db, now); err != nil {
+			t.Fatal(err)
+		}
+		if e.Version != c.version || (e.Restatement != "") != c.restate {
+			t.Errorf("record %d (score %v): version %d, restatement %q; want version %d", i+1, c.score, e.Version, e.Restatement, c.version)
+		}
+	}
+	// An older sgz's row for December: same tables, another fingerprint.
+	dec := edition(70)
+	dec.Month = time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC)
+	h, r := dec.Table()
+	h2, r2 := dec.Counts()
+	tables, _ := json.Marshal([][][]string{append([][]string{h}, r...), append([][]string{h2}, r2...)})
+	if _, err := db.Exec(`INSERT INTO bulletin_versions VALUES (?, 1, ?, 'abc123', ?, ?)`, dec.Month, dec.AsOf, string(tables), now); err != nil {
+		t.Fatal(err)
+	}
+	if err := dec.Record(ctx, db, now); err != nil {
+		t.Fatal(err)
+	}
+	if dec.Version != 1 || dec.Restatement != "" {
+		t.Errorf("an older sgz's version with the same tables: version %d, restatement %q; want 1 and none", dec.Version, dec.Restatement)
+	}
+	var n int
+	db.QueryRow(`SELECT count(*) FROM bulletin_versions WHERE summary_month = ? AND body_sha256 LIKE 'facts:1:%'`, dec.Month).Scan(&n)
+	if n != 1 {
+		t.Error("the older row did not take the facts fingerprint")
 	}
 }

@@ -42,6 +42,7 @@ type Edition struct {
 	Differences map[string]int
 	Sources     []metrics.Source
 	Policy      [][2]string
+	PolicyAbout map[string]string // each policy key's 说明
 
 	Version     int    // 1 for the first edition of the month, then 2, 3… when figures change
 	Restatement string // what changed since the previous version, or ""
@@ -142,7 +143,7 @@ func Build(ctx context.Context, db *sql.DB, month time.Time, pol data.Policy, ca
 	if e.Sources, err = metrics.Sources(ctx, db, e.AsOf); err != nil {
 		return nil, err
 	}
-	e.Policy = pol.Entries
+	e.Policy, e.PolicyAbout = pol.Entries, pol.About
 	return e, nil
 }
 
@@ -269,12 +270,37 @@ func roundHalfAway(v float64, n int) float64 {
 
 func itoa(n int) string { return fmt.Sprint(n) }
 
+// factsVersion names what body_sha256 fingerprints: "facts:1" is every
+// figure and name the bulletin states (facts below); rows recorded before
+// it have the fingerprint of the Markdown body, whose wording a newer sgz
+// may change.
+const factsVersion = "facts:1"
+
+// facts is everything the bulletin states, without its wording: the
+// ranking and its counts, the city's figures, coverage, the outlooks, the
+// differences per county and the dates. Two editions with the same facts
+// say the same thing, however the text was phrased by the sgz that wrote
+// them.
+func (e *Edition) facts() ([]byte, error) {
+	return json.Marshal(struct {
+		AsOf, IssueDate, ReplyBy time.Time
+		Warning                  float64
+		Ranking                  []Row
+		City                     metrics.CountyTimeliness
+		Coverage                 metrics.CountyIndicators
+		Outlooks                 []metrics.Outlook
+		Differences              map[string]int
+	}{e.AsOf, e.IssueDate, e.ReplyBy, e.Warning, e.Ranking, e.City, e.Coverage, e.Outlooks, e.Differences})
+}
+
 // Record stores this edition as a version of the month's bulletin and sets
-// Version and Restatement. What is compared is the whole document but its
-// notes (the body of the Markdown: every figure, name and sentence); the
-// same body again is the latest version, nothing written. A body that
-// differs from the latest version's is a new version, restated against the
-// latest (also when it equals an earlier one).
+// Version and Restatement. What is compared is what the bulletin states
+// (facts), not its wording: the same facts again are the latest version,
+// nothing written; other facts are a new version, restated against the
+// latest (also when they equal an earlier one's). A latest version recorded
+// by an sgz before the facts fingerprint (its body_sha256 is a Markdown
+// body's) is the same version when its tables are the same, and takes the
+// new fingerprint, so that a newer sgz's wording makes no new version.
 func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bulletin_versions (
 		summary_month DATE NOT NULL, version INTEGER NOT NULL, as_of DATE NOT NULL,
@@ -288,13 +314,24 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	body, _, _ := strings.Cut(Markdown(e), "\n---\n")
-	sum := sha256.Sum256([]byte(body))
-	sha := hex.EncodeToString(sum[:])
+	facts, err := e.facts()
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(facts)
+	sha := factsVersion + ":" + hex.EncodeToString(sum[:])
 	var latest int
 	var latestSHA, latestTables string
 	err = db.QueryRowContext(ctx, `SELECT version, body_sha256, tables_json FROM bulletin_versions
 		WHERE summary_month = ? ORDER BY version DESC LIMIT 1`, e.Month).Scan(&latest, &latestSHA, &latestTables)
+	if err == nil && !strings.HasPrefix(latestSHA, factsVersion+":") && latestTables == string(tables) {
+		// recorded by an older sgz, same tables: the same version
+		if _, err := db.ExecContext(ctx, `UPDATE bulletin_versions SET body_sha256 = ? WHERE summary_month = ? AND version = ?`,
+			sha, e.Month, latest); err != nil {
+			return err
+		}
+		latestSHA = sha
+	}
 	switch {
 	case err == sql.ErrNoRows:
 		e.Version = 1

@@ -18,14 +18,21 @@ import (
 	"sgz/metrics"
 )
 
-//go:embed templates/bulletin.html.tmpl
+//go:embed templates/*.html.tmpl
 var templates embed.FS
 
-var page = template.Must(template.ParseFS(templates, "templates/bulletin.html.tmpl"))
+var (
+	page      = template.Must(template.ParseFS(templates, "templates/bulletin.html.tmpl"))
+	annexPage = template.Must(template.ParseFS(templates, "templates/annex.html.tmpl"))
+)
 
-// Files are the paths Write wrote.
+// Files are the paths Write wrote: the 通报 itself, as sent to the
+// counties, and its annex (附件：数据来源与口径: the rules, the source files
+// with their fingerprints, the policy values).
 type Files struct {
 	HTML, Markdown, XLSX, PDF string // PDF "" when no Chromium
+	Annex, AnnexMarkdown      string
+	AnnexPDF                  string // "" when no Chromium
 }
 
 // BaseName is the file name of an edition, without extension.
@@ -40,27 +47,39 @@ func Write(ctx context.Context, e *Edition, dir string) (Files, error) {
 		return Files{}, err
 	}
 	base := filepath.Join(dir, e.BaseName())
-	f := Files{HTML: base + ".html", Markdown: base + ".md", XLSX: base + ".xlsx"}
-	var b bytes.Buffer
-	if err := page.Execute(&b, newView(e)); err != nil {
-		return f, err
-	}
-	if err := os.WriteFile(f.HTML, b.Bytes(), 0o644); err != nil {
-		return f, err
+	annex := base + "_附件_数据来源与口径"
+	f := Files{HTML: base + ".html", Markdown: base + ".md", XLSX: base + ".xlsx", Annex: annex + ".html", AnnexMarkdown: annex + ".md"}
+	v := newView(e)
+	for _, x := range []struct {
+		t    *template.Template
+		path string
+	}{{page, f.HTML}, {annexPage, f.Annex}} {
+		var b bytes.Buffer
+		if err := x.t.Execute(&b, v); err != nil {
+			return f, err
+		}
+		if err := os.WriteFile(x.path, b.Bytes(), 0o644); err != nil {
+			return f, err
+		}
 	}
 	if err := os.WriteFile(f.Markdown, []byte(Markdown(e)), 0o644); err != nil {
+		return f, err
+	}
+	if err := os.WriteFile(f.AnnexMarkdown, []byte(AnnexMarkdown(e)), 0o644); err != nil {
 		return f, err
 	}
 	if err := writeXLSX(e, f.XLSX); err != nil {
 		return f, err
 	}
 	if chromium, err := exec.LookPath("chromium"); err == nil {
-		f.PDF = base + ".pdf"
-		if err := PrintPDF(ctx, chromium, f.HTML, f.PDF); err != nil {
-			return f, err
-		}
-		if err := stampPDFDates(f.PDF, e.IssueDate); err != nil {
-			return f, err
+		f.PDF, f.AnnexPDF = base+".pdf", annex+".pdf"
+		for _, x := range [][2]string{{f.HTML, f.PDF}, {f.Annex, f.AnnexPDF}} {
+			if err := PrintPDF(ctx, chromium, x[0], x[1]); err != nil {
+				return f, err
+			}
+			if err := stampPDFDates(x[1], e.IssueDate); err != nil {
+				return f, err
+			}
 		}
 	}
 	return f, nil
@@ -243,9 +262,12 @@ type view struct {
 	Header, CountsHeader []string
 	Rows, CountsRows     [][]string
 	Sources              []source
-	PolicyText           string
+	Params               []param
 	W                    struct{ Base, Svc, Sum string }
 }
+
+// param is one policy value as the annex states it: its 说明 and value.
+type param struct{ Key, About, Value string }
 
 func (v view) IsTotal(i int) bool       { return i == len(v.Rows)-1 }
 func (v view) IsCountsTotal(i int) bool { return i == len(v.CountsRows)-1 }
@@ -255,9 +277,12 @@ func newView(e *Edition) view {
 	v.Header, v.Rows = e.Table()
 	v.CountsHeader, v.CountsRows = e.Counts()
 	v.Sources = sources(e.Sources)
-	var ps []string
 	for _, p := range e.Policy {
-		ps = append(ps, p[0]+"="+p[1])
+		about := e.PolicyAbout[p[0]]
+		if about == "" {
+			about = p[0]
+		}
+		v.Params = append(v.Params, param{Key: p[0], About: about, Value: strings.ReplaceAll(p[1], "|", "、")})
 		switch p[0] {
 		case "use_weight_baseinfo":
 			v.W.Base = p[1]
@@ -267,7 +292,6 @@ func newView(e *Edition) view {
 			v.W.Sum = p[1]
 		}
 	}
-	v.PolicyText = strings.Join(ps, "；")
 	return v
 }
 
@@ -312,18 +336,35 @@ func Markdown(e *Edition) string {
 	table("表2　计算依据（站点、条、份）", v.CountsHeader, v.CountsRows)
 	section("三、存在的问题", v.Problems)
 	section("四、工作要求", v.Requirements)
-	fmt.Fprintf(&b, "%s  \n%s\n\n---\n\n附注：\n\n", e.Issuer, v.IssueText)
 	if e.Restatement != "" {
 		fmt.Fprintf(&b, "**更正说明：**%s\n\n", e.Restatement)
 	}
-	fmt.Fprintf(&b, "1. 口径：%s本期为%s第%d版。\n2. 数据来源：\n\n", v.Rules, v.MonthText, e.Version)
-	var src [][]string
-	for _, s := range v.Sources {
-		src = append(src, []string{s.FileName, s.Kind, s.County, s.Report, s.SHA})
-	}
-	table("数据来源", []string{"文件", "类型", "县（市、区）", "填报日期", "SHA-256"}, src)
-	fmt.Fprintf(&b, "3. 计算参数（policy）：%s\n", v.PolicyText)
+	fmt.Fprintf(&b, "附件：数据来源与口径\n\n%s  \n%s\n", e.Issuer, v.IssueText)
 	return b.String()
+}
+
+// AnnexMarkdown renders the annex (附件：数据来源与口径) as Markdown.
+func AnnexMarkdown(e *Edition) string {
+	v := newView(e)
+	var b strings.Builder
+	fmt.Fprintf(&b, "附件\n\n# 数据来源与口径\n\n《%s》（%d年第%d期，第%d版）\n\n", e.Title(), e.Year, e.No, e.Version)
+	fmt.Fprintf(&b, "## 一、计算口径\n\n%s\n\n系统使用得分按基础信息录入及时率×%s、服务记录录入及时率×%s、月度总结按时提交率×%s加权计算（某项无应录入内容的，该项不计，其余权重按比例折算），满分100分。县级台账取截至%s最新填报日期的版本。\n\n",
+		v.Rules, v.W.Base, v.W.Svc, v.W.Sum, v.AsOfText)
+	fmt.Fprintf(&b, "## 二、数据来源\n\n本期数据来自以下%d个文件；SHA-256 为文件内容的指纹，可据此核对所用文件未被改动。\n\n| 文件 | 类型 | 县（市、区） | 填报日期 | SHA-256 |\n| --- | --- | --- | --- | --- |\n", len(v.Sources))
+	for _, s := range v.Sources {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdCell(s.FileName), s.Kind, s.County, s.Report, s.SHA)
+	}
+	b.WriteString("\n## 三、计算参数\n\n以下参数取自政策参数文件（data/policy.csv 或 --policy 指定的文件）。\n\n| 参数 | 取值 |\n| --- | --- |\n")
+	for _, p := range v.Params {
+		fmt.Fprintf(&b, "| %s | %s |\n", mdCell(p.About), mdCell(p.Value))
+	}
+	return b.String()
+}
+
+// mdCell keeps a value from breaking a Markdown table row: a pipe
+// escaped, line breaks as spaces.
+func mdCell(s string) string {
+	return strings.NewReplacer("|", "\\|", "\r", " ", "\n", " ").Replace(s)
 }
 
 // writeXLSX writes the tables with numbers as numbers (rates and scores
@@ -380,8 +421,8 @@ func writeXLSX(e *Edition, path string) error {
 	if e.Restatement != "" {
 		info = append(info, []string{"更正说明", e.Restatement})
 	}
-	for _, p := range e.Policy {
-		info = append(info, []string{"参数 " + p[0], p[1]})
+	for _, p := range newView(e).Params {
+		info = append(info, []string{"参数：" + p.About, p.Value})
 	}
 	if err := writeSheet(f, "说明", []string{"项目", "内容"}, info, func(int) int { return 0 }, head, false); err != nil {
 		return err

@@ -22,9 +22,35 @@ import (
 var templates embed.FS
 
 var (
-	page      = template.Must(template.ParseFS(templates, "templates/bulletin.html.tmpl"))
+	page      = template.Must(template.New("bulletin.html.tmpl").Funcs(template.FuncMap{"head": headHTML}).ParseFS(templates, "templates/bulletin.html.tmpl"))
 	annexPage = template.Must(template.ParseFS(templates, "templates/annex.html.tmpl"))
 )
+
+// headBreaks are where a table header may break into two lines: between
+// words, never inside one (按时录/入); a header not listed stays on one
+// line (the style sheet forbids other breaks).
+var headBreaks = map[string]string{
+	"县（市、区）":    "县|（市、区）",
+	"基础信息录入及时率": "基础信息|录入及时率",
+	"服务记录录入及时率": "服务记录|录入及时率",
+	"月度总结按时提交率": "月度总结|按时提交率",
+	"系统使用得分":    "系统使用|得分",
+	"较上月排名":     "较上月|排名",
+	"基础信息应录入":   "基础信息|应录入",
+	"月度总结应提交":   "月度总结|应提交",
+}
+
+// headHTML is a table header with its line breaks, escaped.
+func headHTML(label string) template.HTML {
+	parts := strings.Split(label, "|")
+	if b, ok := headBreaks[label]; ok {
+		parts = strings.Split(b, "|")
+	}
+	for i, p := range parts {
+		parts[i] = template.HTMLEscapeString(p)
+	}
+	return template.HTML(strings.Join(parts, "<br>"))
+}
 
 // Files are the paths Write wrote: the 通报 itself, as sent to the
 // counties, and its annex (附件：数据来源与口径: the rules, the source files

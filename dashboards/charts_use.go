@@ -51,13 +51,13 @@ func lineStyle(i int) (color, dash, symbol string) {
 		lineSymbols[i%len(lineSymbols)]
 }
 
-// scoreValue rounds a score to one decimal for a chart, so that labels and
-// tooltips agree with the tables; "-" is echarts' "no value".
+// scoreValue rounds a score as the tables show it, so that labels and
+// tooltips agree with them; "-" is echarts' "no value".
 func scoreValue(score *float64) any {
 	if score == nil || math.IsNaN(*score) {
 		return "-"
 	}
-	return math.Round(*score*10) / 10
+	return metrics.Round(*score, metrics.ScoreDecimals)
 }
 
 // endPoint is the last point of a line, carrying the line's name as its
@@ -160,7 +160,7 @@ func useScoreTrend(s metrics.Site, months []metrics.UseMonth) (chartBlock, error
 		}),
 		charts.WithTooltipOpts(opts.Tooltip{
 			Trigger:        "axis",
-			ValueFormatter: opts.FuncOpts("function(v){return typeof v==='number'?v.toFixed(1)+' 分':'" + noValue + "';}"),
+			ValueFormatter: opts.FuncOpts("function(v){return typeof v==='number'?v.toFixed(2)+' 分':'" + noValue + "';}"),
 		}),
 		charts.WithGridOpts(opts.Grid{Top: px(gridTop), Left: "56", Right: "72", Bottom: px(gridBottom)}),
 		charts.WithXAxisOpts(monthAxis(len(months))),

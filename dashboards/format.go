@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"sgz/metrics"
 )
 
 // Text shown for a value that does not exist (a 0/0 rate, a figure not yet
@@ -59,13 +61,14 @@ func decimalText(x float64) string {
 	return strconv.FormatFloat(math.Round(x*10)/10, 'f', 1, 64)
 }
 
-// scoreText formats a system use score (0–100) with one decimal, or "—"
-// when there is none.
+// scoreText formats a system use score (0–100) with the decimals scores
+// have everywhere (metrics.ScoreDecimals: the bulletin's), or "—" when
+// there is none.
 func scoreText(score *float64) string {
 	if score == nil || math.IsNaN(*score) {
 		return noValue
 	}
-	return decimalText(*score)
+	return metrics.Decimal(*score, metrics.ScoreDecimals)
 }
 
 // numberText formats a threshold or target such as 80 or 82.5 without

@@ -200,9 +200,9 @@ func TestScoreShownWhenComputed(t *testing.T) {
 		t.Fatal(err)
 	}
 	last := p.KPIs[len(p.KPIs)-1]
-	// 86.25 to one decimal, half away from zero as on paper.
-	if last.Value != "86.3" || last.Pending {
-		t.Errorf("score card = %+v, want 86.3 not pending", last)
+	// with two decimals, as the bulletin shows scores
+	if last.Value != "86.25" || last.Pending {
+		t.Errorf("score card = %+v, want 86.25 not pending", last)
 	}
 }
 

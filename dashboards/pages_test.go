@@ -33,7 +33,7 @@ func TestCountyPages(t *testing.T) {
 	}
 	for _, want := range []string{"应建 8 个，已建 7 个，未建 1 个。", "4 / 2 / 1", "生成于 2024年1月2日 09:30（北京时间）",
 		// 2023-11 ranking: 榆次区 tied first with 太谷区, up one since 2023-10
-		"得分 87.5 分，全市第 1 名（共 3 个县(市、区)），较上月↑1。", `href="` + CountyCSV("140702") + `"`} {
+		"得分 87.50 分，全市第 1 名（共 3 个县(市、区)），较上月↑1。", `href="` + CountyCSV("140702") + `"`} {
 		if !strings.Contains(page, want) {
 			t.Errorf("榆次区 page lacks %q", want)
 		}
@@ -54,7 +54,7 @@ func TestCountyPages(t *testing.T) {
 		}
 	}
 	// 榆社县 in 2023-11 scored 40.0, ranked 3rd (2 skipped), down 2, below 80.
-	if !strings.Contains(page, "得分 40.0 分，全市第 3 名（共 3 个县(市、区)），较上月↓2；须提交书面说明及整改方案。") {
+	if !strings.Contains(page, "得分 40.00 分，全市第 3 名（共 3 个县(市、区)），较上月↓2；须提交书面说明及整改方案。") {
 		t.Error("榆社县 page lacks its bulletin line")
 	}
 	// Every county name elsewhere leads to its page.
@@ -191,11 +191,11 @@ func TestCoverageBarsSortedAndColoured(t *testing.T) {
 		t.Errorf("bar colours not by band: %s", opt)
 	}
 	// The city scored 83.4 as of 2023-12-31 (a figure the fixture leaves
-	// out) and 83.1 in the 2023-11 bulletin.
+	// out) and 83.14 in the 2023-11 bulletin.
 	site := fixtureSite()
 	site.Counties[3].SystemUseScore = f(83.4)
 	page := readFile(t, filepath.Join(writeSiteFixture(t, site), OverviewFile))
-	if !strings.Contains(page, "按截至 2023年12月31日 的数据；2023年11月通报（按 2023年12月6日 计算）为 83.1 分") {
+	if !strings.Contains(page, "按截至 2023年12月31日 的数据；2023年11月通报（按 2023年12月6日 计算）为 83.14 分") {
 		t.Error("the overview's system-use card does not explain its date against the bulletin's")
 	}
 }

@@ -239,34 +239,12 @@ func scoreText(s *float64) string {
 	if s == nil {
 		return "—"
 	}
-	return num(*s, 2)
+	return num(*s, metrics.ScoreDecimals)
 }
 
 // num formats with n decimals, rounding half away from zero on the
 // decimal value (so 72.125 shows as 72.13 everywhere).
-func num(v float64, n int) string {
-	s := fmt.Sprintf("%.*f", n, roundHalfAway(v, n))
-	if s == "-0" || strings.HasPrefix(s, "-0.") && strings.Trim(s, "-0.") == "" {
-		s = s[1:]
-	}
-	return s
-}
-
-func roundHalfAway(v float64, n int) float64 {
-	p := 1.0
-	for i := 0; i < n; i++ {
-		p *= 10
-	}
-	x := v * p
-	// nudge by a relative epsilon so that 72.125 (stored as 72.12499…)
-	// rounds up as a person would
-	if x >= 0 {
-		x = float64(int64(x + 0.5 + 1e-9*max(1, x)))
-	} else {
-		x = -float64(int64(-x + 0.5 + 1e-9*max(1, -x)))
-	}
-	return x / p
-}
+func num(v float64, n int) string { return metrics.Decimal(v, n) }
 
 func itoa(n int) string { return fmt.Sprint(n) }
 

@@ -71,6 +71,24 @@ func bulletinTables(t *testing.T, dir string) (htmlT, mdT, xlsxT [][][]string) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(rows) < 2 || !strings.Contains(rows[0][0], "2023年11月") {
+			t.Fatalf("sheet %s: no title row with the month: %q", sheet, rows)
+		}
+		rows = rows[1:] // the title row
+		// The change of rank is a number shown by its format ("↑"0;"↓"0;
+		// "持平"), which excelize does not render for 0: render it here.
+		if sheet == "排名" {
+			for i := 1; i < len(rows); i++ {
+				ref, _ := excelize.CoordinatesToCellName(7, i+2)
+				raw, _ := f.GetCellValue(sheet, ref, excelize.Options{RawCellValue: true})
+				if n, err := strconv.Atoi(raw); err == nil && len(rows[i]) > 6 {
+					rows[i][6] = map[bool]string{true: "↑" + strconv.Itoa(n), false: "↓" + strconv.Itoa(-n)}[n > 0]
+					if n == 0 {
+						rows[i][6] = "持平"
+					}
+				}
+			}
+		}
 		for i := range rows {
 			for len(rows[i]) < len(rows[0]) {
 				rows[i] = append(rows[i], "")
@@ -210,11 +228,52 @@ func TestBulletin(t *testing.T) {
 
 	// Numbers are numbers in the XLSX.
 	f, _ := excelize.OpenFile(filepath.Join(dir1, bulletinName+".xlsx"))
-	if typ, _ := f.GetCellType("排名", "F2"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+	if typ, _ := f.GetCellType("排名", "F3"); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
 		t.Errorf("score cell type %v, want a number", typ)
 	}
-	if v, _ := f.GetCellValue("排名", "F2", excelize.Options{RawCellValue: true}); strings.Contains(v, "%") || v == "" {
+	if v, _ := f.GetCellValue("排名", "F3", excelize.Options{RawCellValue: true}); strings.Contains(v, "%") || v == "" {
 		t.Errorf("raw score %q", v)
+	}
+	// Stored at the precision shown: a rate shown 78.8% is 0.788, never
+	// 0.7879999999999999; a score shown 83.50 is 83.5.
+	reLong := regexp.MustCompile(`\.\d{5,}`)
+	for _, sheet := range []string{"排名", "计算依据"} {
+		rows, _ := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+		for i, r := range rows[2:] {
+			for j, v := range r {
+				if reLong.MatchString(v) {
+					t.Errorf("%s row %d column %d stored as %s", sheet, i+3, j+1, v)
+				}
+			}
+		}
+		// no two columns with the same header
+		seen := map[string]bool{}
+		for _, h := range rows[1] {
+			if seen[h] {
+				t.Errorf("%s: two columns headed %s", sheet, h)
+			}
+			seen[h] = true
+		}
+		// printed on A4, one page wide, title and header on every page
+		layout, err := f.GetPageLayout(sheet)
+		if err != nil || layout.Size == nil || *layout.Size != 9 || layout.FitToWidth == nil || *layout.FitToWidth != 1 {
+			t.Errorf("%s page layout %+v, %v: want A4 fitted to one page wide", sheet, layout, err)
+		}
+		titles := f.GetDefinedName()
+		found := false
+		for _, d := range titles {
+			found = found || d.Name == "_xlnm.Print_Titles" && d.Scope == sheet && d.RefersTo == "'"+sheet+"'!$1:$2"
+		}
+		if !found {
+			t.Errorf("%s: the title and header rows are not repeated on printed pages: %+v", sheet, titles)
+		}
+	}
+	// A row without a mark leaves its 备注 cell empty, not an empty text.
+	if typ, _ := f.GetCellType("排名", "H3"); typ != excelize.CellTypeUnset {
+		t.Errorf("排名!H3 (no mark) has type %v, want no value", typ)
+	}
+	if fmtID, _ := f.GetCellStyle("排名", "G4"); fmtID == 0 {
+		t.Error("排名!G4 (change of rank) has no style")
 	}
 	f.Close()
 

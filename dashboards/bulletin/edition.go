@@ -197,7 +197,7 @@ func (e *Edition) Table() (header []string, rows [][]string) {
 
 // Counts is the table of what each rate counts, so a reader can check it.
 func (e *Edition) Counts() (header []string, rows [][]string) {
-	header = []string{"县（市、区）", "基础信息应录入", "按时录入", "服务记录", "按时录入", "月度总结应提交", "按时提交", "逾期提交", "未提交"}
+	header = []string{"县（市、区）", "基础信息应录入", "基础信息按时录入", "服务记录", "服务记录按时录入", "月度总结应提交", "月度总结按时提交", "逾期提交", "未提交"}
 	add := func(c metrics.CountyTimeliness, name string) {
 		rows = append(rows, []string{name, itoa(c.BaseinfoCounted), itoa(c.BaseinfoOnTime), itoa(c.ServicesCounted), itoa(c.ServicesOnTime),
 			itoa(c.SummariesOwed), itoa(c.SummariesOnTime), itoa(c.SummariesLate), itoa(c.SummariesMissing)})

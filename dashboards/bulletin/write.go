@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,7 +38,10 @@ var headBreaks = map[string]string{
 	"系统使用得分":    "系统使用|得分",
 	"较上月排名":     "较上月|排名",
 	"基础信息应录入":   "基础信息|应录入",
+	"基础信息按时录入":  "基础信息|按时录入",
+	"服务记录按时录入":  "服务记录|按时录入",
 	"月度总结应提交":   "月度总结|应提交",
+	"月度总结按时提交":  "月度总结|按时提交",
 }
 
 // headHTML is a table header with its line breaks, escaped.
@@ -393,36 +397,39 @@ func mdCell(s string) string {
 	return strings.NewReplacer("|", "\\|", "\r", " ", "\n", " ").Replace(s)
 }
 
-// writeXLSX writes the tables with numbers as numbers (rates and scores
-// rounded as displayed), percentages formatted as percentages, headers
-// frozen; every text cell is written as text.
+// writeXLSX writes the bulletin's tables as a workbook a clerk can print
+// and reuse: on each sheet a title row (month, edition) above a frozen
+// header; numbers as numbers stored at the precision shown (rates as
+// percentages, scores with two decimals, the change of rank a number
+// shown as ↑3 / ↓2 / 持平 by its number format); empty cells empty; thin
+// borders; widths from the content; A4, fitted to the page width, the
+// title and header rows repeated on every printed page. Every text cell is
+// written as text.
 func writeXLSX(e *Edition, path string) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	pctStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("0.0%")})
-	scoreStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("0.00")})
-	head, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-		Alignment: &excelize.Alignment{Horizontal: "center", WrapText: true}})
+	st, err := newBookStyles(f)
+	if err != nil {
+		return err
+	}
+	title := fmt.Sprintf("%d年%d月全市乡镇（街道）社工站信息系统使用情况（%d年第%d期，第%d版）", e.Month.Year(), e.Month.Month(), e.Year, e.No, e.Version)
 	header, rows := e.Table()
 	if err := f.SetSheetName("Sheet1", "排名"); err != nil {
 		return err
 	}
-	if err := writeSheet(f, "排名", header, rows, func(col int) int {
-		switch col {
-		case 2, 3, 4:
-			return pctStyle
-		case 5:
-			return scoreStyle
-		}
-		return 0
-	}, head, true); err != nil {
+	kinds := []cellKind{textCell, textCell, pctCell, pctCell, pctCell, scoreCell, changeCell, textCell}
+	if err := writeSheet(f, st, "排名", "表1　"+title, header, rows, kinds); err != nil {
 		return err
 	}
 	ch, cr := e.Counts()
 	if _, err := f.NewSheet("计算依据"); err != nil {
 		return err
 	}
-	if err := writeSheet(f, "计算依据", ch, cr, func(int) int { return 0 }, head, true); err != nil {
+	kinds = []cellKind{textCell}
+	for range ch[1:] {
+		kinds = append(kinds, countCell)
+	}
+	if err := writeSheet(f, st, "计算依据", "表2　计算依据（站点、条、份）："+title, ch, cr, kinds); err != nil {
 		return err
 	}
 	if _, err := f.NewSheet("数据来源"); err != nil {
@@ -432,7 +439,7 @@ func writeXLSX(e *Edition, path string) error {
 	for _, s := range sources(e.Sources) {
 		src = append(src, []string{s.FileName, s.Kind, s.County, s.Report, s.SHA})
 	}
-	if err := writeSheet(f, "数据来源", []string{"文件", "类型", "县（市、区）", "填报日期", "SHA-256"}, src, func(int) int { return 0 }, head, false); err != nil {
+	if err := writeSheet(f, st, "数据来源", "数据来源："+title, []string{"文件", "类型", "县（市、区）", "填报日期", "SHA-256"}, src, nil); err != nil {
 		return err
 	}
 	if _, err := f.NewSheet("说明"); err != nil {
@@ -443,66 +450,208 @@ func writeXLSX(e *Edition, path string) error {
 		{"标题", e.Title()}, {"期号", fmt.Sprintf("%d年第%d期（第%d版）", e.Year, e.No, e.Version)},
 		{"数据截至", v.AsOfText}, {"印发日期", v.IssueText}, {"发文机关", e.Issuer},
 		{"需报送书面说明及整改方案", strings.Join(e.Warned(), "、")}, {"报送期限", dateCN(e.ReplyBy)},
+		{"计算口径", v.Rules},
 	}
 	if e.Restatement != "" {
 		info = append(info, []string{"更正说明", e.Restatement})
 	}
-	for _, p := range newView(e).Params {
+	for _, p := range v.Params {
 		info = append(info, []string{"参数：" + p.About, p.Value})
 	}
-	if err := writeSheet(f, "说明", []string{"项目", "内容"}, info, func(int) int { return 0 }, head, false); err != nil {
+	if err := writeSheet(f, st, "说明", "说明："+title, []string{"项目", "内容"}, info, nil); err != nil {
 		return err
 	}
 	return saveXLSX(f, path)
 }
 
-// writeSheet writes a header and rows; cells that read as numbers in the
-// display form ("60.3%", "73.77", "12") are written as numbers, the rest as
-// text.
-func writeSheet(f *excelize.File, sheet string, header []string, rows [][]string, style func(col int) int, head int, numbers bool) error {
-	all := append([][]string{header}, rows...)
-	for i, r := range all {
-		for j, c := range r {
-			ref, _ := excelize.CoordinatesToCellName(j+1, i+1)
-			if i > 0 && numbers {
-				if v, ok := number(c); ok {
-					if err := f.SetCellValue(sheet, ref, v); err != nil {
-						return err
-					}
-					if s := style(j); s != 0 {
-						_ = f.SetCellStyle(sheet, ref, ref, s)
-					}
-					continue
-				}
-			}
-			if err := f.SetCellStr(sheet, ref, c); err != nil {
-				return err
-			}
+// cellKind is how a column's displayed values go into a workbook.
+type cellKind int
+
+const (
+	textCell   cellKind = iota
+	pctCell             // "78.8%": the number 0.788, shown 0.0%
+	scoreCell           // "83.50": 83.5, shown 0.00
+	countCell           // "12": 12
+	changeCell          // "↑3", "↓2", "持平": 3, -2, 0 shown so; anything else text
+)
+
+// changeFormat shows a change of rank as the bulletin writes it.
+const changeFormat = `"↑"0;"↓"0;"持平"`
+
+type bookStyles struct{ title, head, text, wrap, pct, score, count, change int }
+
+func newBookStyles(f *excelize.File) (bookStyles, error) {
+	border := []excelize.Border{{Type: "left", Color: "000000", Style: 1}, {Type: "right", Color: "000000", Style: 1},
+		{Type: "top", Color: "000000", Style: 1}, {Type: "bottom", Color: "000000", Style: 1}}
+	var st bookStyles
+	var err error
+	for _, x := range []struct {
+		dst *int
+		s   excelize.Style
+	}{
+		{&st.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}, Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "center"}}},
+		{&st.head, excelize.Style{Font: &excelize.Font{Bold: true}, Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}},
+		{&st.text, excelize.Style{Border: border, Alignment: &excelize.Alignment{Vertical: "top"}}},
+		{&st.wrap, excelize.Style{Border: border, Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}}},
+		{&st.pct, excelize.Style{Border: border, CustomNumFmt: ptr("0.0%")}},
+		{&st.score, excelize.Style{Border: border, CustomNumFmt: ptr("0.00")}},
+		{&st.count, excelize.Style{Border: border, NumFmt: 1}},
+		{&st.change, excelize.Style{Border: border, CustomNumFmt: ptr(changeFormat), Alignment: &excelize.Alignment{Horizontal: "center"}}},
+	} {
+		if *x.dst, err = f.NewStyle(&x.s); err != nil {
+			return st, err
 		}
 	}
-	last, _ := excelize.ColumnNumberToName(len(header))
-	_ = f.SetCellStyle(sheet, "A1", last+"1", head)
-	_ = f.SetColWidth(sheet, "A", last, 14)
-	if len(header) > 1 {
-		_ = f.SetColWidth(sheet, "B", "B", 16)
-	}
-	return f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
+	return st, nil
 }
 
-// number reads a displayed number back: "60.3%" is 0.603, "73.77" 73.77.
-func number(s string) (float64, bool) {
-	var v float64
-	if p, ok := strings.CutSuffix(s, "%"); ok {
-		if _, err := fmt.Sscanf(p, "%g", &v); err == nil && isNumeric(p) {
-			return v / 100, true
+// writeSheet writes a title row, a header and rows, each column as its
+// kind says (kinds nil: all text), and sets widths, panes and printing.
+func writeSheet(f *excelize.File, st bookStyles, sheet, title string, header []string, rows [][]string, kinds []cellKind) error {
+	kind := func(j int) cellKind {
+		if j < len(kinds) {
+			return kinds[j]
 		}
+		return textCell
+	}
+	last, _ := excelize.ColumnNumberToName(len(header))
+	if err := f.SetCellStr(sheet, "A1", title); err != nil {
+		return err
+	}
+	_ = f.MergeCell(sheet, "A1", last+"1")
+	_ = f.SetCellStyle(sheet, "A1", last+"1", st.title)
+	_ = f.SetRowHeight(sheet, 1, 24)
+	widths := make([]int, len(header))
+	for j, h := range header {
+		ref, _ := excelize.CoordinatesToCellName(j+1, 2)
+		if err := f.SetCellStr(sheet, ref, h); err != nil {
+			return err
+		}
+		widths[j] = displayWidth(h)
+	}
+	_ = f.SetCellStyle(sheet, "A2", last+"2", st.head)
+	for i, r := range rows {
+		for j := range header {
+			c := ""
+			if j < len(r) {
+				c = r[j]
+			}
+			ref, _ := excelize.CoordinatesToCellName(j+1, i+3)
+			style, err := setCell(f, st, sheet, ref, c, kind(j))
+			if err != nil {
+				return err
+			}
+			_ = f.SetCellStyle(sheet, ref, ref, style)
+			widths[j] = max(widths[j], displayWidth(c))
+		}
+	}
+	for j, w := range widths {
+		col, _ := excelize.ColumnNumberToName(j + 1)
+		// a long text (口径, a file's SHA-256) wraps in a column of 60
+		_ = f.SetColWidth(sheet, col, col, float64(min(w, 60))+2)
+	}
+	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	size, fit, tall := 9, 1, 0 // A4, one page wide, as many pages tall as it takes
+	portrait := "portrait"
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &portrait, FitToWidth: &fit, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+		return err
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheet + "'!$1:$2", Scope: sheet})
+}
+
+// setCell writes one displayed value as its kind and returns its style.
+func setCell(f *excelize.File, st bookStyles, sheet, ref, c string, k cellKind) (int, error) {
+	if c == "" || c == "—" && k != textCell {
+		return st.text, nil // empty stays empty (— is no value)
+	}
+	switch k {
+	case pctCell:
+		if v, ok := decimalOf(strings.TrimSuffix(c, "%"), 2); ok && strings.HasSuffix(c, "%") {
+			return st.pct, f.SetCellValue(sheet, ref, v)
+		}
+	case scoreCell, countCell:
+		if v, ok := decimalOf(c, 0); ok {
+			if k == countCell {
+				return st.count, f.SetCellValue(sheet, ref, v)
+			}
+			return st.score, f.SetCellValue(sheet, ref, v)
+		}
+	case changeCell:
+		if v, ok := rankChange(c); ok {
+			return st.change, f.SetCellValue(sheet, ref, v)
+		}
+	}
+	style := st.text
+	if displayWidth(c) > 60 {
+		style = st.wrap
+	}
+	return style, f.SetCellStr(sheet, ref, c)
+}
+
+// decimalOf reads a displayed decimal ("78.8", "83.50", "12") and moves
+// its point shift places left, through the decimal text, so that the
+// stored number is the one shown (0.788, not 0.7879999999999999).
+func decimalOf(s string, shift int) (float64, bool) {
+	if !isNumeric(s) {
 		return 0, false
 	}
-	if isNumeric(s) {
-		_, err := fmt.Sscanf(s, "%g", &v)
-		return v, err == nil
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	whole, frac, _ := strings.Cut(s, ".")
+	for ; shift > 0; shift-- {
+		if whole == "" {
+			whole = "0"
+		}
+		frac = whole[len(whole)-1:] + frac
+		whole = whole[:len(whole)-1]
+	}
+	text := whole
+	if text == "" {
+		text = "0"
+	}
+	if frac != "" {
+		text += "." + frac
+	}
+	v, err := strconv.ParseFloat(text, 64)
+	if neg {
+		v = -v
+	}
+	return v, err == nil
+}
+
+// rankChange reads "↑3", "↓2", "持平" as 3, -2, 0.
+func rankChange(s string) (int, bool) {
+	switch {
+	case s == "持平":
+		return 0, true
+	case strings.HasPrefix(s, "↑"):
+		n, err := strconv.Atoi(strings.TrimPrefix(s, "↑"))
+		return n, err == nil
+	case strings.HasPrefix(s, "↓"):
+		n, err := strconv.Atoi(strings.TrimPrefix(s, "↓"))
+		return -n, err == nil
 	}
 	return 0, false
+}
+
+// displayWidth is a text's width in a workbook column: a Chinese
+// character counts two.
+func displayWidth(s string) int {
+	w := 0
+	for _, r := range s {
+		if r > 0x2E80 {
+			w += 2
+		} else {
+			w++
+		}
+	}
+	return w
 }
 
 func isNumeric(s string) bool {

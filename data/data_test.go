@@ -92,3 +92,28 @@ func TestPolicyErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPolicyWithoutLaterKeys: a policy file copied before bulletin_header
+// existed still loads, with the default header; one without an original
+// key is refused naming it.
+func TestPolicyWithoutLaterKeys(t *testing.T) {
+	var kept []string
+	for _, line := range strings.Split(string(DefaultPolicyCSV()), "\n") {
+		if !strings.HasPrefix(line, "bulletin_header,") {
+			kept = append(kept, line)
+		}
+	}
+	p, err := ParsePolicy("old.csv", []byte(strings.Join(kept, "\n")))
+	if err != nil || p.BulletinHeader != "晋中市民政局文件" || p.About["bulletin_header"] == "" {
+		t.Errorf("old policy: header %q, %v", p.BulletinHeader, err)
+	}
+	var noIssuer []string
+	for _, line := range kept {
+		if !strings.HasPrefix(line, "bulletin_issuer,") {
+			noIssuer = append(noIssuer, line)
+		}
+	}
+	if _, err := ParsePolicy("bad.csv", []byte(strings.Join(noIssuer, "\n"))); err == nil || !strings.Contains(err.Error(), "缺少参数 bulletin_issuer") {
+		t.Errorf("policy without bulletin_issuer: %v", err)
+	}
+}

@@ -27,6 +27,7 @@ type Policy struct {
 	BulletinIssueWorkdays      int
 	BulletinReplyWorkdays      int
 	BulletinIssuer             string
+	BulletinHeader             string
 	WarningLookbackMonths      int
 	StartupServiceWindowDays   int
 	ImprovingMonths            int
@@ -100,11 +101,33 @@ func ParsePolicy(name string, b []byte) (Policy, error) {
 			return Policy{}, fmt.Errorf("%s: 缺少参数 %s", name, key)
 		}
 	}
+	// Keys added after a user may have copied the file take the default.
+	for _, key := range laterKeys {
+		if !seen[key] {
+			def, err := ParsePolicy("policy.csv", DefaultPolicyCSV())
+			if err != nil {
+				return Policy{}, err
+			}
+			for _, e := range def.Entries {
+				if e[0] == key {
+					p.Entries = append(p.Entries, e)
+					p.About[key] = def.About[key]
+					if err := p.set(key, e[1]); err != nil {
+						return Policy{}, err
+					}
+				}
+			}
+		}
+	}
 	if s := p.UseWeightBaseinfo + p.UseWeightServices + p.UseWeightSummaries; s < 0.999 || s > 1.001 {
 		return Policy{}, fmt.Errorf("%s: use_weight_* 三项权重之和为 %g，应为 1", name, s)
 	}
 	return p, nil
 }
+
+// laterKeys are policy keys added after the first release: a policy file
+// without them is still valid and they take their defaults.
+var laterKeys = []string{"bulletin_header"}
 
 var policyKeys = []string{
 	"coverage_target", "coverage_deadline", "operating_window_days", "baseinfo_cutoff",
@@ -182,6 +205,9 @@ func (p *Policy) set(key, val string) error {
 		return whole(&p.BulletinReplyWorkdays)
 	case "bulletin_issuer":
 		p.BulletinIssuer = val
+		return nil
+	case "bulletin_header":
+		p.BulletinHeader = val
 		return nil
 	case "warning_lookback_months":
 		return whole(&p.WarningLookbackMonths)

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"sgz/dashboards/bulletin"
@@ -15,6 +16,7 @@ func runBulletin(e *env, args []string) int {
 	so := storeFlags(fs)
 	month := fs.String("month", "", "月份 YYYY-MM（必填）")
 	out := fs.String("out", "", "输出文件夹（必填）")
+	docNumber := fs.String("doc-number", "", "文号，如 市民函〔2023〕45号；给出时通报加红头（红头文字见政策参数 bulletin_header）")
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}
@@ -28,7 +30,7 @@ func runBulletin(e *env, args []string) int {
 		return e.fail(err)
 	}
 	defer st.Close()
-	files, ed, err := writeBulletin(e, st, m, *out)
+	files, ed, err := writeBulletin(e, st, m, *out, *docNumber)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -50,11 +52,12 @@ func runBulletin(e *env, args []string) int {
 	return ExitOK
 }
 
-func writeBulletin(e *env, st *store, month time.Time, out string) (bulletin.Files, *bulletin.Edition, error) {
+func writeBulletin(e *env, st *store, month time.Time, out, docNumber string) (bulletin.Files, *bulletin.Edition, error) {
 	ed, err := bulletin.Build(e.ctx, st.db, month, st.policy, data.NewCalendar(st.ref.Holidays))
 	if err != nil {
 		return bulletin.Files{}, nil, err
 	}
+	ed.DocNumber = strings.TrimSpace(docNumber)
 	if err := ed.Record(e.ctx, st.db, time.Now().UTC().Truncate(time.Second)); err != nil {
 		return bulletin.Files{}, nil, err
 	}

@@ -500,3 +500,32 @@ func copyDemo(t *testing.T, d demoData) string {
 	}
 	return db
 }
+
+// TestBulletinDocNumber: with --doc-number the bulletin has the red header
+// (the policy's bulletin_header) and the number above the title; without
+// it, the edition line; the number does not make a new version.
+func TestBulletinDocNumber(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	plain, numbered := t.TempDir(), t.TempDir()
+	if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", plain); code != 0 {
+		t.Fatal(out)
+	}
+	out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", numbered, "--doc-number", "市民函〔2023〕45号")
+	if code != 0 || !strings.Contains(out, "第1版") {
+		t.Fatalf("exit %d, want version 1 still: %s", code, out)
+	}
+	p := string(mustRead(t, filepath.Join(plain, bulletinName+".html")))
+	n := string(mustRead(t, filepath.Join(numbered, bulletinName+".html")))
+	if strings.Contains(p, `<div class="redhead">`) || !strings.Contains(p, `<div class="no">2023年第6期</div>`) {
+		t.Error("without --doc-number: want no red header and the edition line")
+	}
+	for _, want := range []string{`<div class="redhead">晋中市民政局文件</div>`, `<div class="docno">市民函〔2023〕45号</div>`, `<div class="no">（2023年第6期）</div>`} {
+		if !strings.Contains(n, want) {
+			t.Errorf("with --doc-number: %q missing", want)
+		}
+	}
+	if md := string(mustRead(t, filepath.Join(numbered, bulletinName+".md"))); !strings.Contains(md, "**晋中市民政局文件**\n\n市民函〔2023〕45号") {
+		t.Error("the Markdown lacks the header and number")
+	}
+}

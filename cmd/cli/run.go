@@ -156,7 +156,7 @@ func runDemo(e *env, args []string) int {
 		return e.fail(err)
 	}
 	// The latest bulletin: the last month whose summary deadline has passed.
-	files, ed, err := writeBulletin(e, st, time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC), filepath.Join(*out, "bulletin"))
+	files, ed, err := writeBulletin(e, st, time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC), filepath.Join(*out, "bulletin"), "")
 	if err != nil {
 		return e.fail(err)
 	}

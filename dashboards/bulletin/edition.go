@@ -33,6 +33,10 @@ type Edition struct {
 	ReplyBy   time.Time // warned counties' 书面说明及整改方案 due
 	Issuer    string
 	Warning   float64
+	// DocNumber (文号, e.g. 市民函〔2023〕45号), when given, puts the red
+	// header Header (版头, from the policy) and the number above the title;
+	// without it the edition line (2023年第6期) stands there.
+	DocNumber, Header string
 
 	Ranking  []Row
 	City     metrics.CountyTimeliness
@@ -80,7 +84,7 @@ func Build(ctx context.Context, db *sql.DB, month time.Time, pol data.Policy, ca
 	if err != nil {
 		return nil, err
 	}
-	e := &Edition{Month: month, Year: month.Year(), No: no, Issuer: pol.BulletinIssuer, Warning: pol.UseWarning, rules: pol}
+	e := &Edition{Month: month, Year: month.Year(), No: no, Issuer: pol.BulletinIssuer, Header: pol.BulletinHeader, Warning: pol.UseWarning, rules: pol}
 	if e.AsOf, err = metrics.SummaryDeadline(ctx, db, month); err != nil {
 		return nil, err
 	}

@@ -23,7 +23,7 @@ import (
 var templates embed.FS
 
 var (
-	page      = template.Must(template.New("bulletin.html.tmpl").Funcs(template.FuncMap{"head": headHTML}).ParseFS(templates, "templates/bulletin.html.tmpl"))
+	page      = template.Must(template.New("bulletin.html.tmpl").Funcs(template.FuncMap{"head": headHTML, "title": titleHTML}).ParseFS(templates, "templates/bulletin.html.tmpl"))
 	annexPage = template.Must(template.ParseFS(templates, "templates/annex.html.tmpl"))
 )
 
@@ -42,6 +42,17 @@ var headBreaks = map[string]string{
 	"服务记录按时录入":  "服务记录|按时录入",
 	"月度总结应提交":   "月度总结|应提交",
 	"月度总结按时提交":  "月度总结|按时提交",
+}
+
+// titleHTML breaks the title where a 公文 title breaks, after 社工站
+// (关于2023年11月全市乡镇（街道）社工站 / 信息系统使用情况的通报), not inside
+// a word where the line happens to end.
+func titleHTML(title string) template.HTML {
+	before, after, ok := strings.Cut(title, "社工站")
+	if !ok {
+		return template.HTML(template.HTMLEscapeString(title))
+	}
+	return template.HTML(template.HTMLEscapeString(before+"社工站") + "<br>" + template.HTMLEscapeString(after))
 }
 
 // headHTML is a table header with its line breaks, escaped.
@@ -345,7 +356,11 @@ func sources(ss []metrics.Source) []source {
 func Markdown(e *Edition) string {
 	v := newView(e)
 	var b strings.Builder
-	fmt.Fprintf(&b, "# %s\n\n%d年第%d期\n\n各县（市、区）民政局：\n\n", e.Title(), e.Year, e.No)
+	if e.DocNumber != "" {
+		fmt.Fprintf(&b, "**%s**\n\n%s\n\n---\n\n# %s\n\n（%d年第%d期）\n\n各县（市、区）民政局：\n\n", e.Header, e.DocNumber, e.Title(), e.Year, e.No)
+	} else {
+		fmt.Fprintf(&b, "# %s\n\n%d年第%d期\n\n各县（市、区）民政局：\n\n", e.Title(), e.Year, e.No)
+	}
 	fmt.Fprintf(&b, "根据《晋中市民政局关于加快推进全市乡镇（街道）社工站全覆盖的通知》（市民函〔2023〕28号）要求，现将%s全市乡镇（街道）社工站在中国社会工作信息管理系统中录入站点基础信息、服务记录和提交月度总结的情况通报如下。本期数据截至%s（%s月度总结提交截止日）。\n\n", v.MonthText, v.AsOfText, v.MonthText)
 	section := func(title string, paras []string) {
 		fmt.Fprintf(&b, "## %s\n\n", title)

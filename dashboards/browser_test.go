@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"html"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -171,6 +172,9 @@ func checkLinks(t *testing.T, dir string, links []string) {
 		l, _, _ = strings.Cut(l, "#")
 		if l == "" || strings.Contains(l, ":") {
 			continue
+		}
+		if u, err := url.PathUnescape(l); err == nil {
+			l = u
 		}
 		if _, err := os.Stat(filepath.Join(dir, filepath.FromSlash(l))); err != nil {
 			t.Errorf("link %q leads nowhere: %v", l, err)

@@ -1,6 +1,9 @@
 package dashboards
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -211,5 +214,46 @@ func TestShortDay(t *testing.T) {
 		if got := shortDay(d(c.t), d(c.ref)); got != c.want {
 			t.Errorf("shortDay(%s, %s) = %q, want %q", c.t, c.ref, got, c.want)
 		}
+	}
+}
+
+// TestEditionsLinked: the system-use page lists every bulletin version,
+// newest first, and copies the files of a version that are still that
+// version into the site; a file overwritten by a later version, or a path
+// that is no bulletin of sgz's, is not published.
+func TestEditionsLinked(t *testing.T) {
+	src := t.TempDir()
+	write := func(name, body string) (string, string) {
+		p := filepath.Join(src, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(body))
+		return p, hex.EncodeToString(sum[:])
+	}
+	nov, novSum := write("晋中市社工站系统使用情况通报_2023-11.html", "<html>11月第2版</html>")
+	pdf, _ := write("晋中市社工站系统使用情况通报_2023-11.pdf", "%PDF-1.4")
+	secret, _ := write("secret.html", "not a bulletin")
+	d := func(s string) time.Time { x, _ := time.Parse(time.DateOnly, s); return x }
+	s := fixtureSite()
+	s.Bulletins = []metrics.BulletinEdition{
+		{Month: "2023-11", Version: 2, AsOf: d("2023-12-06"), RecordedAt: d("2023-12-20"), HTML: nov, PDF: pdf, HTMLSHA256: novSum},
+		{Month: "2023-11", Version: 1, AsOf: d("2023-12-06"), RecordedAt: d("2023-12-11"), HTML: nov, HTMLSHA256: "0000"}, // overwritten by v2
+		{Month: "2023-10", Version: 1, AsOf: d("2023-11-03"), RecordedAt: d("2023-11-08"), HTML: secret, HTMLSHA256: novSum},
+	}
+	dir := writeSiteFixture(t, s)
+	page := readFile(t, filepath.Join(dir, SystemUseFile))
+	body, _ := tableText(t, page, "editions")
+	equalRows(t, "editions", body, [][]string{
+		{"2023年11月", "第2版", "2023-12-06", "2023-12-20 08:00", "打开", "PDF", "—"},
+		{"2023年11月", "第1版", "2023-12-06", "2023-12-11 08:00", "原文件已移动或被后来的版本覆盖", "—", "—"},
+		{"2023年10月", "第1版", "2023-11-03", "2023-11-08 08:00", "原文件已移动或被后来的版本覆盖", "—", "—"},
+	})
+	if got := readFile(t, filepath.Join(dir, EditionsDir, "bulletin_2023-11_v2.html")); got != "<html>11月第2版</html>" {
+		t.Errorf("copied edition: %q", got)
+	}
+	entries, _ := os.ReadDir(filepath.Join(dir, EditionsDir))
+	if len(entries) != 2 {
+		t.Errorf("bulletins/ holds %d files, want the 2023-11 v2 HTML and PDF", len(entries))
 	}
 }

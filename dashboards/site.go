@@ -99,6 +99,9 @@ func writeSiteFiles(dir string, files []siteFile) error {
 		return err
 	}
 	for _, f := range files {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f.name)), 0o755); err != nil {
+			return fmt.Errorf("dashboards: %w", err)
+		}
 		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
 			return fmt.Errorf("dashboards: %w", err)
 		}

@@ -93,6 +93,8 @@ type systemUsePage struct {
 	Required string
 	Ranking  dataTable
 	Scores   dataTable
+	// Editions are the bulletins issued so far, with links.
+	Editions dataTable
 }
 
 // useMonthLabel turns YYYY-MM into 2023年11月.
@@ -163,6 +165,8 @@ func buildSystemUseFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 		p.Scripts = []string{echartsScript}
 	}
 
+	var editionFiles []siteFile
+	p.Editions, editionFiles = editionsTable(s.Bulletins)
 	page, err := renderPage(systemUseTmpl, SystemUseFile, p)
 	if err != nil {
 		return nil, err
@@ -175,7 +179,7 @@ func buildSystemUseFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []siteFile{page, ranking, scores}, nil
+	return append([]siteFile{page, ranking, scores}, editionFiles...), nil
 }
 
 // requiredText names the counties a bulletin requires to submit a written

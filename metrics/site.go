@@ -222,6 +222,41 @@ func TakeSite(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) 
 	if s.Rejects, err = Rejects(ctx, db); err != nil {
 		return s, err
 	}
+	if s.Bulletins, err = Bulletins(ctx, db); err != nil {
+		return s, err
+	}
 	s.Outlooks, err = Outlooks(ctx, db, s.Counties, asOf, pol)
 	return s, err
+}
+
+// BulletinEdition is one version of a monthly bulletin that sgz bulletin
+// has written (table bulletin_versions), with where it last wrote it.
+type BulletinEdition struct {
+	Month      string    `json:"month"` // YYYY-MM
+	Version    int       `json:"version"`
+	AsOf       time.Time `json:"as_of"`
+	RecordedAt time.Time `json:"recorded_at"`
+	// HTML, PDF and Annex are absolute paths, "" when not recorded;
+	// HTMLSHA256 is the HTML's fingerprint when it was written.
+	HTML, PDF, Annex, HTMLSHA256 string
+}
+
+// Bulletins lists every bulletin version written, the newest month first
+// and its latest version first; none when no bulletin was ever written.
+func Bulletins(ctx context.Context, db *sql.DB) ([]BulletinEdition, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.columns
+		WHERE table_name = 'bulletin_versions' AND column_name = 'html_sha256'`).Scan(&n); err != nil || n == 0 {
+		return nil, err
+	}
+	var out []BulletinEdition
+	err := eachRow(ctx, db, `SELECT strftime(summary_month, '%Y-%m'), version, as_of, recorded_at,
+		coalesce(html_path, ''), coalesce(pdf_path, ''), coalesce(annex_path, ''), coalesce(html_sha256, '')
+		FROM bulletin_versions ORDER BY summary_month DESC, version DESC`, nil, func(r *sql.Rows) error {
+		var b BulletinEdition
+		err := r.Scan(&b.Month, &b.Version, &b.AsOf, &b.RecordedAt, &b.HTML, &b.PDF, &b.Annex, &b.HTMLSHA256)
+		out = append(out, b)
+		return err
+	})
+	return out, err
 }

@@ -191,6 +191,8 @@ type Site struct {
 	// station figures (policy).
 	OperatingWindowDays int `json:"operating_window_days"`
 	StartupWindowDays   int `json:"startup_window_days"`
+	// Bulletins are the bulletin versions written so far, newest first.
+	Bulletins []BulletinEdition `json:"bulletins"`
 	// Generated is when the site was written (the pages say so).
 	Generated time.Time `json:"generated"`
 }

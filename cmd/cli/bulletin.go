@@ -62,5 +62,8 @@ func writeBulletin(e *env, st *store, month time.Time, out, docNumber string) (b
 		return bulletin.Files{}, nil, err
 	}
 	files, err := bulletin.Write(e.ctx, ed, out)
-	return files, ed, err
+	if err != nil {
+		return files, ed, err
+	}
+	return files, ed, ed.RecordFiles(e.ctx, st.db, files)
 }

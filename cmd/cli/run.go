@@ -151,12 +151,13 @@ func runDemo(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
-	index, err := writeDashboard(e, st, demoAsOf, filepath.Join(*out, "site"), false)
+	// The latest bulletin first (the last month whose summary deadline has
+	// passed), so that the site links it.
+	files, ed, err := writeBulletin(e, st, time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC), filepath.Join(*out, "bulletin"), "")
 	if err != nil {
 		return e.fail(err)
 	}
-	// The latest bulletin: the last month whose summary deadline has passed.
-	files, ed, err := writeBulletin(e, st, time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC), filepath.Join(*out, "bulletin"), "")
+	index, err := writeDashboard(e, st, demoAsOf, filepath.Join(*out, "site"), false)
 	if err != nil {
 		return e.fail(err)
 	}

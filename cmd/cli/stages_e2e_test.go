@@ -453,3 +453,25 @@ func TestDashboardBeforeAnyLedger(t *testing.T) {
 		t.Errorf("city stage counts and fully certified = %s, want 0,0,0,0", got)
 	}
 }
+
+// TestSiteLinksBulletins: a bulletin written with sgz bulletin is linked
+// from the site's system-use page, its files copied into the site.
+func TestSiteLinksBulletins(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", t.TempDir()); code != 0 {
+		t.Fatal(out)
+	}
+	site := filepath.Join(t.TempDir(), "site")
+	if out, code := run("dashboard", "--db", db, "--as-of", "2023-12-31", "--out", site); code != 0 {
+		t.Fatal(out)
+	}
+	page := string(mustRead(t, filepath.Join(site, dashboards.SystemUseFile)))
+	link := dashboards.EditionsDir + "/bulletin_2023-11_v1.html"
+	if !strings.Contains(page, `href="`+link+`"`) {
+		t.Errorf("system-use.html does not link %s: %.1500s", link, page[strings.Index(page, `id="editions"`):])
+	}
+	if b := string(mustRead(t, filepath.Join(site, filepath.FromSlash(link)))); !strings.Contains(b, "关于2023年11月全市乡镇（街道）社工站信息系统使用情况的通报") {
+		t.Error("the linked bulletin is not the 2023-11 edition")
+	}
+}

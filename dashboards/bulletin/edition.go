@@ -17,6 +17,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -290,6 +292,13 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 		PRIMARY KEY (summary_month, version))`); err != nil {
 		return err
 	}
+	// where the latest write of each version is (RecordFiles); the
+	// dashboard links the editions from there
+	for _, col := range []string{"html_path", "pdf_path", "annex_path", "html_sha256"} {
+		if _, err := db.ExecContext(ctx, `ALTER TABLE bulletin_versions ADD COLUMN IF NOT EXISTS `+col+` VARCHAR`); err != nil {
+			return err
+		}
+	}
 	h1, r1 := e.Table()
 	h2, r2 := e.Counts()
 	tables, err := json.Marshal([][][]string{append([][]string{h1}, r1...), append([][]string{h2}, r2...)})
@@ -332,7 +341,34 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 		e.Version = latest + 1
 		e.Restatement = restatement(latestTables, string(tables), latest)
 	}
-	_, err = db.ExecContext(ctx, `INSERT INTO bulletin_versions VALUES (?, ?, ?, ?, ?, ?)`, e.Month, e.Version, e.AsOf, sha, string(tables), now)
+	_, err = db.ExecContext(ctx, `INSERT INTO bulletin_versions (summary_month, version, as_of, body_sha256, tables_json, recorded_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, e.Month, e.Version, e.AsOf, sha, string(tables), now)
+	return err
+}
+
+// RecordFiles notes where this version was written (absolute paths), so
+// that the dashboard can link every edition issued.
+func (e *Edition) RecordFiles(ctx context.Context, db *sql.DB, f Files) error {
+	abs := func(p string) any {
+		if p == "" {
+			return nil
+		}
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return nil
+		}
+		return a
+	}
+	// the HTML's fingerprint tells a later reader whether the file there is
+	// still this version (a later version written to the same folder
+	// replaces it)
+	b, err := os.ReadFile(f.HTML)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(b)
+	_, err = db.ExecContext(ctx, `UPDATE bulletin_versions SET html_path = ?, pdf_path = ?, annex_path = ?, html_sha256 = ? WHERE summary_month = ? AND version = ?`,
+		abs(f.HTML), abs(f.PDF), abs(f.Annex), hex.EncodeToString(sum[:]), e.Month, e.Version)
 	return err
 }
 

@@ -41,7 +41,7 @@ func runBulletin(e *env, args []string) int {
 	if ed.Restatement != "" {
 		fmt.Fprintf(e.stdout, "更正说明：%s\n", ed.Restatement)
 	}
-	for _, p := range []string{files.HTML, files.Markdown, files.XLSX, files.PDF, files.Annex, files.AnnexMarkdown, files.AnnexPDF} {
+	for _, p := range []string{files.HTML, files.Markdown, files.XLSX, files.DOCX, files.PDF, files.Annex, files.AnnexMarkdown, files.AnnexPDF} {
 		if p != "" {
 			fmt.Fprintln(e.stdout, p)
 		}

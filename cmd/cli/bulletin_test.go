@@ -1,8 +1,11 @@
 package cli_test
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"html"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -527,5 +530,111 @@ func TestBulletinDocNumber(t *testing.T) {
 	}
 	if md := string(mustRead(t, filepath.Join(numbered, bulletinName+".md"))); !strings.Contains(md, "**晋中市民政局文件**\n\n市民函〔2023〕45号") {
 		t.Error("the Markdown lacks the header and number")
+	}
+}
+
+// TestBulletinDocx opens the .docx back: a zip whose parts are well-formed
+// XML; the document holds the title, the ranking table (header, 11
+// counties and the city, the header repeated on a continued page), the
+// sign-off, the 公文 fonts, A4 with GB/T 9704 margins, and page numbers;
+// the same edition written twice has the same bytes.
+func TestBulletinDocx(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	dir, again := t.TempDir(), t.TempDir()
+	for _, out := range []string{dir, again} {
+		if o, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", out); code != 0 {
+			t.Fatal(o)
+		}
+	}
+	path := filepath.Join(dir, bulletinName+".docx")
+	raw := mustRead(t, path)
+	if !bytes.Equal(raw, mustRead(t, filepath.Join(again, bulletinName+".docx"))) {
+		t.Error("the .docx written again differs")
+	}
+	z, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts := map[string]string{}
+	for _, f := range z.File {
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r)
+		r.Close()
+		parts[f.Name] = string(b)
+		dec := xml.NewDecoder(bytes.NewReader(b))
+		for {
+			if _, err := dec.Token(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatalf("%s is not well-formed XML: %v", f.Name, err)
+			}
+		}
+	}
+	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/_rels/document.xml.rels", "word/footer1.xml"} {
+		if _, ok := parts[name]; !ok {
+			t.Errorf("part %s missing", name)
+		}
+	}
+	doc := parts["word/document.xml"]
+	// the text of the paragraphs, table rows as cells joined by |
+	var text strings.Builder
+	var cells []string
+	dec := xml.NewDecoder(strings.NewReader(doc))
+	var rows [][]string
+	inText, inCell := false, false
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		switch x := tok.(type) {
+		case xml.StartElement:
+			inText = x.Name.Local == "t"
+			switch x.Name.Local {
+			case "tr":
+				cells = nil
+			case "tc":
+				cells, inCell = append(cells, ""), true
+			}
+		case xml.EndElement:
+			inText = false
+			switch x.Name.Local {
+			case "tr":
+				rows = append(rows, cells)
+			case "tc":
+				inCell = false
+			}
+		case xml.CharData:
+			if inText {
+				text.Write(x)
+				if inCell {
+					cells[len(cells)-1] += string(x)
+				}
+			}
+		}
+	}
+	all := text.String()
+	for _, want := range []string{"关于2023年11月全市乡镇（街道）社工站", "信息系统使用情况的通报", "各县（市、区）民政局：", "一、总体情况",
+		"四、工作要求", "附件：数据来源与口径", "晋中市民政局", "2023年12月11日"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("the .docx text lacks %q", want)
+		}
+	}
+	h, _, _ := bulletinTables(t, dir)
+	if len(rows) < 13 || strings.Join(rows[0], "|") != strings.Join(h[0][0], "|") || strings.Join(rows[12], "|") != strings.Join(h[0][12], "|") {
+		t.Errorf("the ranking table differs from the HTML's:\n docx %q\n html %q", rows[:min(13, len(rows))], h[0])
+	}
+	for _, want := range []string{`<w:tblHeader/>`, `w:eastAsia="仿宋_GB2312"`, `w:eastAsia="方正小标宋简体"`, `w:eastAsia="黑体"`,
+		`<w:pgSz w:w="11906" w:h="16838"/>`, `w:top="2098" w:right="1474" w:bottom="1984" w:left="1588"`} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("document.xml lacks %s", want)
+		}
+	}
+	if !strings.Contains(parts["word/footer1.xml"], "PAGE") {
+		t.Error("no page number in the footer")
 	}
 }

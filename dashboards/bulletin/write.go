@@ -72,6 +72,7 @@ func headHTML(label string) template.HTML {
 // with their fingerprints, the policy values).
 type Files struct {
 	HTML, Markdown, XLSX, PDF string // PDF "" when no Chromium
+	DOCX                      string // the editable Word version
 	Annex, AnnexMarkdown      string
 	AnnexPDF                  string // "" when no Chromium
 }
@@ -89,7 +90,7 @@ func Write(ctx context.Context, e *Edition, dir string) (Files, error) {
 	}
 	base := filepath.Join(dir, e.BaseName())
 	annex := base + "_附件_数据来源与口径"
-	f := Files{HTML: base + ".html", Markdown: base + ".md", XLSX: base + ".xlsx", Annex: annex + ".html", AnnexMarkdown: annex + ".md"}
+	f := Files{HTML: base + ".html", Markdown: base + ".md", XLSX: base + ".xlsx", DOCX: base + ".docx", Annex: annex + ".html", AnnexMarkdown: annex + ".md"}
 	v := newView(e)
 	for _, x := range []struct {
 		t    *template.Template
@@ -110,6 +111,9 @@ func Write(ctx context.Context, e *Edition, dir string) (Files, error) {
 		return f, err
 	}
 	if err := writeXLSX(e, f.XLSX); err != nil {
+		return f, err
+	}
+	if err := writeDOCX(e, f.DOCX); err != nil {
 		return f, err
 	}
 	if chromium, err := exec.LookPath("chromium"); err == nil {
@@ -305,6 +309,9 @@ type view struct {
 	Sources              []source
 	Params               []param
 	W                    struct{ Base, Svc, Sum string }
+	// Opening and Weights are the opening paragraph and the sentence on the
+	// score's weights, the same in every format.
+	Opening, Weights string
 }
 
 // param is one policy value as the annex states it: its 说明 and value.
@@ -333,6 +340,8 @@ func newView(e *Edition) view {
 			v.W.Sum = p[1]
 		}
 	}
+	v.Opening = fmt.Sprintf("根据《晋中市民政局关于加快推进全市乡镇（街道）社工站全覆盖的通知》（市民函〔2023〕28号）要求，现将%s全市乡镇（街道）社工站在中国社会工作信息管理系统（以下简称“系统”）中录入站点基础信息、服务记录和提交月度总结的情况通报如下。本期数据截至%s（%s月度总结提交截止日）。", v.MonthText, v.AsOfText, v.MonthText)
+	v.Weights = fmt.Sprintf("系统使用得分按基础信息录入及时率×%s、服务记录录入及时率×%s、月度总结按时提交率×%s加权计算（某项无应录入内容的，该项不计，其余权重按比例折算），满分100分。", v.W.Base, v.W.Svc, v.W.Sum)
 	return v
 }
 
@@ -361,7 +370,7 @@ func Markdown(e *Edition) string {
 	} else {
 		fmt.Fprintf(&b, "# %s\n\n%d年第%d期\n\n各县（市、区）民政局：\n\n", e.Title(), e.Year, e.No)
 	}
-	fmt.Fprintf(&b, "根据《晋中市民政局关于加快推进全市乡镇（街道）社工站全覆盖的通知》（市民函〔2023〕28号）要求，现将%s全市乡镇（街道）社工站在中国社会工作信息管理系统中录入站点基础信息、服务记录和提交月度总结的情况通报如下。本期数据截至%s（%s月度总结提交截止日）。\n\n", v.MonthText, v.AsOfText, v.MonthText)
+	fmt.Fprintf(&b, "%s\n\n", v.Opening)
 	section := func(title string, paras []string) {
 		fmt.Fprintf(&b, "## %s\n\n", title)
 		for _, p := range paras {
@@ -376,7 +385,7 @@ func Markdown(e *Edition) string {
 		b.WriteString("\n")
 	}
 	section("一、总体情况", v.Overall)
-	section("二、各县（市、区）系统使用情况排名", []string{fmt.Sprintf("系统使用得分按基础信息录入及时率×%s、服务记录录入及时率×%s、月度总结按时提交率×%s加权计算（某项无应录入内容的，该项不计，其余权重按比例折算），满分100分。", v.W.Base, v.W.Svc, v.W.Sum)})
+	section("二、各县（市、区）系统使用情况排名", []string{v.Weights})
 	table("表1　"+v.MonthText+"各县（市、区）系统使用情况", v.Header, v.Rows)
 	table("表2　计算依据（站点、条、份）", v.CountsHeader, v.CountsRows)
 	section("三、存在的问题", v.Problems)

@@ -159,7 +159,7 @@ func TestRecordByFacts(t *testing.T) {
 	h, r := dec.Table()
 	h2, r2 := dec.Counts()
 	tables, _ := json.Marshal([][][]string{append([][]string{h}, r...), append([][]string{h2}, r2...)})
-	if _, err := db.Exec(`INSERT INTO bulletin_versions VALUES (?, 1, ?, 'abc123', ?, ?)`, dec.Month, dec.AsOf, string(tables), now); err != nil {
+	if _, err := db.Exec(`INSERT INTO bulletin_versions (summary_month, version, as_of, body_sha256, tables_json, recorded_at) VALUES (?, 1, ?, 'abc123', ?, ?)`, dec.Month, dec.AsOf, string(tables), now); err != nil {
 		t.Fatal(err)
 	}
 	if err := dec.Record(ctx, db, now); err != nil {

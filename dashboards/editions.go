@@ -1,6 +1,7 @@
 package dashboards
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -73,15 +74,23 @@ func editionsTable(eds []metrics.BulletinEdition) (dataTable, []siteFile) {
 	return t, files
 }
 
-// readEdition reads a file sgz bulletin wrote, if it is one and not huge.
+// readEdition reads a file sgz bulletin wrote, if it still looks like one:
+// named so, a regular file (not a link to elsewhere), not huge, and
+// beginning as a PDF or an HTML page of sgz's does.
 func readEdition(path string) ([]byte, bool) {
 	if path == "" || !editionFile.MatchString(filepath.Base(path)) {
 		return nil, false
 	}
-	st, err := os.Stat(path)
+	st, err := os.Lstat(path)
 	if err != nil || !st.Mode().IsRegular() || st.Size() > maxEditionBytes {
 		return nil, false
 	}
 	b, err := os.ReadFile(path)
-	return b, err == nil
+	if err != nil {
+		return nil, false
+	}
+	if !bytes.HasPrefix(b, []byte("%PDF-")) && !bytes.HasPrefix(b, []byte("<!DOCTYPE html>")) {
+		return nil, false
+	}
+	return b, true
 }

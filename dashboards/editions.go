@@ -41,23 +41,19 @@ func editionsTable(eds []metrics.BulletinEdition) (dataTable, []siteFile) {
 			numCell(dateISO(e.AsOf)), numCell(e.RecordedAt.In(beijing).Format("2006-01-02 15:04"))}}
 		// ASCII names: links need no escaping and survive any unzip
 		base := EditionsDir + "/bulletin_" + e.Month + "_v" + strconv.Itoa(e.Version)
-		html, ok := readEdition(e.HTML)
-		if ok {
-			sum := sha256.Sum256(html)
-			ok = hex.EncodeToString(sum[:]) == e.HTMLSHA256
-		}
+		html, ok := readEdition(e.HTML, e.HTMLSHA256)
 		if !ok {
 			row.Cells = append(row.Cells, cell{Text: "原文件已移动或被后来的版本覆盖", Wrap: true}, textCell(noValue), textCell(noValue))
 			t.Rows = append(t.Rows, row)
 			continue
 		}
 		for _, x := range []struct {
-			path, name, label string
-			data              []byte
-		}{{e.HTML, base + ".html", "打开", html}, {e.PDF, base + ".pdf", "PDF", nil}, {e.Annex, base + "_annex.html", "附件", nil}} {
+			path, sum, name, label string
+			data                   []byte
+		}{{e.HTML, "", base + ".html", "打开", html}, {e.PDF, e.PDFSHA256, base + ".pdf", "PDF", nil}, {e.Annex, e.AnnexSHA256, base + "_annex.html", "附件", nil}} {
 			data, ok := x.data, x.data != nil
 			if !ok {
-				data, ok = readEdition(x.path)
+				data, ok = readEdition(x.path, x.sum)
 			}
 			if !ok {
 				row.Cells = append(row.Cells, textCell(noValue))
@@ -74,10 +70,11 @@ func editionsTable(eds []metrics.BulletinEdition) (dataTable, []siteFile) {
 	return t, files
 }
 
-// readEdition reads a file sgz bulletin wrote, if it still looks like one:
-// named so, a regular file (not a link to elsewhere), not huge, and
-// beginning as a PDF or an HTML page of sgz's does.
-func readEdition(path string) ([]byte, bool) {
+// readEdition reads a file sgz bulletin wrote, if it still is the one it
+// wrote: named so, a regular file (not a link to elsewhere), not huge,
+// beginning as a PDF or an HTML page of sgz's does, and with the
+// fingerprint recorded when it was written.
+func readEdition(path, sum string) ([]byte, bool) {
 	if path == "" || !editionFile.MatchString(filepath.Base(path)) {
 		return nil, false
 	}
@@ -92,5 +89,6 @@ func readEdition(path string) ([]byte, bool) {
 	if !bytes.HasPrefix(b, []byte("%PDF-")) && !bytes.HasPrefix(b, []byte("<!DOCTYPE html>")) {
 		return nil, false
 	}
-	return b, true
+	got := sha256.Sum256(b)
+	return b, sum != "" && hex.EncodeToString(got[:]) == sum
 }

@@ -232,7 +232,7 @@ func TestEditionsLinked(t *testing.T) {
 		return p, hex.EncodeToString(sum[:])
 	}
 	nov, novSum := write("晋中市社工站系统使用情况通报_2023-11.html", "<!DOCTYPE html><html>11月第2版</html>")
-	pdf, _ := write("晋中市社工站系统使用情况通报_2023-11.pdf", "%PDF-1.4")
+	pdf, pdfSum := write("晋中市社工站系统使用情况通报_2023-11.pdf", "%PDF-1.4")
 	secret, _ := write("secret.html", "not a bulletin")
 	// an annex that is a link to another file is not published
 	annex := filepath.Join(src, "晋中市社工站系统使用情况通报_2023-11_附件_数据来源与口径.html")
@@ -242,7 +242,7 @@ func TestEditionsLinked(t *testing.T) {
 	d := func(s string) time.Time { x, _ := time.Parse(time.DateOnly, s); return x }
 	s := fixtureSite()
 	s.Bulletins = []metrics.BulletinEdition{
-		{Month: "2023-11", Version: 2, AsOf: d("2023-12-06"), RecordedAt: d("2023-12-20"), HTML: nov, PDF: pdf, Annex: annex, HTMLSHA256: novSum},
+		{Month: "2023-11", Version: 2, AsOf: d("2023-12-06"), RecordedAt: d("2023-12-20"), HTML: nov, PDF: pdf, Annex: annex, HTMLSHA256: novSum, PDFSHA256: pdfSum, AnnexSHA256: novSum},
 		{Month: "2023-11", Version: 1, AsOf: d("2023-12-06"), RecordedAt: d("2023-12-11"), HTML: nov, HTMLSHA256: "0000"}, // overwritten by v2
 		{Month: "2023-10", Version: 1, AsOf: d("2023-11-03"), RecordedAt: d("2023-11-08"), HTML: secret, HTMLSHA256: novSum},
 	}

@@ -107,6 +107,16 @@ func TestPolicyWithoutLaterKeys(t *testing.T) {
 	if err != nil || p.BulletinHeader != "晋中市民政局文件" || p.About["bulletin_header"] == "" {
 		t.Errorf("old policy: header %q, %v", p.BulletinHeader, err)
 	}
+	// the default header follows the file's issuer
+	other := strings.Replace(strings.Join(kept, "\n"), "bulletin_issuer,晋中市民政局,", "bulletin_issuer,榆次区民政局,", 1)
+	if p, err := ParsePolicy("other.csv", []byte(other)); err != nil || p.BulletinHeader != "榆次区民政局文件" {
+		t.Errorf("old policy of another issuer: header %q, %v", p.BulletinHeader, err)
+	}
+	// an empty header would print an empty red block
+	empty := strings.Replace(string(DefaultPolicyCSV()), "bulletin_header,晋中市民政局文件,", "bulletin_header,,", 1)
+	if _, err := ParsePolicy("empty.csv", []byte(empty)); err == nil || !strings.Contains(err.Error(), "bulletin_header 不能为空") {
+		t.Errorf("empty bulletin_header: %v", err)
+	}
 	var noIssuer []string
 	for _, line := range kept {
 		if !strings.HasPrefix(line, "bulletin_issuer,") {

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Policy holds every threshold and weight named in docs/indicators.md as
@@ -101,33 +102,18 @@ func ParsePolicy(name string, b []byte) (Policy, error) {
 			return Policy{}, fmt.Errorf("%s: 缺少参数 %s", name, key)
 		}
 	}
-	// Keys added after a user may have copied the file take the default.
-	for _, key := range laterKeys {
-		if !seen[key] {
-			def, err := ParsePolicy("policy.csv", DefaultPolicyCSV())
-			if err != nil {
-				return Policy{}, err
-			}
-			for _, e := range def.Entries {
-				if e[0] == key {
-					p.Entries = append(p.Entries, e)
-					p.About[key] = def.About[key]
-					if err := p.set(key, e[1]); err != nil {
-						return Policy{}, err
-					}
-				}
-			}
-		}
+	// bulletin_header came after a user may have copied the file: without
+	// it the red header is the file's own issuer and 文件.
+	if !seen["bulletin_header"] {
+		p.BulletinHeader = p.BulletinIssuer + "文件"
+		p.Entries = append(p.Entries, [2]string{"bulletin_header", p.BulletinHeader})
+		p.About["bulletin_header"] = "通报红头（版头）文字（政策参数文件未列，取发文机关加“文件”）"
 	}
 	if s := p.UseWeightBaseinfo + p.UseWeightServices + p.UseWeightSummaries; s < 0.999 || s > 1.001 {
 		return Policy{}, fmt.Errorf("%s: use_weight_* 三项权重之和为 %g，应为 1", name, s)
 	}
 	return p, nil
 }
-
-// laterKeys are policy keys added after the first release: a policy file
-// without them is still valid and they take their defaults.
-var laterKeys = []string{"bulletin_header"}
 
 var policyKeys = []string{
 	"coverage_target", "coverage_deadline", "operating_window_days", "baseinfo_cutoff",
@@ -204,9 +190,15 @@ func (p *Policy) set(key, val string) error {
 	case "bulletin_reply_workdays":
 		return whole(&p.BulletinReplyWorkdays)
 	case "bulletin_issuer":
+		if err := oneLine(key, val); err != nil {
+			return err
+		}
 		p.BulletinIssuer = val
 		return nil
 	case "bulletin_header":
+		if err := oneLine(key, val); err != nil {
+			return err
+		}
 		p.BulletinHeader = val
 		return nil
 	case "warning_lookback_months":
@@ -248,4 +240,18 @@ func (p *Policy) set(key, val string) error {
 		return num(&p.AssessDeductionCap)
 	}
 	return fmt.Errorf("没有参数 %s（参数名见内置的 data/policy.csv）", key)
+}
+
+// oneLine checks a text that goes on one line of a document: not empty, no
+// line break or other control character.
+func oneLine(key, val string) error {
+	if strings.TrimSpace(val) == "" {
+		return fmt.Errorf("%s 不能为空", key)
+	}
+	for _, r := range val {
+		if unicode.IsControl(r) {
+			return fmt.Errorf("%s: %q 含换行或控制字符", key, val)
+		}
+	}
+	return nil
 }

@@ -236,25 +236,32 @@ type BulletinEdition struct {
 	Version    int       `json:"version"`
 	AsOf       time.Time `json:"as_of"`
 	RecordedAt time.Time `json:"recorded_at"`
-	// HTML, PDF and Annex are absolute paths, "" when not recorded;
-	// HTMLSHA256 is the HTML's fingerprint when it was written.
-	HTML, PDF, Annex, HTMLSHA256 string
+	// HTML, PDF and Annex are absolute paths, "" when not recorded; the
+	// SHA256 fields their fingerprints when they were written.
+	HTML, PDF, Annex                   string
+	HTMLSHA256, PDFSHA256, AnnexSHA256 string
 }
 
 // Bulletins lists every bulletin version written, the newest month first
 // and its latest version first; none when no bulletin was ever written.
 func Bulletins(ctx context.Context, db *sql.DB) ([]BulletinEdition, error) {
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM information_schema.columns
-		WHERE table_name = 'bulletin_versions' AND column_name = 'html_sha256'`).Scan(&n); err != nil || n == 0 {
+	// the table exists once a bulletin was written; its file columns once
+	// an sgz that records files wrote one (older versions: no files)
+	var table, files int
+	if err := db.QueryRowContext(ctx, `SELECT count(*), count(*) FILTER (WHERE column_name = 'html_sha256')
+		FROM information_schema.columns WHERE table_name = 'bulletin_versions'`).Scan(&table, &files); err != nil || table == 0 {
 		return nil, err
 	}
+	cols := `'', '', '', '', '', ''`
+	if files > 0 {
+		cols = `coalesce(html_path, ''), coalesce(pdf_path, ''), coalesce(annex_path, ''),
+			coalesce(html_sha256, ''), coalesce(pdf_sha256, ''), coalesce(annex_sha256, '')`
+	}
 	var out []BulletinEdition
-	err := eachRow(ctx, db, `SELECT strftime(summary_month, '%Y-%m'), version, as_of, recorded_at,
-		coalesce(html_path, ''), coalesce(pdf_path, ''), coalesce(annex_path, ''), coalesce(html_sha256, '')
+	err := eachRow(ctx, db, `SELECT strftime(summary_month, '%Y-%m'), version, as_of, recorded_at, `+cols+`
 		FROM bulletin_versions ORDER BY summary_month DESC, version DESC`, nil, func(r *sql.Rows) error {
 		var b BulletinEdition
-		err := r.Scan(&b.Month, &b.Version, &b.AsOf, &b.RecordedAt, &b.HTML, &b.PDF, &b.Annex, &b.HTMLSHA256)
+		err := r.Scan(&b.Month, &b.Version, &b.AsOf, &b.RecordedAt, &b.HTML, &b.PDF, &b.Annex, &b.HTMLSHA256, &b.PDFSHA256, &b.AnnexSHA256)
 		out = append(out, b)
 		return err
 	})

@@ -1,9 +1,12 @@
 package cli
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"sgz/dashboards/bulletin"
 	"sgz/data"
@@ -19,6 +22,14 @@ func runBulletin(e *env, args []string) int {
 	docNumber := fs.String("doc-number", "", "文号，如 市民函〔2023〕45号；给出时通报加红头（红头文字见政策参数 bulletin_header）")
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
+	}
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "doc-number" })
+	if given {
+		if err := docNumberOK(*docNumber); err != nil {
+			fmt.Fprintf(e.stderr, "sgz bulletin: --doc-number %q：%v\n", *docNumber, err)
+			return ExitError
+		}
 	}
 	m, err := time.Parse("2006-01", *month)
 	if err != nil || *out == "" {
@@ -66,4 +77,17 @@ func writeBulletin(e *env, st *store, month time.Time, out, docNumber string) (b
 		return files, ed, err
 	}
 	return files, ed, ed.RecordFiles(e.ctx, st.db, files)
+}
+
+// docNumberOK checks a 文号 given on the command line: one line of text.
+func docNumberOK(s string) error {
+	if strings.TrimSpace(s) == "" {
+		return errors.New("文号为空")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return errors.New("文号含换行或控制字符")
+		}
+	}
+	return nil
 }

@@ -531,6 +531,20 @@ func TestBulletinDocNumber(t *testing.T) {
 	if md := string(mustRead(t, filepath.Join(numbered, bulletinName+".md"))); !strings.Contains(md, "**晋中市民政局文件**\n\n市民函〔2023〕45号") {
 		t.Error("the Markdown lacks the header and number")
 	}
+	// A number of spaces, or with a line break, is refused; markup in it
+	// stays text in the Markdown.
+	for _, bad := range []string{"   ", "\u3000", "市民函\n# 伪标题"} {
+		if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", t.TempDir(), "--doc-number", bad); code != 2 || !strings.Contains(out, "--doc-number") {
+			t.Errorf("--doc-number %q: exit %d, %s", bad, code, out)
+		}
+	}
+	marked := t.TempDir()
+	if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", marked, "--doc-number", "<b>市民函</b>*45*|号"); code != 0 {
+		t.Fatal(out)
+	}
+	if md := string(mustRead(t, filepath.Join(marked, bulletinName+".md"))); !strings.Contains(md, `&lt;b&gt;市民函&lt;/b&gt;\*45\*\|号`) {
+		t.Error("markup in the 文号 is not escaped in the Markdown")
+	}
 }
 
 // TestBulletinDocx opens the .docx back: a zip whose parts are well-formed
@@ -636,5 +650,25 @@ func TestBulletinDocx(t *testing.T) {
 	}
 	if !strings.Contains(parts["word/footer1.xml"], "PAGE") {
 		t.Error("no page number in the footer")
+	}
+}
+
+// TestBulletinVersionIgnoresUnprintedFigures: a policy change that moves
+// only figures the bulletin does not print (the stage thresholds) makes no
+// new version and no 更正说明.
+func TestBulletinVersionIgnoresUnprintedFigures(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", t.TempDir()); code != 0 {
+		t.Fatal(out)
+	}
+	pol := strings.Replace(string(data.DefaultPolicyCSV()), "improving_services_per_month,10,", "improving_services_per_month,2,", 1)
+	path := filepath.Join(t.TempDir(), "policy.csv")
+	if err := os.WriteFile(path, []byte(pol), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", t.TempDir(), "--policy", path)
+	if code != 0 || !strings.Contains(out, "第1版") || strings.Contains(out, "更正") {
+		t.Errorf("exit %d, want version 1 and no restatement: %s", code, out)
 	}
 }

@@ -153,12 +153,16 @@ func TestRecordByFacts(t *testing.T) {
 			t.Errorf("record %d (score %v): version %d, restatement %q; want version %d", i+1, c.score, e.Version, e.Restatement, c.version)
 		}
 	}
-	// An older sgz's row for December: same tables, another fingerprint.
+	// An older sgz's row for December: same table data under an older
+	// header (表2's 按时录入 before it was 基础信息按时录入), another
+	// fingerprint.
 	dec := edition(70)
 	dec.Month = time.Date(2023, 12, 1, 0, 0, 0, 0, time.UTC)
 	h, r := dec.Table()
 	h2, r2 := dec.Counts()
-	tables, _ := json.Marshal([][][]string{append([][]string{h}, r...), append([][]string{h2}, r2...)})
+	old := append([]string{}, h2...)
+	old[2], old[4] = "按时录入", "按时录入"
+	tables, _ := json.Marshal([][][]string{append([][]string{h}, r...), append([][]string{old}, r2...)})
 	if _, err := db.Exec(`INSERT INTO bulletin_versions (summary_month, version, as_of, body_sha256, tables_json, recorded_at) VALUES (?, 1, ?, 'abc123', ?, ?)`, dec.Month, dec.AsOf, string(tables), now); err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +173,7 @@ func TestRecordByFacts(t *testing.T) {
 		t.Errorf("an older sgz's version with the same tables: version %d, restatement %q; want 1 and none", dec.Version, dec.Restatement)
 	}
 	var n int
-	db.QueryRow(`SELECT count(*) FROM bulletin_versions WHERE summary_month = ? AND body_sha256 LIKE 'facts:1:%'`, dec.Month).Scan(&n)
+	db.QueryRow(`SELECT count(*) FROM bulletin_versions WHERE summary_month = ? AND body_sha256 LIKE 'facts:2:%'`, dec.Month).Scan(&n)
 	if n != 1 {
 		t.Error("the older row did not take the facts fingerprint")
 	}

@@ -254,27 +254,70 @@ func num(v float64, n int) string { return metrics.Decimal(v, n) }
 
 func itoa(n int) string { return fmt.Sprint(n) }
 
-// factsVersion names what body_sha256 fingerprints: "facts:1" is every
+// factsVersion names what body_sha256 fingerprints: "facts:2" is every
 // figure and name the bulletin states (facts below); rows recorded before
 // it have the fingerprint of the Markdown body, whose wording a newer sgz
-// may change.
-const factsVersion = "facts:1"
+// may change, or of an earlier facts version.
+const factsVersion = "facts:2"
 
-// facts is everything the bulletin states, without its wording: the
-// ranking and its counts, the city's figures, coverage, the outlooks, the
-// differences per county and the dates. Two editions with the same facts
-// say the same thing, however the text was phrased by the sgz that wrote
-// them.
+// facts is everything the bulletin states, as it states it, without its
+// wording: the data rows of both tables (as displayed), the coverage
+// figures of the opening, the outlooks the problems name (county, status,
+// built, target, pace to one decimal, projected date), the differences per
+// county and the dates. Two editions with the same facts say the same
+// thing, however the text was phrased by the sgz that wrote them; a figure
+// the bulletin does not print (a stage count, a rate's further decimals)
+// is not a fact of it.
 func (e *Edition) facts() ([]byte, error) {
+	_, rows := e.Table()
+	_, counts := e.Counts()
+	n := func(p *int) string {
+		if p == nil {
+			return ""
+		}
+		return itoa(*p)
+	}
+	cov := e.Coverage
+	var outlooks [][]string
+	for _, o := range e.Outlooks {
+		switch o.Status {
+		case "存在不能按期完成风险", "逾期未完成", "未报送":
+			projected := ""
+			if o.Projected != nil {
+				projected = o.Projected.Format(time.DateOnly)
+			}
+			outlooks = append(outlooks, []string{o.County, o.Status, itoa(o.Established), itoa(o.Target), num(o.PacePerMonth, 1), projected})
+		}
+	}
 	return json.Marshal(struct {
-		AsOf, IssueDate, ReplyBy time.Time
-		Warning                  float64
-		Ranking                  []Row
-		City                     metrics.CountyTimeliness
-		Coverage                 metrics.CountyIndicators
-		Outlooks                 []metrics.Outlook
+		AsOf, IssueDate, ReplyBy string
+		Rows, Counts             [][]string
+		Coverage                 []string
+		Outlooks                 [][]string
 		Differences              map[string]int
-	}{e.AsOf, e.IssueDate, e.ReplyBy, e.Warning, e.Ranking, e.City, e.Coverage, e.Outlooks, e.Differences})
+	}{e.AsOf.Format(time.DateOnly), e.IssueDate.Format(time.DateOnly), e.ReplyBy.Format(time.DateOnly), rows, counts,
+		[]string{n(cov.StationsEstablished), itoa(cov.TownshipsInScope), pct(cov.CoverageRate), n(cov.StationsOperating)},
+		outlooks, e.Differences})
+}
+
+// sameData says whether two tables_json values hold the same data rows,
+// whatever their header rows say (a newer sgz may name a column anew).
+func sameData(a, b string) bool {
+	var x, y [][][]string
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil || len(x) != len(y) {
+		return false
+	}
+	for i := range x {
+		if len(x[i]) == 0 || len(y[i]) == 0 {
+			return len(x[i]) == len(y[i])
+		}
+		xa, _ := json.Marshal(x[i][1:])
+		ya, _ := json.Marshal(y[i][1:])
+		if string(xa) != string(ya) {
+			return false
+		}
+	}
+	return true
 }
 
 // Record stores this edition as a version of the month's bulletin and sets
@@ -294,7 +337,7 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 	}
 	// where the latest write of each version is (RecordFiles); the
 	// dashboard links the editions from there
-	for _, col := range []string{"html_path", "pdf_path", "annex_path", "html_sha256"} {
+	for _, col := range []string{"html_path", "pdf_path", "annex_path", "html_sha256", "pdf_sha256", "annex_sha256"} {
 		if _, err := db.ExecContext(ctx, `ALTER TABLE bulletin_versions ADD COLUMN IF NOT EXISTS `+col+` VARCHAR`); err != nil {
 			return err
 		}
@@ -315,8 +358,8 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 	var latestSHA, latestTables string
 	err = db.QueryRowContext(ctx, `SELECT version, body_sha256, tables_json FROM bulletin_versions
 		WHERE summary_month = ? ORDER BY version DESC LIMIT 1`, e.Month).Scan(&latest, &latestSHA, &latestTables)
-	if err == nil && !strings.HasPrefix(latestSHA, factsVersion+":") && latestTables == string(tables) {
-		// recorded by an older sgz, same tables: the same version
+	if err == nil && !strings.HasPrefix(latestSHA, factsVersion+":") && sameData(latestTables, string(tables)) {
+		// recorded by an older sgz, same table data: the same version
 		if _, err := db.ExecContext(ctx, `UPDATE bulletin_versions SET body_sha256 = ? WHERE summary_month = ? AND version = ?`,
 			sha, e.Month, latest); err != nil {
 			return err
@@ -359,16 +402,23 @@ func (e *Edition) RecordFiles(ctx context.Context, db *sql.DB, f Files) error {
 		}
 		return a
 	}
-	// the HTML's fingerprint tells a later reader whether the file there is
-	// still this version (a later version written to the same folder
+	// each file's fingerprint tells a later reader whether the file there
+	// is still this version's (a later version written to the same folder
 	// replaces it)
-	b, err := os.ReadFile(f.HTML)
-	if err != nil {
-		return err
+	fingerprint := func(p string) any {
+		if p == "" {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil
+		}
+		sum := sha256.Sum256(b)
+		return hex.EncodeToString(sum[:])
 	}
-	sum := sha256.Sum256(b)
-	_, err = db.ExecContext(ctx, `UPDATE bulletin_versions SET html_path = ?, pdf_path = ?, annex_path = ?, html_sha256 = ? WHERE summary_month = ? AND version = ?`,
-		abs(f.HTML), abs(f.PDF), abs(f.Annex), hex.EncodeToString(sum[:]), e.Month, e.Version)
+	_, err := db.ExecContext(ctx, `UPDATE bulletin_versions SET html_path = ?, pdf_path = ?, annex_path = ?,
+		html_sha256 = ?, pdf_sha256 = ?, annex_sha256 = ? WHERE summary_month = ? AND version = ?`,
+		abs(f.HTML), abs(f.PDF), abs(f.Annex), fingerprint(f.HTML), fingerprint(f.PDF), fingerprint(f.Annex), e.Month, e.Version)
 	return err
 }
 

@@ -366,7 +366,7 @@ func Markdown(e *Edition) string {
 	v := newView(e)
 	var b strings.Builder
 	if e.DocNumber != "" {
-		fmt.Fprintf(&b, "**%s**\n\n%s\n\n---\n\n# %s\n\n（%d年第%d期）\n\n各县（市、区）民政局：\n\n", e.Header, e.DocNumber, e.Title(), e.Year, e.No)
+		fmt.Fprintf(&b, "**%s**\n\n%s\n\n---\n\n# %s\n\n（%d年第%d期）\n\n各县（市、区）民政局：\n\n", mdText(e.Header), mdText(e.DocNumber), e.Title(), e.Year, e.No)
 	} else {
 		fmt.Fprintf(&b, "# %s\n\n%d年第%d期\n\n各县（市、区）民政局：\n\n", e.Title(), e.Year, e.No)
 	}
@@ -380,7 +380,11 @@ func Markdown(e *Edition) string {
 	table := func(caption string, header []string, rows [][]string) {
 		fmt.Fprintf(&b, "**%s**\n\n| %s |\n|%s\n", caption, strings.Join(header, " | "), strings.Repeat(" --- |", len(header)))
 		for _, r := range rows {
-			fmt.Fprintf(&b, "| %s |\n", strings.Join(r, " | "))
+			cells := make([]string, len(r))
+			for i, c := range r {
+				cells[i] = mdCell(c)
+			}
+			fmt.Fprintf(&b, "| %s |\n", strings.Join(cells, " | "))
 		}
 		b.WriteString("\n")
 	}
@@ -413,6 +417,14 @@ func AnnexMarkdown(e *Edition) string {
 		fmt.Fprintf(&b, "| %s | %s |\n", mdCell(p.About), mdCell(p.Value))
 	}
 	return b.String()
+}
+
+// mdText is a text from outside (the policy's red header, a 文号) on a
+// Markdown line: markup characters escaped, HTML's brackets as entities,
+// line breaks as spaces, so that it stays the text it is.
+func mdText(s string) string {
+	return strings.NewReplacer("\\", "\\\\", "*", "\\*", "_", "\\_", "`", "\\`", "#", "\\#", "[", "\\[", "]", "\\]",
+		"|", "\\|", "<", "&lt;", ">", "&gt;", "\r", " ", "\n", " ").Replace(s)
 }
 
 // mdCell keeps a value from breaking a Markdown table row: a pipe
@@ -678,16 +690,22 @@ func displayWidth(s string) int {
 	return w
 }
 
+// isNumeric says whether s is a plain decimal ("-12.5", "83.50"): digits,
+// at most one point, a leading minus; "-" or "." alone are not numbers.
 func isNumeric(s string) bool {
-	if s == "" {
-		return false
-	}
+	digits, points := 0, 0
 	for i, r := range s {
-		if !(r >= '0' && r <= '9' || r == '.' || (r == '-' && i == 0)) {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case r == '.':
+			points++
+		case r == '-' && i == 0:
+		default:
 			return false
 		}
 	}
-	return true
+	return digits > 0 && points <= 1
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -36,33 +36,6 @@ type stagesPage struct {
 	Transitions dataTable
 }
 
-// stageCount is the counts of one county (or the city) at one month end.
-type stageCount struct {
-	n       int
-	byStage map[string]int
-}
-
-// countStages counts history by month and county; the city is CityCode.
-func countStages(history []metrics.StagePoint) (months []string, counts map[[2]string]stageCount) {
-	counts = map[[2]string]stageCount{}
-	for _, p := range history {
-		if len(months) == 0 || months[len(months)-1] != p.Month {
-			months = append(months, p.Month)
-		}
-		for _, code := range []string{p.CountyCode, metrics.CityCode} {
-			k := [2]string{p.Month, code}
-			c := counts[k]
-			if c.byStage == nil {
-				c.byStage = map[string]int{}
-			}
-			c.n++
-			c.byStage[p.Stage]++
-			counts[k] = c
-		}
-	}
-	return months, counts
-}
-
 func buildStagesFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	counties, _, err := splitCity(s.Counties, indicatorCode)
 	if err != nil {
@@ -74,7 +47,7 @@ func buildStagesFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 		"起步：已建站点。提升：起步条件（独立场地、制度、统一标识、在岗驻站社工、近 " + strconv.Itoa(s.StartupWindowDays) + " 天有服务）齐备，且近3个完整月月均服务、服务类型、资源链接达标。专业：提升，且全员持证、有特色项目、个案小组社区活动占比达标。阈值见政策参数文件，定义见 docs/indicators.md。",
 		"晋级、回落按两个月末的阶段比较；新建指前一月末尚未建站（或未列入台账）。回落原因为该站点现在距原阶段尚缺的条件。",
 	}
-	months, counts := countStages(s.StageHistory.Points)
+	months, counts := s.StageHistory.Counts()
 	to := s.AsOf.Format("2006-01")
 	from := time.Date(s.AsOf.Year(), s.AsOf.Month()-stageQuarter, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 	p.From, p.To = useMonthLabel(from)+"末", dateCN(s.AsOf)
@@ -108,8 +81,8 @@ func buildStagesFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 				continue
 			}
 			x := counts[[2]string{m, c.CountyCode}]
-			history = append(history, []string{m, c.CountyCode, c.County, "", strconv.Itoa(x.n),
-				strconv.Itoa(x.byStage[metrics.StageStartup]), strconv.Itoa(x.byStage[metrics.StageImproving]), strconv.Itoa(x.byStage[metrics.StageProfessional])})
+			history = append(history, []string{m, c.CountyCode, c.County, "", strconv.Itoa(x.Established),
+				strconv.Itoa(x.ByStage[metrics.StageStartup]), strconv.Itoa(x.ByStage[metrics.StageImproving]), strconv.Itoa(x.ByStage[metrics.StageProfessional])})
 		}
 	}
 	page, err := renderPage(stagesTmpl, StagesFile, p)
@@ -132,7 +105,7 @@ func buildStagesFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 
 // stageCountiesTable: per county, the stage counts at both month ends and
 // the moves between them.
-func stageCountiesTable(counties []metrics.CountyIndicators, h metrics.StageHistory, counts map[[2]string]stageCount, moves []metrics.Transition, from, to, fromLabel, toLabel string) (dataTable, [][]string) {
+func stageCountiesTable(counties []metrics.CountyIndicators, h metrics.StageHistory, counts map[[2]string]metrics.StageCount, moves []metrics.Transition, from, to, fromLabel, toLabel string) (dataTable, [][]string) {
 	t := dataTable{ID: "stage-counties", Title: "各县（市、区）阶段构成与变化", CSV: StageCountiesFile, Class: "wide",
 		Note:    fromLabel + " → " + toLabel + "。",
 		Columns: []string{"县(市、区)", "已建站", "起步", "提升", "专业", "提升及以上", fromLabel + "提升及以上", "晋级", "回落", "新建"}}
@@ -148,14 +121,14 @@ func stageCountiesTable(counties []metrics.CountyIndicators, h metrics.StageHist
 	}
 	rowOf := func(code, name string) ([]cell, []string) {
 		now, before := counts[[2]string{to, code}], counts[[2]string{from, code}]
-		advanced := now.byStage[metrics.StageImproving] + now.byStage[metrics.StageProfessional]
-		advancedBefore := before.byStage[metrics.StageImproving] + before.byStage[metrics.StageProfessional]
+		advanced := now.ByStage[metrics.StageImproving] + now.ByStage[metrics.StageProfessional]
+		advancedBefore := before.ByStage[metrics.StageImproving] + before.ByStage[metrics.StageProfessional]
 		share := noValue
-		if now.n > 0 {
-			share = strconv.FormatFloat(pctValue(float64(advanced)/float64(now.n)), 'f', 1, 64) + "%"
+		if now.Established > 0 {
+			share = strconv.FormatFloat(pctValue(float64(advanced)/float64(now.Established)), 'f', 1, 64) + "%"
 		}
-		values := []string{strconv.Itoa(now.n), strconv.Itoa(now.byStage[metrics.StageStartup]), strconv.Itoa(now.byStage[metrics.StageImproving]),
-			strconv.Itoa(now.byStage[metrics.StageProfessional]), share, strconv.Itoa(advancedBefore),
+		values := []string{strconv.Itoa(now.Established), strconv.Itoa(now.ByStage[metrics.StageStartup]), strconv.Itoa(now.ByStage[metrics.StageImproving]),
+			strconv.Itoa(now.ByStage[metrics.StageProfessional]), share, strconv.Itoa(advancedBefore),
 			strconv.Itoa(moved[code]["晋级"]), strconv.Itoa(moved[code]["回落"]), strconv.Itoa(moved[code]["新建"])}
 		if code != metrics.CityCode {
 			// no ledger at either end: nothing to count there (未报送)
@@ -223,7 +196,7 @@ func transitionsTable(s metrics.Site, moves []metrics.Transition) (dataTable, []
 }
 
 // stageTrend stacks the city's stations by stage at every month end.
-func stageTrend(s metrics.Site, months []string, counts map[[2]string]stageCount) (chartBlock, error) {
+func stageTrend(s metrics.Site, months []string, counts map[[2]string]metrics.StageCount) (chartBlock, error) {
 	const height = 420
 	title := "全市站点阶段月度变化"
 	if len(months) == 0 {
@@ -245,7 +218,7 @@ func stageTrend(s metrics.Site, months []string, counts map[[2]string]stageCount
 	for _, st := range metrics.Stages {
 		data := make([]opts.BarData, len(months))
 		for i, m := range months {
-			data[i] = opts.BarData{Value: counts[[2]string{m, metrics.CityCode}].byStage[st]}
+			data[i] = opts.BarData{Value: counts[[2]string{m, metrics.CityCode}].ByStage[st]}
 		}
 		b.AddSeries(st, data, stack)
 	}

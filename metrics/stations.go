@@ -113,6 +113,43 @@ func (h StageHistory) IsReported(month, county string) bool {
 	return slices.Contains(h.Reported[month], county)
 }
 
+// StageCount is the established in-scope stations of one county (or the
+// city) at one month end, in all and by stage (起步, 提升, 专业).
+type StageCount struct {
+	Established int
+	ByStage     map[string]int
+}
+
+// Counts counts the history by month and county: the key is the month
+// (YYYY-MM) and the county's code, CityCode for the city (the counties
+// that had reported). Months lists every month of the history, oldest
+// first.
+func (h StageHistory) Counts() (months []string, counts map[[2]string]StageCount) {
+	counts = map[[2]string]StageCount{}
+	seen := map[string]bool{}
+	for _, p := range h.Points {
+		seen[p.Month] = true
+		for _, code := range []string{p.CountyCode, CityCode} {
+			k := [2]string{p.Month, code}
+			c := counts[k]
+			if c.ByStage == nil {
+				c.ByStage = map[string]int{}
+			}
+			c.Established++
+			c.ByStage[p.Stage]++
+			counts[k] = c
+		}
+	}
+	for m := range h.Reported {
+		seen[m] = true
+	}
+	for m := range seen {
+		months = append(months, m)
+	}
+	slices.Sort(months)
+	return months, counts
+}
+
 // StagesByMonth returns each established in-scope station's stage at every
 // month end from the first month with a ledger to the month of asOf (its
 // last point at asOf itself), each computed as of that day: what was known

@@ -3,7 +3,6 @@ package cli
 import (
 	"flag"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -119,42 +118,15 @@ type stageCount struct {
 // the sum of the counties that had reported) after each month's counties;
 // counties come in reference order.
 func stageCounts(history metrics.StageHistory, counties []countyName) []stageCount {
-	var months []string
-	byKey := map[[2]string]*stageCount{}
-	for _, p := range history.Points {
-		if len(months) == 0 || months[len(months)-1] != p.Month {
-			months = append(months, p.Month)
-		}
-		for _, code := range []string{p.CountyCode, metrics.CityCode} {
-			c := byKey[[2]string{p.Month, code}]
-			if c == nil {
-				c = &stageCount{}
-				byKey[[2]string{p.Month, code}] = c
-			}
-			c.N++
-			switch p.Stage {
-			case metrics.StageStartup:
-				c.Startup++
-			case metrics.StageImproving:
-				c.Improving++
-			case metrics.StageProfessional:
-				c.Professional++
-			}
-		}
-	}
+	months, counts := history.Counts()
 	var out []stageCount
-	for m := range history.Reported {
-		if !slices.Contains(months, m) {
-			months = append(months, m)
-		}
-	}
-	slices.Sort(months)
 	for _, m := range months {
 		for _, c := range append(counties, countyName{metrics.CityCode, "晋中市"}) {
 			row := stageCount{Month: m, CountyCode: c.code, County: c.name,
 				Reported: c.code == metrics.CityCode || history.IsReported(m, c.code)}
-			if x := byKey[[2]string{m, c.code}]; x != nil && row.Reported {
-				row.Startup, row.Improving, row.Professional, row.N = x.Startup, x.Improving, x.Professional, x.N
+			if x := counts[[2]string{m, c.code}]; row.Reported {
+				row.Startup, row.Improving, row.Professional, row.N = x.ByStage[metrics.StageStartup],
+					x.ByStage[metrics.StageImproving], x.ByStage[metrics.StageProfessional], x.Established
 			}
 			out = append(out, row)
 		}

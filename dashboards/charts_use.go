@@ -135,14 +135,9 @@ func useScoreTrend(s metrics.Site, months []metrics.UseMonth) (chartBlock, error
 	// The counties the latest month warns keep a colour and an end label;
 	// the others are grey, so that the eye finds the ones to act on.
 	warned := map[string]bool{}
-	if len(months) > 0 {
-		var prev *metrics.UseMonth
-		if len(months) > 1 {
-			prev = &months[len(months)-2]
-		}
-		for _, r := range RankUse(months[len(months)-1], prev, s.UseWarning) {
-			warned[r.CountyCode] = r.Mark != ""
-		}
+	_, _, ranks := latestRanks(months, s.UseWarning)
+	for _, r := range ranks {
+		warned[r.CountyCode] = r.Mark != ""
 	}
 	sub := "各月按该月月度总结截止日计算；" + asOfNote(s.Snapshot) + "　单位：分"
 	if yMin > 0 {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -130,17 +129,10 @@ func countyKPIs(s metrics.Site, c metrics.CountyIndicators) []kpi {
 
 // bulletinLine says where the county stands in the latest bulletin month.
 func bulletinLine(s metrics.Site, code string) string {
-	if len(s.Use) == 0 {
+	latest, _, ranks := latestRanks(byMonth(s.Use), s.UseWarning)
+	if latest == nil {
 		return ""
 	}
-	months := slices.Clone(s.Use)
-	slices.SortFunc(months, func(a, b metrics.UseMonth) int { return strings.Compare(a.Month, b.Month) })
-	latest := months[len(months)-1]
-	var prev *metrics.UseMonth
-	if len(months) > 1 {
-		prev = &months[len(months)-2]
-	}
-	ranks := RankUse(latest, prev, s.UseWarning)
 	for _, r := range ranks {
 		if r.CountyCode != code {
 			continue
@@ -234,8 +226,7 @@ func townshipsTable(s metrics.Site, c metrics.CountyIndicators, towns []metrics.
 func countyUseTrend(s metrics.Site, c metrics.CountyIndicators) (chartBlock, error) {
 	const height = 400
 	title := c.County + "系统使用月度趋势"
-	months := slices.Clone(s.Use)
-	slices.SortFunc(months, func(a, b metrics.UseMonth) int { return strings.Compare(a.Month, b.Month) })
+	months := byMonth(s.Use)
 	if len(months) == 0 {
 		return chartBlock{ID: chartCountyUseID, Title: title, Width: chartWidth, Height: height,
 			Empty: "暂无月度总结截止日已到的月份（" + asOfNote(s.Snapshot) + "）"}, nil

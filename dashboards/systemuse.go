@@ -97,6 +97,26 @@ type systemUsePage struct {
 	Editions dataTable
 }
 
+// byMonth returns a copy of use, oldest month first.
+func byMonth(use []metrics.UseMonth) []metrics.UseMonth {
+	months := slices.Clone(use)
+	slices.SortStableFunc(months, func(a, b metrics.UseMonth) int { return strings.Compare(a.Month, b.Month) })
+	return months
+}
+
+// latestRanks ranks the last of months (oldest first) against the month
+// before it (prev nil when there is none); all nil without months.
+func latestRanks(months []metrics.UseMonth, warning float64) (latest, prev *metrics.UseMonth, ranks []UseRank) {
+	if len(months) == 0 {
+		return nil, nil, nil
+	}
+	latest = &months[len(months)-1]
+	if len(months) > 1 {
+		prev = &months[len(months)-2]
+	}
+	return latest, prev, RankUse(*latest, prev, warning)
+}
+
 // useMonthLabel turns YYYY-MM into 2023年11月.
 func useMonthLabel(m string) string {
 	t, err := time.Parse("2006-01", m)
@@ -116,7 +136,7 @@ func buildSystemUseFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 			return nil, fmt.Errorf("dashboards: system use %s: %w", m.Month, err)
 		}
 	}
-	slices.SortStableFunc(months, func(a, b metrics.UseMonth) int { return strings.Compare(a.Month, b.Month) })
+	months = byMonth(months)
 
 	p := systemUsePage{pageMeta: newPageMeta(s, systemUseTitle, SystemUseFile, nav)}
 	p.SourcesNote = "各月数据按该月月度总结截止日计算，只计当日已知的记录"
@@ -130,12 +150,8 @@ func buildSystemUseFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 		p.Empty = "暂无已到期的月份：截至 " + p.AsOf + "，尚无月度总结截止日已到的月份，系统使用情况无法计算。"
 		scoreRecords = [][]string{{"区划代码", "县(市、区)"}}
 	} else {
-		latest := months[len(months)-1]
-		var prev *metrics.UseMonth
-		if len(months) > 1 {
-			prev = &months[len(months)-2]
-		}
-		ranks := RankUse(latest, prev, s.UseWarning)
+		latestP, prev, ranks := latestRanks(months, s.UseWarning)
+		latest := *latestP
 		counties, city, _ := splitCity(latest.Counties, timelinessCode)
 		p.Latest, p.LatestAsOf = useMonthLabel(latest.Month), dateCN(latest.AsOf)
 		p.Required = requiredText(ranks, s.UseWarning)

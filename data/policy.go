@@ -12,31 +12,34 @@ import (
 // Policy holds every threshold and weight named in docs/indicators.md as
 // policy.X. The defaults are data/policy.csv; a user passes an edited copy.
 type Policy struct {
-	CoverageTarget             float64
-	CoverageDeadline           time.Time
-	OperatingWindowDays        int
-	BaseinfoCutoff             time.Time
-	BaseinfoGraceDays          int
-	ServiceEntryGraceDays      int
-	SummaryDueDay              int
-	SummaryExtensionWorkdays   int
-	UseWeightBaseinfo          float64
-	UseWeightServices          float64
-	UseWeightSummaries         float64
-	UseWarning                 float64
-	BulletinFirstMonth         time.Time
-	BulletinIssueWorkdays      int
-	BulletinReplyWorkdays      int
-	BulletinIssuer             string
-	BulletinHeader             string
-	WarningLookbackMonths      int
-	StartupServiceWindowDays   int
-	ImprovingMonths            int
-	ImprovingServicesPerMonth  float64
-	ImprovingServiceTypes      int
-	ImprovingResourceLinks     int
-	ProfessionalCoreShare      float64
-	AllowedFundPurposes        []string
+	CoverageTarget            float64
+	CoverageDeadline          time.Time
+	OperatingWindowDays       int
+	BaseinfoCutoff            time.Time
+	BaseinfoGraceDays         int
+	ServiceEntryGraceDays     int
+	SummaryDueDay             int
+	SummaryExtensionWorkdays  int
+	UseWeightBaseinfo         float64
+	UseWeightServices         float64
+	UseWeightSummaries        float64
+	UseWarning                float64
+	BulletinFirstMonth        time.Time
+	BulletinIssueWorkdays     int
+	BulletinReplyWorkdays     int
+	BulletinIssuer            string
+	BulletinHeader            string
+	WarningLookbackMonths     int
+	StartupServiceWindowDays  int
+	ImprovingMonths           int
+	ImprovingServicesPerMonth float64
+	ImprovingServiceTypes     int
+	ImprovingResourceLinks    int
+	ProfessionalCoreShare     float64
+	AllowedFundPurposes       []string
+	// FundAmountMaxYuan is the largest sum one funds-ledger row may carry;
+	// beyond it the row is a typing error, rejected with the range named.
+	FundAmountMaxYuan          float64
 	AssessPointsCoverage       float64
 	AssessPointsOperating      float64
 	AssessPointsCertification  float64
@@ -109,11 +112,21 @@ func ParsePolicy(name string, b []byte) (Policy, error) {
 		p.Entries = append(p.Entries, [2]string{"bulletin_header", p.BulletinHeader})
 		p.About["bulletin_header"] = "通报红头（版头）文字（政策参数文件未列，取发文机关加“文件”）"
 	}
+	// fund_amount_max_yuan came after a user may have copied the file.
+	if !seen["fund_amount_max_yuan"] {
+		p.FundAmountMaxYuan = DefaultFundAmountMaxYuan
+		p.Entries = append(p.Entries, [2]string{"fund_amount_max_yuan", strconv.FormatFloat(p.FundAmountMaxYuan, 'f', -1, 64)})
+		p.About["fund_amount_max_yuan"] = "资金台账单笔金额上限（元）（政策参数文件未列，取默认值）"
+	}
 	if s := p.UseWeightBaseinfo + p.UseWeightServices + p.UseWeightSummaries; s < 0.999 || s > 1.001 {
 		return Policy{}, fmt.Errorf("%s: use_weight_* 三项权重之和为 %g，应为 1", name, s)
 	}
 	return p, nil
 }
+
+// DefaultFundAmountMaxYuan is fund_amount_max_yuan when a policy file
+// made before it does not list it (the value of data/policy.csv).
+const DefaultFundAmountMaxYuan = 10_000_000
 
 var policyKeys = []string{
 	"coverage_target", "coverage_deadline", "operating_window_days", "baseinfo_cutoff",
@@ -216,7 +229,24 @@ func (p *Policy) set(key, val string) error {
 	case "professional_core_share":
 		return num(&p.ProfessionalCoreShare)
 	case "allowed_fund_purposes":
-		p.AllowedFundPurposes = strings.Split(val, "|")
+		p.AllowedFundPurposes = nil
+		for _, x := range strings.Split(val, "|") {
+			// compared with 用途类别 as ingest keeps it: spaces removed
+			if x = strings.Join(strings.Fields(x), ""); x != "" {
+				p.AllowedFundPurposes = append(p.AllowedFundPurposes, x)
+			}
+		}
+		if len(p.AllowedFundPurposes) == 0 {
+			return fmt.Errorf("%s 不能为空（用 | 分隔各允许用途）", key)
+		}
+		return nil
+	case "fund_amount_max_yuan":
+		if err := num(&p.FundAmountMaxYuan); err != nil {
+			return err
+		}
+		if p.FundAmountMaxYuan <= 0 || p.FundAmountMaxYuan > 1e12 {
+			return fmt.Errorf("%s: %q 应在 0 到 1000000000000 之间", key, val)
+		}
 		return nil
 	case "assess_points_coverage":
 		return num(&p.AssessPointsCoverage)

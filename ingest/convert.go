@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"sgz/data"
 )
 
 // Parsed is everything one file yields before it is written: the typed
@@ -110,6 +112,16 @@ type Converter struct {
 	Recogniser *Recogniser
 	Resolver   *Resolver
 	Salt       []byte
+	// MaxFundFen is the largest sum (in 分) a funds-ledger row may carry
+	// (policy fund_amount_max_yuan); 0 takes the policy's default.
+	MaxFundFen int64
+}
+
+func (c *Converter) maxAmountFen() int64 {
+	if c.MaxFundFen > 0 {
+		return c.MaxFundFen
+	}
+	return int64(data.DefaultFundAmountMaxYuan) * 100
 }
 
 // Convert recognises every sheet of a file and converts its rows. A file

@@ -716,9 +716,9 @@ func TestFailedWriteLeavesDatabaseAsItWas(t *testing.T) {
 	}
 }
 
-// Sheets sgz recognises but does not load are named, not stored: a funds
-// sheet beside a ledger's stations, a recipients list (personal data)
-// beside services; a file of nothing else is refused with that reason.
+// A sheet sgz recognises but does not load is named, not stored: a
+// recipients list (personal data) beside services; a file of nothing else
+// is refused with that reason.
 func TestRecognisedButNotLoaded(t *testing.T) {
 	c := converter(t)
 	convert := func(name string, b []byte) (*Parsed, error) {
@@ -729,22 +729,11 @@ func TestRecognisedButNotLoaded(t *testing.T) {
 		}
 		return c.Convert(name, sheets)
 	}
-	ledger := ledgerBook(t, []string{"晋中市寿阳县台账", "填报日期：2023年11月30日"},
-		[]string{"乡镇(街道)", "站点名称", "挂牌时间"}, [][]any{{"朝阳镇", "朝阳镇社工站", "2023-05-01"}},
-		[]string{"乡镇(街道)", "资金来源", "日期", "摘要", "用途类别", "收入金额（元）", "支出金额（元）"},
-		[][]any{{"朝阳镇", "市级福彩公益金", "2023-05-01", "拨付", "站点建设", 50000, ""}})
-	p, err := convert("寿阳县_2023-11.xlsx", ledger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(p.Tables["ledger_stations"].Rows) != 1 || !strings.Contains(strings.Join(p.Notes, "\n"), "工作表 Sheet2：资金台账") {
-		t.Errorf("ledger with a funds sheet: %d station rows, notes %q", len(p.Tables["ledger_stations"].Rows), p.Notes)
-	}
 	services := ledgerBook(t, nil,
 		[]string{"服务记录编号", "站点编号", "服务开始日期", "服务人次", "录入时间"}, [][]any{{"F1", "S1", "2023-11-20", 2, "2023-11-21 09:00"}},
 		[]string{"对象编号", "站点编号", "姓名", "身份证号码", "对象类别", "建档日期"},
 		[][]any{{"DX1", "S1", "王秀兰", "140725195001011234", "留守老人", "2023-05-01"}})
-	p, err = convert("服务记录.xlsx", services)
+	p, err := convert("服务记录.xlsx", services)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -765,18 +754,6 @@ func TestRecognisedButNotLoaded(t *testing.T) {
 	wide := "序号,对象编号,站点编号,站点名称,县(市、区),乡镇(街道),姓名,性别,身份证号码,联系电话,对象类别,建档日期,备注\n1,DX1,S1,x站,榆次区,东阳镇,王秀兰,女,140725195001011234,13912345678,留守老人,2023-05-01,\n"
 	if _, err := convert("榆次区服务对象_2024-01.csv", []byte(wide)); err == nil || !strings.Contains(err.Error(), "为保护个人信息未载入任何内容") {
 		t.Errorf("recipients export with staff-like columns: %v", err)
-	}
-	funds := "晋中市榆次区资金台账\n填报日期：2023年6月30日\n资金来源,日期,摘要,用途类别,收入金额（元）,支出金额（元）\n市级福彩公益金,2023-05-01,拨付,站点建设,50000,\n"
-	if _, err := convert("榆次区_2023-06_资金.csv", []byte(funds)); err == nil || !strings.Contains(err.Error(), "资金台账：本版本尚未载入资金数据") {
-		t.Errorf("funds-only ledger: %v", err)
-	}
-	// A funds sheet beside a stations sheet whose header drifted: the
-	// refusal says both.
-	drifted := ledgerBook(t, []string{"填报日期：2023年11月30日"},
-		[]string{"乡镇(街道)", "站点", "挂牌"}, [][]any{{"朝阳镇", "x", "2023-05-01"}},
-		[]string{"资金来源", "用途类别", "收入金额（元）"}, [][]any{{"市级福彩公益金", "站点建设", 1}})
-	if _, err := convert("寿阳县_2023-11.xlsx", drifted); err == nil || !strings.Contains(err.Error(), "资金台账") || !strings.Contains(err.Error(), "其余工作表没有可识别的表头行") {
-		t.Errorf("funds beside an unrecognised sheet: %v", err)
 	}
 }
 
@@ -884,5 +861,163 @@ func TestRejectReasonsMasked(t *testing.T) {
 				t.Errorf("reject %+v shows %s", r, secret)
 			}
 		}
+	}
+}
+
+// TestFundsSheet loads a funds sheet the way clerks keep one: title rows,
+// a merged two-row header (金额（元） over 收入 | 支出), a 序号 column,
+// sums in every form a clerk types, a 合计 row and a footer, and rows that
+// cannot be read, each rejected with its reason. The expected values are
+// worked out by hand from the cells below.
+func TestFundsSheet(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	_ = f.SetSheetName("Sheet1", "站点台账")
+	_ = f.SetSheetRow("站点台账", "A1", &[]any{"晋中市祁县乡镇（街道）社工站建设情况台账"})
+	_ = f.SetSheetRow("站点台账", "A2", &[]any{"填报单位：祁县民政局", "填报日期：2023年6月30日"})
+	_ = f.SetSheetRow("站点台账", "A3", &[]any{"乡镇(街道)", "站点名称", "挂牌时间"})
+	_ = f.SetSheetRow("站点台账", "A4", &[]any{"昭馀镇", "昭馀镇社工站", "2023-03-01"})
+	_, _ = f.NewSheet("Sheet3")
+	rows := [][]any{
+		{"晋中市祁县社工站福彩公益金使用台账"},
+		{"填报单位：祁县民政局（盖章）", "", "", "", "", "", "填报日期：2023年6月30日"},
+		{"序号", "乡镇(街道)", "资金来源", "日期", "摘要", "用途类别", "金额（元）"},
+		{"", "", "", "", "", "", "收入", "支出"},
+		{1, "", "市级福彩公益金", "2023-02-10", "拨付上半年", "", "1,200,000.00", ""},             // row 5: received 1,200,000.00
+		{2, "昭馀", "市级福彩公益金", "2023年3月5日", "3月人员经费", "人员经费", "", "1.2万"},           // row 6: 12,000.00
+		{3, "昭馀镇", "市福彩公益金", "2023.4.1", "督导培训", "培训督导", "", "￥3500"},             // row 7: 3,500.00
+		{4, "昭馀镇", "市级福彩公益金", 45047, "办公用品", "办公经费", "", "８００"},                 // row 8: 800.00, out of scope; 45047 = 2023-05-01
+		{5, "", "县级配套", "2023-05-02", "配套", "办公经费", "", 5000},                        // row 9: another source
+		{6, "", "市级福彩公益金", "", "无日期", "服务项目", "", 100},                            // row 10: rejected, no date
+		{7, "", "市级福彩公益金", "2023-06-01", "约数", "服务项目", "", "约5000"},                // row 11: rejected, amount
+		{8, "", "省级福彩公益金", "2023-06-02", "省级补助", "服务项目", 20000, ""},                // row 12: loaded, source flagged
+		{9, "", "市级福彩公益金", "2023-06-03", "冲减", "服务项目", "", "-300"},                 // row 13: rejected, negative
+		{10, "东阳镇", "市级福彩公益金", "2023-06-04", "别县乡镇", "服务项目", "", 10},             // row 14: rejected, not 祁县's
+		{11, "", "市级福彩公益金", "2023-06-05", "大额", "站点建设", "", "20000000"},            // row 15: rejected, over fund_amount_max_yuan
+		{12, "", "市级福彩公益金", "2023-06-06", "", "", "", ""},                          // row 16: rejected, no sums
+		{"合计", "", "", "", "", "", 1220000, 20300},                                     // row 17: skipped
+		{"填表人：张三  联系电话：13912345678"},                                                    // row 18: skipped
+	}
+	for i, r := range rows {
+		_ = f.SetSheetRow("Sheet3", "A"+itoa(i+1), &r)
+	}
+	for _, m := range [][2]string{{"A3", "A4"}, {"B3", "B4"}, {"C3", "C4"}, {"D3", "D4"}, {"E3", "E4"}, {"F3", "F4"}, {"G3", "H3"}} {
+		_ = f.MergeCell("Sheet3", m[0], m[1])
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "祁县_2023-06.xlsx")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := testDB(t)
+	l := &Loader{DB: db, Conv: converter(t), Now: time.Now}
+	res, err := l.Load(context.Background(), []string{path})
+	if err != nil || res[0].Status != Partly {
+		t.Fatalf("load: %v %s %s", err, res[0].Status, res[0].Reason)
+	}
+	var got []string
+	rs, err := db.Query(`SELECT row_number, coalesce(township_code, '-'), fund_source, entry_date, coalesce(purpose, '-'), received_fen, spent_fen
+		FROM ledger_funds ORDER BY row_number`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rs.Next() {
+		var row int
+		var town, source, purpose string
+		var day time.Time
+		var in, out int64
+		if err := rs.Scan(&row, &town, &source, &day, &purpose, &in, &out); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d %s %s %s %s %d %d", row, town, source, day.Format(time.DateOnly), purpose, in, out))
+	}
+	rs.Close()
+	want := []string{
+		"5 - 市级福彩公益金 2023-02-10 - 120000000 0",
+		"6 140727100 市级福彩公益金 2023-03-05 人员经费 0 1200000",
+		"7 140727100 市级福彩公益金 2023-04-01 培训督导 0 350000",
+		"8 140727100 市级福彩公益金 2023-05-01 办公经费 0 80000",
+		"9 - 县级配套 2023-05-02 办公经费 0 500000",
+		"12 - 省级福彩公益金 2023-06-02 服务项目 2000000 0",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("funds rows:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	reasons := map[int]string{}
+	rs, _ = db.Query(`SELECT row_number, column_name || ' ' || reason FROM rejects WHERE sheet_name = 'Sheet3'`)
+	for rs.Next() {
+		var row int
+		var why string
+		_ = rs.Scan(&row, &why)
+		reasons[row] += why + "; "
+	}
+	rs.Close()
+	for row, want := range map[int]string{10: "D 日期 必填项为空", 11: "H 支出 \"约5000\" 不是金额", 13: "是负数", 14: "不是 祁县 的乡镇", 15: "超出单笔上限 10,000,000.00 元", 16: "收入金额和支出金额都为空"} {
+		if !strings.Contains(reasons[row], want) {
+			t.Errorf("row %d rejected for %q, want %q", row, reasons[row], want)
+		}
+	}
+	if len(reasons) != 6 {
+		t.Errorf("rejected rows %v, want 6", reasons)
+	}
+	var flags string
+	_ = db.QueryRow(`SELECT string_agg(row_number || ' ' || column_name, '; ' ORDER BY row_number) FROM row_flags WHERE sheet_name = 'Sheet3'`).Scan(&flags)
+	if flags != "12 C 资金来源" {
+		t.Errorf("flags %q, want the unknown source of row 12", flags)
+	}
+	var has bool
+	var loaded, skipped int
+	_ = db.QueryRow(`SELECT has_funds_sheet, count_loaded, count_skipped FROM files`).Scan(&has, &loaded, &skipped)
+	if !has || loaded != 1+6 || skipped != 2 {
+		t.Errorf("file: has_funds_sheet %v, loaded %d (want 7), skipped %d (want 2)", has, loaded, skipped)
+	}
+	var phone int
+	_ = db.QueryRow(`SELECT count(*) FROM raw_rows WHERE cells LIKE '%13912345678%'`).Scan(&phone)
+	if phone != 0 {
+		t.Error("a raw row keeps the phone number of the footer")
+	}
+}
+
+// A ledger loaded by an sgz that set funds sheets aside (has_funds_sheet
+// NULL, no funds rows) is loaded again when it is sent again, once, so
+// that its funds reach the database; without a funds sheet it stays
+// unchanged.
+func TestFundsSetAsideReloaded(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	withFunds := filepath.Join(dir, "寿阳县_2023-11.xlsx")
+	if err := os.WriteFile(withFunds, ledgerBook(t, []string{"晋中市寿阳县台账", "填报日期：2023年11月30日"},
+		[]string{"乡镇(街道)", "站点名称", "挂牌时间"}, [][]any{{"朝阳镇", "朝阳镇社工站", "2023-05-01"}},
+		[]string{"乡镇(街道)", "资金来源", "日期", "摘要", "用途类别", "收入金额（元）", "支出金额（元）"},
+		[][]any{{"朝阳镇", "市级福彩公益金", "2023-05-01", "拨付", "站点建设", 50000, ""}}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := testDB(t)
+	l := &Loader{DB: db, Conv: converter(t), Now: time.Now}
+	if res, err := l.Load(ctx, []string{withFunds}); err != nil || res[0].Status != Loaded {
+		t.Fatalf("first load: %v %+v", err, res[0])
+	}
+	// what an older sgz left
+	for _, q := range []string{`DELETE FROM ledger_funds`, `DELETE FROM raw_rows WHERE sheet_kind = 'ledger_funds'`, `UPDATE files SET has_funds_sheet = NULL, count_loaded = 1`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res, err := l.Load(ctx, []string{withFunds})
+	if err != nil || res[0].Status != Loaded || !strings.Contains(strings.Join(res[0].Parsed.Notes, ""), "资金台账未载入（旧版 sgz）") {
+		t.Fatalf("sent again: %v %s %s", err, res[0].Status, res[0].Reason)
+	}
+	var files, funds, stations int
+	var has bool
+	_ = db.QueryRow(`SELECT (SELECT count(*) FROM files), (SELECT count(*) FROM ledger_funds), (SELECT count(*) FROM ledger_stations),
+		(SELECT bool_and(has_funds_sheet) FROM files)`).Scan(&files, &funds, &stations, &has)
+	if files != 1 || funds != 1 || stations != 1 || !has {
+		t.Errorf("after the reload: %d files, %d funds rows, %d station rows, has_funds_sheet %v; want 1, 1, 1, true", files, funds, stations, has)
+	}
+	if res, _ := l.Load(ctx, []string{withFunds}); res[0].Status != Unchanged {
+		t.Errorf("third time: %s, want unchanged", res[0].Status)
 	}
 }

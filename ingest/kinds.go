@@ -1,7 +1,9 @@
 package ingest
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"sgz/data"
@@ -14,6 +16,8 @@ var tableColumns = map[Kind][]string{
 		"operation_mode", "operator", "has_site", "site_area_m2", "has_rules", "has_signage", "signature_project", "remarks"},
 	LedgerStaff: {"county_code", "township_code", "person_key", "id_hash", "id_masked", "id_status", "name_hash",
 		"sex", "birth_year", "role", "is_fulltime", "cert_level", "certified_date", "joined_date", "left_date"},
+	LedgerFunds: {"county_code", "township_code", "fund_source", "entry_date", "entry_approx", "summary", "purpose",
+		"received_fen", "spent_fen"},
 	SysStations:  {"station_id", "station_name", "county_code", "township_code", "established_date", "baseinfo_entered_at", "station_status"},
 	SysServices:  {"service_id", "station_id", "service_type", "target_kind", "start_date", "end_date", "person_times", "entered_at"},
 	SysSummaries: {"station_id", "summary_month", "submitted_at", "review_status"},
@@ -59,6 +63,8 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 			vals = c.ledgerStation(p, r)
 		case LedgerStaff:
 			vals = c.ledgerStaff(p, r, seen)
+		case LedgerFunds:
+			vals = c.ledgerFund(p, r)
 		case SysStations:
 			vals = c.sysStation(r)
 		case SysServices:
@@ -225,6 +231,95 @@ func (a placement) overlaps(b placement) bool {
 		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	return a.joined.Before(end(b)) && b.joined.Before(end(a))
+}
+
+// FundSources are the 资金来源 of inputs.md and the ways clerks write them.
+var FundSources = map[string]string{
+	"市级福彩公益金": CityLotteryFund, "市福彩公益金": CityLotteryFund, "市级福彩金": CityLotteryFund,
+	"市级福利彩票公益金": CityLotteryFund, "福彩公益金(市级)": CityLotteryFund, "市级福彩资金": CityLotteryFund,
+	"县级配套": "县级配套", "县级配套资金": "县级配套", "县配套": "县级配套", "县级财政配套": "县级配套",
+	"其他": "其他", "其它": "其他",
+}
+
+// CityLotteryFund is the one 资金来源 whose use the funds checks follow.
+const CityLotteryFund = "市级福彩公益金"
+
+// ledgerFund converts one row of a funds sheet: a receipt or a spending
+// of money from one source, at county level (no township) or for one
+// township's station.
+func (c *Converter) ledgerFund(p *Parsed, r *rowCtx) []any {
+	county := p.CountyCode
+	if raw := r.get("county"); Clean(raw) != "" {
+		code, err := c.Resolver.County(raw)
+		switch {
+		case err != nil:
+			r.fail("county", raw, "%v", err)
+		case county == "":
+			p.CountyCode, county = code, code
+		case code != county:
+			r.fail("county", raw, "县区 %s 与本台账所属县区 %s 不一致；一份台账只能报一个县（市、区）", c.Resolver.countyName(code), c.Resolver.countyName(county))
+		}
+	}
+	var town any
+	if raw := r.get("township"); Clean(raw) != "" && county != "" {
+		if t, err := c.Resolver.Township(county, raw); err != nil {
+			r.fail("township", raw, "%v", err)
+		} else {
+			town = t.Code
+		}
+	}
+	var source any
+	if raw := r.get("source"); Clean(raw) == "" {
+		r.fail("source", raw, "必填项为空（应为 市级福彩公益金、县级配套 或 其他）")
+	} else if s, ok := FundSources[HeaderKey(raw)]; ok {
+		source = s
+	} else {
+		source = Clean(raw)
+		r.flag("source", raw, "资金来源不是 市级福彩公益金、县级配套 或 其他，按非市级福彩公益金计；如属市级福彩公益金请改写")
+	}
+	var day any
+	approx := false
+	if raw := r.get("date"); Clean(raw) == "" {
+		r.fail("date", raw, "必填项为空（资金按日期排序核对是否超支）")
+	} else if d, err := ParseDate(raw); err != nil {
+		r.fail("date", raw, "%v", err)
+	} else {
+		day, approx = d.Time, d.Approx
+		if approx {
+			r.flag("date", raw, "只有年月，按 %s 计", d.Time.Format(time.DateOnly))
+		}
+		if p.ReportDate != nil && d.Time.After(*p.ReportDate) {
+			r.flag("date", raw, "日期晚于本台账填报日期 %s", p.ReportDate.Format(time.DateOnly))
+		}
+	}
+	amount := func(field string) int64 {
+		raw := r.get(field)
+		fen, err := ParseAmount(raw)
+		switch {
+		case errors.Is(err, errNoValue):
+			return 0
+		case err != nil:
+			r.fail(field, raw, "%v", err)
+		case fen > c.maxAmountFen():
+			r.fail(field, raw, "金额 %s 元超出单笔上限 %s 元（政策参数 fund_amount_max_yuan），请核实", data.Yuan(fen), data.Yuan(c.maxAmountFen()))
+		}
+		return fen
+	}
+	received, spent := amount("received"), amount("spent")
+	if Clean(r.get("received")) == "" && Clean(r.get("spent")) == "" {
+		r.fail("received", "", "收入金额和支出金额都为空")
+	}
+	var purpose any
+	if raw := strings.ReplaceAll(Clean(r.get("purpose")), " ", ""); raw != "" {
+		purpose = raw
+	}
+	if county == "" {
+		r.fail("county", "", "本行和台账标题中都没有县（市、区）")
+	}
+	if len(r.rejects) > 0 {
+		return nil
+	}
+	return []any{county, town, source, day, approx, parse(r, "summary", false, text), purpose, received, spent}
 }
 
 func (c *Converter) sysStation(r *rowCtx) []any {

@@ -264,12 +264,22 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 	}
 	var prev string
 	var prevID int64
-	var replaced bool
+	var replaced, fundsSetAside bool
 	var unknown []any
 	err = l.DB.QueryRowContext(ctx, `SELECT file_name, file_id, replaced_by IS NOT NULL,
-		coalesce((SELECT list(DISTINCT r.value) FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号'), [])
-		FROM files f WHERE load_key = ?`, res.key).Scan(&prev, &prevID, &replaced, &unknown)
+		coalesce((SELECT list(DISTINCT r.value) FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号'), []),
+		-- a ledger loaded by an sgz that set funds sheets aside, not
+		-- followed by a correction for the same county and date
+		f.file_class = 'ledger' AND f.has_funds_sheet IS NULL AND f.replaced_by IS NULL
+		  AND NOT EXISTS (SELECT 1 FROM files n WHERE n.file_class = 'ledger' AND n.county_code = f.county_code
+		                  AND n.report_date = f.report_date AND n.file_id > f.file_id)
+		FROM files f WHERE load_key = ?`, res.key).Scan(&prev, &prevID, &replaced, &unknown, &fundsSetAside)
 	switch {
+	case err == nil && fundsSetAside && res.Parsed.Holds(string(LedgerFunds)):
+		// Its funds sheet was set aside by an older sgz: loaded again, so
+		// that the funds are in the database.
+		res.reloads = prevID
+		res.Parsed.Notes = append(res.Parsed.Notes, "此前载入时资金台账未载入（旧版 sgz），现重新载入全文件")
 	case err == nil && replaced:
 		// A ledger sent again after a correction replaced it is the newest
 		// word: loaded again.
@@ -360,7 +370,7 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	}()
 	p := r.Parsed
 	if r.reloads != 0 {
-		for _, t := range []string{"ledger_stations", "ledger_staff", "sys_stations", "sys_services", "sys_summaries", "raw_rows", "rejects", "row_flags", "files"} {
+		for _, t := range []string{"ledger_stations", "ledger_staff", "ledger_funds", "sys_stations", "sys_services", "sys_summaries", "raw_rows", "rejects", "row_flags", "files"} {
 			if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", r.reloads); err != nil {
 				return err
 			}
@@ -379,9 +389,12 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	if p.Class == "ledger" {
 		county, report = p.CountyCode, *p.ReportDate
 	}
-	_, err = conn.ExecContext(ctx, `INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL, 0)`,
+	_, err = conn.ExecContext(ctx, `INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes,
+		file_class, county_code, report_date, has_station_sheet, has_staff_sheet, has_funds_sheet, loaded_at,
+		count_loaded, count_rejected, count_skipped, replaced_by, count_overlap)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL, 0)`,
 		fileID, p.FileName, ScrubText(r.Path), r.sha, r.key, r.size, p.Class, county, report,
-		p.Holds(string(LedgerStations)), p.Holds(string(LedgerStaff)), l.Now())
+		p.Holds(string(LedgerStations)), p.Holds(string(LedgerStaff)), p.Holds(string(LedgerFunds)), l.Now())
 	if err != nil {
 		return err
 	}
@@ -432,7 +445,7 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	}
 	_, err = conn.ExecContext(ctx, `UPDATE files SET
 		count_loaded = (SELECT count(*) FROM ledger_stations WHERE file_id = $1) + (SELECT count(*) FROM ledger_staff WHERE file_id = $1)
-		             + (SELECT count(*) FROM sys_stations WHERE file_id = $1) + (SELECT count(*) FROM sys_services WHERE file_id = $1)
+		             + (SELECT count(*) FROM ledger_funds WHERE file_id = $1) + (SELECT count(*) FROM sys_stations WHERE file_id = $1) + (SELECT count(*) FROM sys_services WHERE file_id = $1)
 		             + (SELECT count(*) FROM sys_summaries WHERE file_id = $1),
 		count_rejected = (SELECT count(DISTINCT (sheet_name, row_number)) FROM rejects WHERE file_id = $1),
 		count_skipped = $2,
@@ -498,7 +511,7 @@ func replaceLedgers(ctx context.Context, conn *sql.Conn, fileID int64, r *Result
 	rows.Close()
 	for _, o := range olds {
 		var touched bool
-		for _, t := range []struct{ table, flag string }{{"ledger_stations", "has_station_sheet"}, {"ledger_staff", "has_staff_sheet"}} {
+		for _, t := range []struct{ table, flag string }{{"ledger_stations", "has_station_sheet"}, {"ledger_staff", "has_staff_sheet"}, {"ledger_funds", "has_funds_sheet"}} {
 			if !p.Holds(t.table) {
 				continue
 			}
@@ -514,14 +527,15 @@ func replaceLedgers(ctx context.Context, conn *sql.Conn, fileID int64, r *Result
 			}
 		}
 		var left int
-		if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger_stations WHERE file_id = $1) + (SELECT count(*) FROM ledger_staff WHERE file_id = $1)`, o.id).Scan(&left); err != nil {
+		if err := conn.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM ledger_stations WHERE file_id = $1) + (SELECT count(*) FROM ledger_staff WHERE file_id = $1)
+			+ (SELECT count(*) FROM ledger_funds WHERE file_id = $1)`, o.id).Scan(&left); err != nil {
 			return err
 		}
 		if _, err := conn.ExecContext(ctx, `UPDATE files SET count_loaded = ? WHERE file_id = ?`, left, o.id); err != nil {
 			return err
 		}
 		var sheets bool
-		if err := conn.QueryRowContext(ctx, `SELECT has_station_sheet OR has_staff_sheet FROM files WHERE file_id = ?`, o.id).Scan(&sheets); err != nil {
+		if err := conn.QueryRowContext(ctx, `SELECT has_station_sheet OR has_staff_sheet OR coalesce(has_funds_sheet, false) FROM files WHERE file_id = ?`, o.id).Scan(&sheets); err != nil {
 			return err
 		}
 		if !sheets {

@@ -20,14 +20,14 @@ const (
 	SysServices    Kind = "sys_services"    // 系统导出：服务记录
 	SysSummaries   Kind = "sys_summaries"   // 系统导出：月度总结
 
-	// Recognised so that they are named, not loaded (NotLoaded says why).
-	LedgerFunds   Kind = "ledger_funds"   // 资金台账
+	LedgerFunds Kind = "ledger_funds" // 资金台账
+
+	// Recognised so that it is named, not loaded (NotLoaded says why).
 	SysRecipients Kind = "sys_recipients" // 系统导出：服务对象
 )
 
 // NotLoaded says why sgz recognises a kind of sheet but does not load it.
 var NotLoaded = map[Kind]string{
-	LedgerFunds:   "资金台账：本版本尚未载入资金数据（资金指标尚未建立），未载入",
 	SysRecipients: "服务对象导出：含服务对象（受助群众）的姓名和身份证号码，sgz 的指标不使用它，为保护个人信息未载入任何内容",
 }
 

@@ -202,3 +202,58 @@ func TestParseReviewStatus(t *testing.T) {
 		t.Error("ParseReviewStatus(作废): want an error, not a guess")
 	}
 }
+
+func TestParseAmount(t *testing.T) {
+	// Expected 分 worked out by hand from each form.
+	ok := []struct {
+		in   string
+		want int64
+	}{
+		{"1200", 120000},
+		{"1200.5", 120050},
+		{"1,200.00", 120000},
+		{"12,345,678.90", 1234567890},
+		{"1.2万", 1200000},
+		{"1.2万元", 1200000},
+		{"0.0035万", 3500}, // 35 元
+		{"￥1200", 120000}, // full-width yen sign
+		{"¥1,200", 120000},
+		{"1200元", 120000},
+		{"RMB 1,200.5", 120050},
+		{"人民币1200元", 120000},
+		{"１２００．００", 120000}, // full-width digits and point
+		{"１，２００", 120000},   // full-width comma
+		{"'1200", 120000},   // text-formatted cell
+		{" 1200 \n", 120000},
+		{"0", 0},
+		{"1200.1000000000001", 120010}, // a number cell's float noise
+		{"1.5E+4", 1500000},            // a number cell in exponent form
+	}
+	for _, c := range ok {
+		got, err := ParseAmount(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseAmount(%q) = %d, %v; want %d", c.in, got, err, c.want)
+		}
+	}
+	for _, blank := range []string{"", "  ", "-", "—", "/"} {
+		if _, err := ParseAmount(blank); err != errNoValue {
+			t.Errorf("ParseAmount(%q): %v, want blank", blank, err)
+		}
+	}
+	bad := map[string]string{
+		"-500":        "负数",
+		"（500）":       "负数",
+		"1,20.00":     "不是金额",
+		"1200.005":    "两位",
+		"1.23456789万": "两位",
+		"约5000":       "不是金额",
+		"见附件":         "不是金额",
+		"1.2.3":       "不是金额",
+		"1e30":        "上限",
+	}
+	for in, want := range bad {
+		if _, err := ParseAmount(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ParseAmount(%q): %v, want an error with %q", in, err, want)
+		}
+	}
+}

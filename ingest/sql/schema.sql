@@ -38,7 +38,10 @@ CREATE TABLE IF NOT EXISTS files (
     replaced_by    INTEGER,
     -- exports: records an earlier export had too (one record; this later
     -- file's values count; those with other values are also in row_flags)
-    count_overlap  INTEGER
+    count_overlap  INTEGER,
+    -- ledgers: holds a 资金台账 sheet in force; NULL for a ledger loaded by
+    -- an sgz that set funds sheets aside (sent again, it is loaded again)
+    has_funds_sheet BOOLEAN
 );
 
 
@@ -166,6 +169,23 @@ CREATE TABLE IF NOT EXISTS sys_summaries (
     review_status VARCHAR NOT NULL       -- 已提交 | 已退回 | 已通过
 );
 
+-- ledger_funds: one row per money row of a county ledger's funds sheet
+-- (资金台账). Sums are in 分 (fen), exact.
+CREATE TABLE IF NOT EXISTS ledger_funds (
+    file_id       INTEGER NOT NULL,
+    sheet_name    VARCHAR NOT NULL,
+    row_number    INTEGER NOT NULL,
+    county_code   VARCHAR NOT NULL,
+    township_code VARCHAR,            -- blank: county level
+    fund_source   VARCHAR NOT NULL,   -- 市级福彩公益金 | 县级配套 | 其他 | as written
+    entry_date    DATE NOT NULL,      -- 日期
+    entry_approx  BOOLEAN NOT NULL,   -- month-only date, taken as the 1st
+    summary       VARCHAR,            -- 摘要
+    purpose       VARCHAR,            -- 用途类别, spaces removed
+    received_fen  BIGINT NOT NULL,    -- 收入金额（元） × 100
+    spent_fen     BIGINT NOT NULL     -- 支出金额（元） × 100
+);
+
 -- Databases made before count_overlap existed: the column is added and
 -- worked out for the exports already loaded, as ingest counts it.
 ALTER TABLE files ADD COLUMN IF NOT EXISTS count_overlap INTEGER;
@@ -175,3 +195,7 @@ UPDATE files f SET count_overlap =
     + (SELECT count(*) FROM sys_services n WHERE n.file_id = f.file_id
          AND EXISTS (SELECT 1 FROM sys_services o WHERE o.file_id < f.file_id AND o.service_id = n.service_id))
 WHERE count_overlap IS NULL;
+
+-- Databases made before has_funds_sheet existed: the column is added,
+-- NULL for the ledgers already loaded (their funds sheets were set aside).
+ALTER TABLE files ADD COLUMN IF NOT EXISTS has_funds_sheet BOOLEAN;

@@ -7,7 +7,8 @@ WITH source AS (
     SELECT * FROM files WHERE file_class = 'ledger'
 ),
 in_force AS (
-    SELECT file_id, file_name, county_code, report_date, has_station_sheet, has_staff_sheet, sha256
+    SELECT file_id, file_name, county_code, report_date, has_station_sheet, has_staff_sheet,
+           coalesce(has_funds_sheet, false) AS has_funds_sheet, sha256
     FROM source
     WHERE replaced_by IS NULL
 )

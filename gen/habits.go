@@ -31,7 +31,9 @@ type Habits struct {
 	Duplicate     bool              // the first worker listed twice
 	BadCheckDigit bool              // the first worker's ID with a wrong check digit
 	NoReportDate  bool              // no 填报日期 row: the date is in the file name only
-	CSV           string            // "", gb18030 or utf8bom: the two sheets as two CSV files
+	CSV           string            // "", gb18030 or utf8bom: the sheets as CSV files, one each
+	Amounts       string            // sums: number cells (template), comma, wan, yen, fullwidth, yuan
+	Unreadable    bool              // funds rows marked Unreadable written as 见附件
 }
 
 // countyHabits gives each county its own habits (messy mode); 榆次区 fills
@@ -39,28 +41,29 @@ type Habits struct {
 func countyHabits(code string) Habits {
 	switch code {
 	case "140703": // 太谷区
-		return Habits{CountyAs: "太谷县", SheetNames: [2]string{"Sheet1", "Sheet2"}, Dates: "dot", Headers: map[string]string{
+		return Habits{CountyAs: "太谷县", SheetNames: [2]string{"Sheet1", "Sheet2"}, Dates: "dot", Amounts: "comma", Headers: map[string]string{
 			"站点名称": "社工站名称", "挂牌时间": "建站时间", "独立场地": "是否有独立场地", "制度建设": "是否建立制度", "统一标识": "是否统一标识",
 			"身份证号码": "身份证号", "岗位": "职务", "是否专职": "在岗形式", "职业资格": "证书等级", "取证时间": "取得证书时间",
-			"入站时间": "到岗时间", "离站时间": "离岗时间", "联系电话": "手机号", "县(市、区)": "县（市、区）", "乡镇(街道)": "乡镇（街道）"}}
+			"入站时间": "到岗时间", "离站时间": "离岗时间", "联系电话": "手机号", "县(市、区)": "县（市、区）", "乡镇(街道)": "乡镇（街道）",
+			"用途类别": "用途", "收入金额（元）": "收入（元）", "支出金额（元）": "支出（元）"}}
 	case "140721": // 榆社县
-		return Habits{TwoRowHeader: true, TotalRow: true, Footer: true, Dates: "cn"}
+		return Habits{TwoRowHeader: true, TotalRow: true, Footer: true, Dates: "cn", Amounts: "wan"}
 	case "140722": // 左权县
-		return Habits{Dates: "fullwidth", Township: "stem", YesNo: [2]string{"√", "×"}}
+		return Habits{Dates: "fullwidth", Township: "stem", YesNo: [2]string{"√", "×"}, Amounts: "fullwidth"}
 	case "140723": // 和顺县
-		return Habits{TitleRows: 2, SeqOnlyRows: 3, FullTime: [2]string{"是", "否"}}
+		return Habits{TitleRows: 2, SeqOnlyRows: 3, FullTime: [2]string{"是", "否"}, Amounts: "yen", Unreadable: true}
 	case "140724": // 昔阳县
 		return Habits{Dates: "compact", IDQuirk: true, Certs: map[string]string{"助理社会工作师": "初级", "社会工作师": "中级", "高级社会工作师": "高级"}}
 	case "140725": // 寿阳县
-		return Habits{BlankRows: true, Township: "code", Certs: map[string]string{"助理社会工作师": "助理社工师", "社会工作师": "社工师", "高级社会工作师": "高级社工师"}}
+		return Habits{BlankRows: true, Township: "code", Amounts: "yuan", Certs: map[string]string{"助理社会工作师": "助理社工师", "社会工作师": "社工师", "高级社会工作师": "高级社工师"}}
 	case "140727": // 祁县
-		return Habits{Duplicate: true, Dates: "slash"}
+		return Habits{Duplicate: true, Dates: "slash", Amounts: "comma"}
 	case "140728": // 平遥县
 		return Habits{BadCheckDigit: true, Dates: "serial", NoReportDate: true}
 	case "140729": // 灵石县
 		return Habits{CSV: "gb18030", Dates: "slash"}
 	case "140781": // 介休市
-		return Habits{TwoRowHeader: true, YesNo: [2]string{"1", "0"}}
+		return Habits{TwoRowHeader: true, YesNo: [2]string{"1", "0"}, Amounts: "wan"}
 	}
 	return Habits{}
 }

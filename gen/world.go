@@ -29,6 +29,10 @@ type World struct {
 	Ledgers  []*Ledger  `json:"ledgers"`
 	// Summaries are the monthly summaries (月度总结) submitted in the system.
 	Summaries []*Summary `json:"summaries"`
+	// Funds are the rows of the counties' funds ledgers (资金台账), and
+	// FundFlags the flags planted in them.
+	Funds     []*FundEntry `json:"funds"`
+	FundFlags []FundFlag   `json:"fund_flags"`
 
 	ids map[string]bool // ID numbers handed out, so that each person is one
 }
@@ -187,6 +191,7 @@ func NewWorld(ref *data.Reference, seed uint64) *World {
 	for _, cp := range plans(ref) {
 		w.buildCounty(r, ref, cp)
 	}
+	w.funds(seed)
 	return w
 }
 

@@ -167,8 +167,16 @@ func (w *World) writeLedger(dir string, l *Ledger, c data.County, h Habits) ([]E
 		sf.rows = append(sf.rows, []any{len(sf.rows) + 1})
 		sf.exp.Skipped++
 	}
+	sheets := []*sheet{&st, &sf}
+	if fundsKept(c.Code) {
+		sk := w.fundsSheet(c, h, county, report)
+		if h.SheetNames[0] != "" {
+			sk.name = "Sheet3"
+		}
+		sheets = append(sheets, sk)
+	}
 	if h.Footer {
-		for _, x := range []*sheet{&st, &sf} {
+		for _, x := range sheets {
 			x.rows = append(x.rows, []any{"填表人：" + w.Workers[0].Name + "    联系电话：" + w.Workers[0].Phone})
 			x.exp.Skipped++
 		}
@@ -180,7 +188,7 @@ func (w *World) writeLedger(dir string, l *Ledger, c data.County, h Habits) ([]E
 	}
 	if h.CSV != "" {
 		var out []Expected
-		for _, x := range []*sheet{&st, &sf} {
+		for _, x := range sheets {
 			name := fmt.Sprintf("ledgers/%s_%s_%s.csv", c.Name, month, x.name)
 			rows := [][]any{{x.title}, meta, toAny(x.header)}
 			if err := writeCSVRows(filepath.Join(dir, name), h.CSV, append(rows, x.rows...)); err != nil {
@@ -193,12 +201,49 @@ func (w *World) writeLedger(dir string, l *Ledger, c data.County, h Habits) ([]E
 		return out, nil
 	}
 	name := fmt.Sprintf("ledgers/%s_%s.xlsx", c.Name, month)
-	if err := writeWorkbook(filepath.Join(dir, name), h, meta, []*sheet{&st, &sf}); err != nil {
+	if err := writeWorkbook(filepath.Join(dir, name), h, meta, sheets); err != nil {
 		return nil, err
 	}
 	l.Files = append(l.Files, name)
-	return []Expected{{File: name, Loaded: st.exp.Loaded + sf.exp.Loaded, Rejected: st.exp.Rejected + sf.exp.Rejected,
-		Skipped: st.exp.Skipped + sf.exp.Skipped, Flags: st.exp.Flags + sf.exp.Flags}}, nil
+	exp := Expected{File: name}
+	for _, x := range sheets {
+		exp.Loaded += x.exp.Loaded
+		exp.Rejected += x.exp.Rejected
+		exp.Skipped += x.exp.Skipped
+		exp.Flags += x.exp.Flags
+	}
+	return []Expected{exp}, nil
+}
+
+// fundsSheet is a ledger's funds sheet (资金台账): the year's rows to the
+// report date in the county's ways, a 合计 row where the county adds one.
+func (w *World) fundsSheet(c data.County, h Habits, county string, report time.Time) *sheet {
+	sk := &sheet{name: "资金台账", title: "晋中市" + county + "社工站资金使用台账", group: "资金情况"}
+	for _, x := range data.TemplateFundsHeader {
+		sk.header = append(sk.header, h.header(x))
+	}
+	var in, out int64
+	for i, e := range w.LedgerFunds(c.Code, report) {
+		town := ""
+		if e.TownshipCode != "" {
+			town = h.township(w.station(e.TownshipCode))
+		}
+		spent := h.amount(e.SpentFen)
+		if e.Unreadable && h.Unreadable {
+			spent = "见附件"
+			sk.exp.Rejected++
+		} else {
+			sk.exp.Loaded++
+			in, out = in+e.ReceivedFen, out+e.SpentFen
+		}
+		sk.rows = append(sk.rows, []any{i + 1, county, town, e.Source, h.date(e.Date.Time), e.Summary, e.Purpose,
+			h.amount(e.ReceivedFen), spent, ""})
+	}
+	if h.TotalRow {
+		sk.rows = append(sk.rows, []any{"合计", "", "", "", "", "", "", h.amount(in), h.amount(out)})
+		sk.exp.Skipped++
+	}
+	return sk
 }
 
 // writeWorkbook writes ledger sheets: a merged title row, the metadata

@@ -55,7 +55,7 @@ func TestArrowEqualsAppender(t *testing.T) {
 			}
 		}
 	}
-	if len(tables) != 5 || len(tables["sys_services"]) < 10000 {
+	if len(tables) != 6 || len(tables["ledger_funds"]) == 0 || len(tables["sys_services"]) < 10000 {
 		t.Fatalf("%d tables, %d services: the corpus is not what this test expects", len(tables), len(tables["sys_services"]))
 	}
 	ctx := context.Background()

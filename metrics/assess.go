@@ -1,0 +1,315 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"sgz/data"
+)
+
+// Assessment is the year-end target assessment (年度目标考核) of every
+// county for one year, as of a date (docs/indicators.md "Year-end
+// assessment"). Before the year's last day it is a forecast (预评估).
+type Assessment struct {
+	Year     int       `json:"year"`
+	AsOf     time.Time `json:"as_of"`
+	Forecast bool      `json:"forecast"` // as of a day before Y-12-31: 预评估
+	Rules    Rules     `json:"rules"`
+	// UseMonths are the months whose system use counts (deadline by AsOf).
+	UseMonths []UseMonthDue `json:"use_months"`
+	// Counties in code order.
+	Counties []CountyScore `json:"counties"`
+	// Funds is the year's funds check the deductions come from.
+	Funds *Funds `json:"-"`
+}
+
+// UseMonthDue is a month of system use and the deadline it is computed at.
+type UseMonthDue struct {
+	Month    string    `json:"month"` // YYYY-MM
+	Deadline time.Time `json:"deadline"`
+}
+
+// Rules are the policy's weights, caps and deductions the scores used.
+type Rules struct {
+	Coverage, Operating, Certification, SystemUse, ServiceVolume, Stages float64
+	ServiceVolumeTarget                                                  float64
+	PerFundFlag, PerMissingLedgerMonth, DeductionCap                     float64
+}
+
+// RulesOf takes the assessment's rules from a policy.
+func RulesOf(p data.Policy) Rules {
+	return Rules{
+		Coverage: p.AssessPointsCoverage, Operating: p.AssessPointsOperating, Certification: p.AssessPointsCertification,
+		SystemUse: p.AssessPointsSystemUse, ServiceVolume: p.AssessPointsServiceVolume, Stages: p.AssessPointsStages,
+		ServiceVolumeTarget: p.AssessServiceVolumeTarget,
+		PerFundFlag:         p.AssessDeductionFundFlag, PerMissingLedgerMonth: p.AssessDeductionMissingLedg, DeductionCap: p.AssessDeductionCap,
+	}
+}
+
+// Part is one part of a county's score: its raw value (a rate 0–1, the
+// mean system use score 0–100, or the mean services per operating station
+// a month), the points it gives and the most it can give. Raw nil: the
+// value is undefined (nothing to divide), which scores 0.
+type Part struct {
+	Raw    *float64 `json:"raw"`
+	Points float64  `json:"points"`
+	Max    float64  `json:"max"`
+	// Num and Den, for a rate: what was counted over what.
+	Num *int `json:"num,omitempty"`
+	Den *int `json:"den,omitempty"`
+}
+
+// CountyScore is one county's assessment with the evidence behind it.
+type CountyScore struct {
+	CountyCode string     `json:"county_code"`
+	County     string     `json:"county"`
+	LedgerDate *time.Time `json:"ledger_date"` // the current ledger at AsOf; nil 未报送
+
+	Coverage      Part `json:"coverage"`
+	Operating     Part `json:"operating"`
+	Certification Part `json:"certification"`
+	SystemUse     Part `json:"system_use"`
+	ServiceVolume Part `json:"service_volume"`
+	Stages        Part `json:"stages"`
+
+	// UseScores: the system use score of each month of UseMonths (nil:
+	// the county owed nothing that month, left out).
+	UseScores []*float64 `json:"use_scores"`
+	// Volume: each month of the year up to AsOf's month.
+	Volume []VolumeMonth `json:"volume_months"`
+
+	FundFlags           []FundFlag `json:"fund_flags"`
+	MissingLedgerMonths []string   `json:"missing_ledger_months"` // YYYY-MM
+	// FundDeduction and LedgerDeduction are the points deducted before the
+	// cap; Deduction, after it (≥ 0, subtracted from the parts).
+	FundDeduction   float64 `json:"fund_deduction"`
+	LedgerDeduction float64 `json:"ledger_deduction"`
+	Deduction       float64 `json:"deduction"`
+
+	Total float64 `json:"total"`
+	Rank  int     `json:"rank"` // by Total at full precision; ties share
+}
+
+// VolumeMonth is one month of the service-volume part.
+type VolumeMonth struct {
+	Month     string   `json:"month"` // YYYY-MM
+	Services  int      `json:"services"`
+	Operating *int     `json:"operating"` // operating stations at the month's end (at AsOf in its month); nil 未报送
+	Ratio     *float64 `json:"ratio"`     // nil: left out (no operating station)
+}
+
+// PartsSum is the sum of the six parts, in the order the workbook's total
+// formula adds them.
+func (c CountyScore) PartsSum() float64 {
+	return c.Coverage.Points + c.Operating.Points + c.Certification.Points + c.SystemUse.Points +
+		c.ServiceVolume.Points + c.Stages.Points
+}
+
+// Assess scores every county for year as of asOf (asOf within year; the
+// year's last day for the final assessment).
+func Assess(ctx context.Context, db *sql.DB, pol data.Policy, year int, asOf time.Time) (*Assessment, error) {
+	end := time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
+	if asOf.Year() != year {
+		return nil, fmt.Errorf("考核日期 %s 不在 %d 年内", asOf.Format(time.DateOnly), year)
+	}
+	a := &Assessment{Year: year, AsOf: asOf, Forecast: asOf.Before(end), Rules: RulesOf(pol)}
+	r := a.Rules
+	ind, err := Indicators(ctx, db, asOf)
+	if err != nil {
+		return nil, err
+	}
+	byCode := map[string]*CountyScore{}
+	for _, c := range ind {
+		if c.CountyCode == CityCode {
+			continue
+		}
+		s := CountyScore{CountyCode: c.CountyCode, County: c.County, LedgerDate: c.LedgerDate}
+		s.Coverage = ratePart(c.CoverageRate, r.Coverage, c.StationsEstablished, &c.TownshipsInScope)
+		s.Operating = ratePart(c.OperatingRate, r.Operating, c.StationsOperating, c.StationsEstablished)
+		s.Certification = ratePart(c.CertificationRate, r.Certification, c.CertifiedWorkers, c.ResidentWorkers)
+		var improving *int
+		if c.StageImproving != nil && c.StageProfessional != nil {
+			n := *c.StageImproving + *c.StageProfessional
+			improving = &n
+		}
+		s.Stages = ratePart(c.ImprovingOrAboveRate, r.Stages, improving, c.StationsEstablished)
+		a.Counties = append(a.Counties, s)
+	}
+	for i := range a.Counties {
+		byCode[a.Counties[i].CountyCode] = &a.Counties[i]
+	}
+
+	// System use: the bulletin's figure of each month of the year from
+	// bulletin_first_month whose deadline has passed by asOf.
+	first := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+	if pol.BulletinFirstMonth.After(first) {
+		first = pol.BulletinFirstMonth
+	}
+	var use []UseMonth
+	if first.Year() == year {
+		if use, err = UseSeries(ctx, db, first, asOf); err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range use {
+		if m.Month[:4] != fmt.Sprint(year) {
+			break
+		}
+		a.UseMonths = append(a.UseMonths, UseMonthDue{Month: m.Month, Deadline: m.AsOf})
+		scores := map[string]*float64{}
+		for _, c := range m.Counties {
+			scores[c.CountyCode] = c.SystemUseScore
+		}
+		for i := range a.Counties {
+			a.Counties[i].UseScores = append(a.Counties[i].UseScores, scores[a.Counties[i].CountyCode])
+		}
+	}
+	for i := range a.Counties {
+		c := &a.Counties[i]
+		c.SystemUse = Part{Max: r.SystemUse}
+		if mean, ok := meanOf(c.UseScores); ok {
+			c.SystemUse.Raw = &mean
+			c.SystemUse.Points = r.SystemUse * mean / 100 // as the workbook: =P*I/100
+		}
+	}
+
+	// Service volume: services that ended in each month (known by asOf)
+	// over the operating stations at the month's end.
+	services := map[[2]string]int{}
+	err = eachRow(ctx, db, `SELECT county_code, strftime(end_date, '%Y-%m'), count(*)
+		FROM stg_sys_services
+		WHERE year(end_date) = $1 AND entered_at < CAST($2 AS DATE) + INTERVAL 1 DAY
+		GROUP BY ALL`, []any{year, asOf}, func(rows *sql.Rows) error {
+		var c, m string
+		var n int
+		err := rows.Scan(&c, &m, &n)
+		services[[2]string{c, m}] = n
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, monthEnd := range MonthEnds(yearStart(year), asOf) {
+		label := monthEnd.Format("2006-01")
+		at := monthEnd
+		if at.After(asOf) {
+			at = asOf
+		}
+		rows, err := Indicators(ctx, db, at)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range rows {
+			c := byCode[x.CountyCode]
+			if c == nil {
+				continue
+			}
+			v := VolumeMonth{Month: label, Services: services[[2]string{x.CountyCode, label}], Operating: x.StationsOperating}
+			if x.StationsOperating != nil && *x.StationsOperating > 0 {
+				ratio := float64(v.Services) / float64(*x.StationsOperating)
+				v.Ratio = &ratio
+			}
+			c.Volume = append(c.Volume, v)
+		}
+	}
+	for i := range a.Counties {
+		c := &a.Counties[i]
+		c.ServiceVolume = Part{Max: r.ServiceVolume}
+		var ratios []*float64
+		for _, v := range c.Volume {
+			ratios = append(ratios, v.Ratio)
+		}
+		if mean, ok := meanOf(ratios); ok {
+			c.ServiceVolume.Raw = &mean
+			c.ServiceVolume.Points = r.ServiceVolume * math.Min(1, mean/r.ServiceVolumeTarget) // =P*MIN(1,K/target)
+		}
+	}
+
+	// Deductions: fund flags of the year; months with no ledger from the
+	// month of the county's first ledger of the year to asOf's month.
+	if a.Funds, err = FundsOf(ctx, db, year, asOf); err != nil {
+		return nil, err
+	}
+	for _, f := range a.Funds.Flags {
+		if c := byCode[f.CountyCode]; c != nil {
+			c.FundFlags = append(c.FundFlags, f)
+		}
+	}
+	sent := map[string]map[string]bool{}
+	err = eachRow(ctx, db, `SELECT DISTINCT county_code, strftime(report_date, '%Y-%m') FROM stg_ledgers
+		WHERE year(report_date) = $1 AND report_date <= CAST($2 AS DATE)`, []any{year, asOf}, func(rows *sql.Rows) error {
+		var c, m string
+		err := rows.Scan(&c, &m)
+		if sent[c] == nil {
+			sent[c] = map[string]bool{}
+		}
+		sent[c][m] = true
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range a.Counties {
+		c := &a.Counties[i]
+		started := false
+		for _, monthEnd := range MonthEnds(yearStart(year), asOf) {
+			m := monthEnd.Format("2006-01")
+			started = started || sent[c.CountyCode][m]
+			if started && !sent[c.CountyCode][m] {
+				c.MissingLedgerMonths = append(c.MissingLedgerMonths, m)
+			}
+		}
+		c.FundDeduction = r.PerFundFlag * float64(len(c.FundFlags))
+		c.LedgerDeduction = r.PerMissingLedgerMonth * float64(len(c.MissingLedgerMonths))
+		c.Deduction = math.Min(r.DeductionCap, c.FundDeduction+c.LedgerDeduction) // =MIN(cap, …)
+		c.Total = math.Max(0, c.PartsSum()-c.Deduction)
+	}
+	rankScores(a.Counties)
+	return a, nil
+}
+
+func yearStart(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }
+
+// ratePart scores a rate: points × rate, 0 when the rate is undefined.
+func ratePart(rate *float64, points float64, num, den *int) Part {
+	p := Part{Raw: rate, Max: points, Num: num, Den: den}
+	if rate != nil {
+		p.Points = points * *rate
+	}
+	return p
+}
+
+// meanOf is the mean of the values that are there (false: none is).
+func meanOf(xs []*float64) (float64, bool) {
+	sum, n := 0.0, 0
+	for _, x := range xs {
+		if x != nil {
+			sum += *x
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, false
+	}
+	return sum / float64(n), true
+}
+
+// rankScores ranks by total at full precision, highest first; ties share
+// a rank (1, 2, 2, 4).
+func rankScores(cs []CountyScore) {
+	order := make([]int, len(cs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return cs[order[i]].Total > cs[order[j]].Total })
+	for k, i := range order {
+		cs[i].Rank = k + 1
+		if k > 0 && cs[order[k-1]].Total == cs[i].Total {
+			cs[i].Rank = cs[order[k-1]].Rank
+		}
+	}
+}

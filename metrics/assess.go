@@ -23,8 +23,10 @@ type Assessment struct {
 	UseMonths []UseMonthDue `json:"use_months"`
 	// Counties in code order.
 	Counties []CountyScore `json:"counties"`
-	// Funds is the year's funds check the deductions come from.
-	Funds *Funds `json:"-"`
+	// Funds is the year's funds check the deductions come from; Use the
+	// bulletin figures of UseMonths, every county's.
+	Funds *Funds     `json:"-"`
+	Use   []UseMonth `json:"-"`
 }
 
 // UseMonthDue is a month of system use and the deadline it is computed at.
@@ -160,6 +162,7 @@ func Assess(ctx context.Context, db *sql.DB, pol data.Policy, year int, asOf tim
 			break
 		}
 		a.UseMonths = append(a.UseMonths, UseMonthDue{Month: m.Month, Deadline: m.AsOf})
+		a.Use = append(a.Use, m)
 		scores := map[string]*float64{}
 		for _, c := range m.Counties {
 			scores[c.CountyCode] = c.SystemUseScore
@@ -312,4 +315,57 @@ func rankScores(cs []CountyScore) {
 			cs[i].Rank = cs[order[k-1]].Rank
 		}
 	}
+}
+
+// Worker is one active resident worker as of a date, as the certification
+// rate counts them (staff_asof: a person once per county), with the
+// current ledger's row that lists them; no name or ID number.
+type Worker struct {
+	CountyCode string     `json:"county_code"`
+	County     string     `json:"county"`
+	Township   string     `json:"township"`
+	File       string     `json:"file"`
+	Sheet      string     `json:"sheet"`
+	Row        int        `json:"row"` // the first row listing the person
+	Role       string     `json:"role"`
+	CertLevel  string     `json:"cert_level"`
+	CertDate   *time.Time `json:"cert_date"`
+	Certified  bool       `json:"certified"` // counted as certified at the date
+}
+
+// ActiveWorkers lists the workers the certification rate counts as of
+// asOf, in county, township and row order.
+func ActiveWorkers(ctx context.Context, db *sql.DB, asOf time.Time) ([]Worker, error) {
+	var out []Worker
+	err := eachRow(ctx, db, `WITH rows AS (
+			SELECT s.county_code, s.person_key, l.file_name, s.sheet_name, s.row_number, s.role, s.cert_level, s.certified_date
+			FROM stg_ledger_staff s
+			JOIN current_ledger(CAST($1 AS DATE)) c ON c.file_id = s.file_id AND c.sheet_kind = 'staff'
+			JOIN stg_ledgers l ON l.file_id = s.file_id
+			WHERE s.joined_date <= CAST($1 AS DATE) AND (s.left_date IS NULL OR s.left_date > CAST($1 AS DATE))
+		)
+		SELECT a.county_code, c.county_name, t.township_name,
+		       arg_min(r.file_name, (r.file_name, r.sheet_name, r.row_number)),
+		       arg_min(r.sheet_name, (r.file_name, r.sheet_name, r.row_number)),
+		       arg_min(r.row_number, (r.file_name, r.sheet_name, r.row_number)),
+		       coalesce(arg_min(r.role, (r.file_name, r.sheet_name, r.row_number)), ''),
+		       arg_min(r.cert_level, (r.file_name, r.sheet_name, r.row_number)),
+		       arg_min(r.certified_date, (r.file_name, r.sheet_name, r.row_number)),
+		       a.is_certified
+		FROM staff_asof(CAST($1 AS DATE)) a
+		JOIN rows r USING (county_code, person_key)
+		JOIN ref_counties c USING (county_code)
+		JOIN ref_townships t ON t.township_code = a.township_code
+		GROUP BY a.county_code, c.county_name, a.township_code, t.township_name, a.person_key, a.is_certified
+		ORDER BY a.county_code, a.township_code, 6`, []any{asOf}, func(r *sql.Rows) error {
+		var w Worker
+		var cert sql.NullTime
+		if err := r.Scan(&w.CountyCode, &w.County, &w.Township, &w.File, &w.Sheet, &w.Row, &w.Role, &w.CertLevel, &cert, &w.Certified); err != nil {
+			return err
+		}
+		w.CertDate = nullTime(cert)
+		out = append(out, w)
+		return nil
+	})
+	return out, err
 }

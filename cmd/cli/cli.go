@@ -41,9 +41,10 @@ func commands() []command {
 		{"demo", "[--out DIR]", "生成示例数据，载入 DIR 中的新数据库，写出看板和最新一期通报", runDemo},
 		{"ingest", "PATH...", "载入县级台账和系统导出（文件或文件夹）", runIngest},
 		{"validate", "PATH...", "做载入时的全部检查，不写入数据库", runValidate},
-		{"report", "indicators|timeliness|rejects", "输出报表（--format table|csv|json）", runReport},
+		{"report", "indicators|stations|…|funds|assessment", "输出报表（--format table|csv|json；全部报表见 sgz report --help）", runReport},
 		{"dashboard", "--as-of D --out DIR", "写出静态看板网站", runDashboard},
 		{"bulletin", "--month YYYY-MM --out DIR", "写出当月系统使用情况通报：HTML、Markdown、XLSX、PDF", runBulletin},
+		{"assess", "--year YYYY --out FILE.xlsx", "写出年度目标考核评分工作簿（年度未结束时为预评估）", runAssess},
 		{"template", "--county NAME --out FILE.xlsx", "写出某县带下拉选项的台账模板", runTemplate},
 		{"gen", "--scale city --seed N --out DIR", "生成模拟输入数据及其真值", runGen},
 	}

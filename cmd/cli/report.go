@@ -26,6 +26,7 @@ const reportUsage = `用法: sgz report 报表 [参数]
   transitions  --as-of D     近 N 个月站点阶段变化（晋级、回落及原因、新建）
   timeliness   --month M     某月各站系统使用明细（应录入、实际录入、逾期天数）
   funds        --year Y      各县市级福彩公益金收支、超范围使用和超支（--flags 列出问题所在台账行）
+  assessment   --year Y      各县年度目标考核得分、扣分和排名（年度未结束时为预评估）
   rejects                    全部拒收的行和文件及原因
 各报表的参数见 sgz report 报表 --help；输出格式 --format table|csv|json；
 各项指标的定义和算例见 docs/indicators.md。`
@@ -37,12 +38,13 @@ var reports = map[string]func(*env, []string) int{
 	"transitions": reportTransitions,
 	"timeliness":  reportTimeliness,
 	"funds":       reportFunds,
+	"assessment":  reportAssessment,
 	"rejects":     reportRejects,
 }
 
 func runReport(e *env, args []string) int {
 	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && !slices.Contains([]string{"-h", "--help", "-help"}, args[0])) {
-		fmt.Fprintln(e.stderr, "sgz report: 请指明报表：indicators、stations、stages、transitions、timeliness、funds 或 rejects")
+		fmt.Fprintln(e.stderr, "sgz report: 请指明报表：indicators、stations、stages、transitions、timeliness、funds、assessment 或 rejects")
 		fmt.Fprintln(e.stderr, reportUsage)
 		return ExitError
 	}
@@ -54,7 +56,7 @@ func runReport(e *env, args []string) int {
 	if r, ok := reports[args[0]]; ok {
 		return r(e, args[1:])
 	}
-	fmt.Fprintf(e.stderr, "sgz report: 没有报表 %q（可选 indicators、stations、stages、transitions、timeliness、funds、rejects）\n", args[0])
+	fmt.Fprintf(e.stderr, "sgz report: 没有报表 %q（可选 indicators、stations、stages、transitions、timeliness、funds、assessment、rejects）\n", args[0])
 	return ExitError
 }
 

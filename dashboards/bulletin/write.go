@@ -16,6 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sgz/dashboards/sheet"
 	"sgz/metrics"
 )
 
@@ -497,7 +498,7 @@ func writeXLSX(e *Edition, path string) error {
 	if err := writeSheet(f, st, "说明", "说明："+title, []string{"项目", "内容"}, info, nil); err != nil {
 		return err
 	}
-	return saveXLSX(f, path)
+	return sheet.Save(f, path)
 }
 
 // cellKind is how a column's displayed values go into a workbook.
@@ -544,7 +545,7 @@ func newBookStyles(f *excelize.File) (bookStyles, error) {
 
 // writeSheet writes a title row, a header and rows, each column as its
 // kind says (kinds nil: all text), and sets widths, panes and printing.
-func writeSheet(f *excelize.File, st bookStyles, sheet, title string, header []string, rows [][]string, kinds []cellKind) error {
+func writeSheet(f *excelize.File, st bookStyles, name, title string, header []string, rows [][]string, kinds []cellKind) error {
 	kind := func(j int) cellKind {
 		if j < len(kinds) {
 			return kinds[j]
@@ -552,21 +553,21 @@ func writeSheet(f *excelize.File, st bookStyles, sheet, title string, header []s
 		return textCell
 	}
 	last, _ := excelize.ColumnNumberToName(len(header))
-	if err := f.SetCellStr(sheet, "A1", title); err != nil {
+	if err := f.SetCellStr(name, "A1", title); err != nil {
 		return err
 	}
-	_ = f.MergeCell(sheet, "A1", last+"1")
-	_ = f.SetCellStyle(sheet, "A1", last+"1", st.title)
-	_ = f.SetRowHeight(sheet, 1, 24)
+	_ = f.MergeCell(name, "A1", last+"1")
+	_ = f.SetCellStyle(name, "A1", last+"1", st.title)
+	_ = f.SetRowHeight(name, 1, 24)
 	widths := make([]int, len(header))
 	for j, h := range header {
 		ref, _ := excelize.CoordinatesToCellName(j+1, 2)
-		if err := f.SetCellStr(sheet, ref, h); err != nil {
+		if err := f.SetCellStr(name, ref, h); err != nil {
 			return err
 		}
-		widths[j] = displayWidth(h)
+		widths[j] = sheet.Width(h)
 	}
-	_ = f.SetCellStyle(sheet, "A2", last+"2", st.head)
+	_ = f.SetCellStyle(name, "A2", last+"2", st.head)
 	for i, r := range rows {
 		for j := range header {
 			c := ""
@@ -574,60 +575,52 @@ func writeSheet(f *excelize.File, st bookStyles, sheet, title string, header []s
 				c = r[j]
 			}
 			ref, _ := excelize.CoordinatesToCellName(j+1, i+3)
-			style, err := setCell(f, st, sheet, ref, c, kind(j))
+			style, err := setCell(f, st, name, ref, c, kind(j))
 			if err != nil {
 				return err
 			}
-			_ = f.SetCellStyle(sheet, ref, ref, style)
-			widths[j] = max(widths[j], displayWidth(c))
+			_ = f.SetCellStyle(name, ref, ref, style)
+			widths[j] = max(widths[j], sheet.Width(c))
 		}
 	}
 	for j, w := range widths {
 		col, _ := excelize.ColumnNumberToName(j + 1)
 		// a long text (口径, a file's SHA-256) wraps in a column of 60
-		_ = f.SetColWidth(sheet, col, col, float64(min(w, 60))+2)
+		_ = f.SetColWidth(name, col, col, float64(min(w, 60))+2)
 	}
-	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
+	if err := f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 2, TopLeftCell: "A3", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	size, fit, tall := 9, 1, 0 // A4, one page wide, as many pages tall as it takes
-	portrait := "portrait"
-	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &portrait, FitToWidth: &fit, FitToHeight: &tall}); err != nil {
-		return err
-	}
-	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
-		return err
-	}
-	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheet + "'!$1:$2", Scope: sheet})
+	return sheet.PrintSetup(f, name, false, 2)
 }
 
 // setCell writes one displayed value as its kind and returns its style.
-func setCell(f *excelize.File, st bookStyles, sheet, ref, c string, k cellKind) (int, error) {
+func setCell(f *excelize.File, st bookStyles, name, ref, c string, k cellKind) (int, error) {
 	if c == "" || c == "—" && k != textCell {
 		return st.text, nil // empty stays empty (— is no value)
 	}
 	switch k {
 	case pctCell:
 		if v, ok := decimalOf(strings.TrimSuffix(c, "%"), 2); ok && strings.HasSuffix(c, "%") {
-			return st.pct, f.SetCellValue(sheet, ref, v)
+			return st.pct, f.SetCellValue(name, ref, v)
 		}
 	case scoreCell, countCell:
 		if v, ok := decimalOf(c, 0); ok {
 			if k == countCell {
-				return st.count, f.SetCellValue(sheet, ref, v)
+				return st.count, f.SetCellValue(name, ref, v)
 			}
-			return st.score, f.SetCellValue(sheet, ref, v)
+			return st.score, f.SetCellValue(name, ref, v)
 		}
 	case changeCell:
 		if v, ok := rankChange(c); ok {
-			return st.change, f.SetCellValue(sheet, ref, v)
+			return st.change, f.SetCellValue(name, ref, v)
 		}
 	}
 	style := st.text
-	if displayWidth(c) > 60 {
+	if sheet.Width(c) > 60 {
 		style = st.wrap
 	}
-	return style, f.SetCellStr(sheet, ref, c)
+	return style, f.SetCellStr(name, ref, c)
 }
 
 // decimalOf reads a displayed decimal ("78.8", "83.50", "12") and moves
@@ -676,20 +669,6 @@ func rankChange(s string) (int, bool) {
 	return 0, false
 }
 
-// displayWidth is a text's width in a workbook column: a Chinese
-// character counts two.
-func displayWidth(s string) int {
-	w := 0
-	for _, r := range s {
-		if r > 0x2E80 {
-			w += 2
-		} else {
-			w++
-		}
-	}
-	return w
-}
-
 // isNumeric says whether s is a plain decimal ("-12.5", "83.50"): digits,
 // at most one point, a leading minus; "-" or "." alone are not numbers.
 func isNumeric(s string) bool {
@@ -709,14 +688,3 @@ func isNumeric(s string) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-// saveXLSX writes a workbook with mode 0644: excelize's SaveAs creates
-// files with 0777 (0755 after the usual umask), and a workbook is no
-// program.
-func saveXLSX(f *excelize.File, path string) error {
-	var b bytes.Buffer
-	if err := f.Write(&b); err != nil {
-		return err
-	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
-}

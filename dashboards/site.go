@@ -63,7 +63,7 @@ func WriteSite(dir string, s metrics.Site) error {
 	nav := siteNav()
 	var files []siteFile
 	for _, build := range []func(metrics.Site, []navLink) ([]siteFile, error){
-		buildOverviewFiles, buildStagesFiles, buildSystemUseFiles, buildDataQualityFiles, buildCountyFiles,
+		buildOverviewFiles, buildStagesFiles, buildSystemUseFiles, buildAssessmentFiles, buildDataQualityFiles, buildCountyFiles,
 	} {
 		f, err := build(s, nav)
 		if err != nil {
@@ -170,6 +170,7 @@ func siteNav() []navLink {
 		{Href: OverviewFile, Label: "总览"},
 		{Href: StagesFile, Label: "阶段"},
 		{Href: SystemUseFile, Label: "系统使用"},
+		{Href: AssessmentFile, Label: "考核"},
 		{Href: DataQualityFile, Label: "数据质量"},
 		{Href: CountiesFile, Label: "各县"},
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"sgz/data"
@@ -368,4 +370,78 @@ func ActiveWorkers(ctx context.Context, db *sql.DB, asOf time.Time) ([]Worker, e
 		return nil
 	})
 	return out, err
+}
+
+// Loss is one reason a county's score is below the most it could be: a
+// part short of its points, or a deduction.
+type Loss struct {
+	What   string  `json:"what"`   // 覆盖率, 资金超范围使用, 缺报台账, 扣分上限 …
+	Why    string  `json:"why"`    // in plain Chinese, with the figures
+	Points float64 `json:"points"` // points lost (a cap gives some back: negative)
+}
+
+// Losses lists where a county lost points and why, parts first, then the
+// deductions (with the ledger rows of a fund flag), then the cap.
+func (c CountyScore) Losses(r Rules) []Loss {
+	var out []Loss
+	ratio := func(p Part, unit string) string {
+		if p.Num == nil || p.Den == nil {
+			return ""
+		}
+		return fmt.Sprintf("%d/%d%s", *p.Num, *p.Den, unit)
+	}
+	pctOf := func(p Part) string { return Decimal(100**p.Raw, 1) + "%" }
+	part := func(what string, p Part, text func() string, none string) {
+		lost := p.Max - p.Points
+		if Round(lost, ScoreDecimals) <= 0 {
+			return
+		}
+		why := none
+		if p.Raw != nil {
+			why = text()
+		}
+		out = append(out, Loss{What: what, Why: why, Points: lost})
+	}
+	part("覆盖率", c.Coverage, func() string { return "已建站 " + ratio(c.Coverage, " 个乡镇（街道）") + "，覆盖率 " + pctOf(c.Coverage) },
+		"截至计算日未报送台账，覆盖率无法计算")
+	part("运营率", c.Operating, func() string { return "运营 " + ratio(c.Operating, " 个站点") + "，运营率 " + pctOf(c.Operating) },
+		"无已建站点或未报送台账，运营率无法计算")
+	part("持证率", c.Certification, func() string { return "持证 " + ratio(c.Certification, " 人") + "，持证率 " + pctOf(c.Certification) },
+		"无在岗驻站社工或未报送台账，持证率无法计算")
+	part("系统使用", c.SystemUse, func() string {
+		n := 0
+		for _, s := range c.UseScores {
+			if s != nil {
+				n++
+			}
+		}
+		return fmt.Sprintf("%d 个月系统使用得分平均 %s 分", n, Decimal(*c.SystemUse.Raw, ScoreDecimals))
+	}, "没有计入的月份（截至计算日无月度总结截止日已过且有应报事项的月份）")
+	part("服务量", c.ServiceVolume, func() string {
+		return fmt.Sprintf("站均月服务 %s 次，满分标准 %s 次", Decimal(*c.ServiceVolume.Raw, ScoreDecimals), pointsText(r.ServiceVolumeTarget))
+	}, "没有月末有运营站点的月份")
+	part("阶段", c.Stages, func() string { return "提升及以上 " + ratio(c.Stages, " 个站点") + "，占 " + pctOf(c.Stages) },
+		"无已建站点或未报送台账，无法计算")
+	for _, f := range c.FundFlags {
+		var rows []string
+		for _, x := range f.Rows {
+			rows = append(rows, fmt.Sprint(x.Row))
+		}
+		where := fmt.Sprintf("（%s %s 第 %s 行）", f.Rows[0].File, f.Rows[0].Sheet, strings.Join(rows, "、"))
+		out = append(out, Loss{What: "资金" + f.Kind, Why: f.Reason + where, Points: r.PerFundFlag})
+	}
+	for _, m := range c.MissingLedgerMonths {
+		t, _ := time.Parse("2006-01", m)
+		out = append(out, Loss{What: "缺报台账", Why: t.Format("2006年1月") + "无填报日期在该月的台账", Points: r.PerMissingLedgerMonth})
+	}
+	if over := c.FundDeduction + c.LedgerDeduction - c.Deduction; over > 0 {
+		out = append(out, Loss{What: "扣分上限", Why: fmt.Sprintf("扣分合计 %s 分，按上限扣 %s 分", pointsText(c.FundDeduction+c.LedgerDeduction), pointsText(c.Deduction)), Points: -over})
+	}
+	return out
+}
+
+// pointsText writes a number of points or a policy figure as plainly as
+// it is: 10, 2.5, 0.25 (at most ScoreDecimals decimals).
+func pointsText(x float64) string {
+	return strconv.FormatFloat(Round(x, ScoreDecimals), 'f', -1, 64)
 }

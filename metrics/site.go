@@ -225,6 +225,9 @@ func TakeSite(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) 
 	if s.Bulletins, err = Bulletins(ctx, db); err != nil {
 		return s, err
 	}
+	if s.Assessment, err = Assess(ctx, db, pol, asOf.Year(), asOf); err != nil {
+		return s, err
+	}
 	s.Outlooks, err = Outlooks(ctx, db, s.Counties, asOf, pol)
 	return s, err
 }

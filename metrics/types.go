@@ -193,6 +193,9 @@ type Site struct {
 	StartupWindowDays   int `json:"startup_window_days"`
 	// Bulletins are the bulletin versions written so far, newest first.
 	Bulletins []BulletinEdition `json:"bulletins"`
+	// Assessment is the year-end assessment of AsOf's year as of AsOf (a
+	// forecast before the year's last day).
+	Assessment *Assessment `json:"assessment"`
 	// Generated is when the site was written (the pages say so).
 	Generated time.Time `json:"generated"`
 }

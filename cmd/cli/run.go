@@ -125,7 +125,7 @@ func runDemo(e *env, args []string) int {
 	inputs := filepath.Join(*out, "inputs")
 	dbPath := filepath.Join(*out, "sgz.duckdb")
 	// A fresh database and fresh inputs every time.
-	for _, p := range []string{inputs, dbPath, dbPath + ".wal", ingest.KeyPath(dbPath), filepath.Join(*out, "site"), filepath.Join(*out, "bulletin")} {
+	for _, p := range []string{inputs, dbPath, dbPath + ".wal", ingest.KeyPath(dbPath), filepath.Join(*out, "site"), filepath.Join(*out, "bulletin"), filepath.Join(*out, demoAssessment)} {
 		if err := os.RemoveAll(p); err != nil {
 			return e.fail(err)
 		}
@@ -161,11 +161,23 @@ func runDemo(e *env, args []string) int {
 	if err != nil {
 		return e.fail(err)
 	}
+	a, err := metrics.Assess(e.ctx, st.db, st.policy, demoAsOf.Year(), demoAsOf)
+	if err != nil {
+		return e.fail(err)
+	}
+	book := filepath.Join(*out, demoAssessment)
+	if err := writeAssessment(e, st, a, book); err != nil {
+		return e.fail(err)
+	}
 	abs, _ := filepath.Abs(files.HTML)
-	fmt.Fprintf(e.stdout, "\n数据库: %s\n指标:   %s report indicators --db %s --as-of 2023-12-31\n通报:   file://%s（%d年第%d期）\n总览:   file://%s\n",
-		dbPath, selfCommand(), dbPath, abs, ed.Year, ed.No, index)
+	bookAbs, _ := filepath.Abs(book)
+	fmt.Fprintf(e.stdout, "\n数据库: %s\n指标:   %s report indicators --db %s --as-of 2023-12-31\n通报:   file://%s（%d年第%d期）\n考核:   %s\n总览:   file://%s\n",
+		dbPath, selfCommand(), dbPath, abs, ed.Year, ed.No, bookAbs, index)
 	return ExitOK
 }
+
+// demoAssessment is the assessment workbook sgz demo writes into its folder.
+const demoAssessment = "考核_2023.xlsx"
 
 // selfCommand is how the user can run this sgz again from the current
 // folder: "sgz" when that is on PATH, else the path of this binary

@@ -402,11 +402,17 @@ func (c CountyScore) Losses(r Rules) []Loss {
 		}
 		out = append(out, Loss{What: what, Why: why, Points: lost})
 	}
-	part("覆盖率", c.Coverage, func() string { return "已建站 " + ratio(c.Coverage, " 个乡镇（街道）") + "，覆盖率 " + pctOf(c.Coverage) },
+	part("覆盖率", c.Coverage, func() string {
+		return "已建站 " + ratio(c.Coverage, " 个乡镇（街道）") + "，覆盖率 " + pctOf(c.Coverage)
+	},
 		"截至计算日未报送台账，覆盖率无法计算")
-	part("运营率", c.Operating, func() string { return "运营 " + ratio(c.Operating, " 个站点") + "，运营率 " + pctOf(c.Operating) },
+	part("运营率", c.Operating, func() string {
+		return "运营 " + ratio(c.Operating, " 个站点") + "，运营率 " + pctOf(c.Operating)
+	},
 		"无已建站点或未报送台账，运营率无法计算")
-	part("持证率", c.Certification, func() string { return "持证 " + ratio(c.Certification, " 人") + "，持证率 " + pctOf(c.Certification) },
+	part("持证率", c.Certification, func() string {
+		return "持证 " + ratio(c.Certification, " 人") + "，持证率 " + pctOf(c.Certification)
+	},
 		"无在岗驻站社工或未报送台账，持证率无法计算")
 	part("系统使用", c.SystemUse, func() string {
 		n := 0

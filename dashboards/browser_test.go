@@ -93,6 +93,7 @@ var sitePages = []browserPage{
 	{SystemUseFile, []string{chartUseTrendID, chartUseRatesID}, false},
 	{DataQualityFile, nil, false},
 	{StagesFile, []string{chartStageTrendID, chartStageFlowID}, false},
+	{AssessmentFile, []string{chartAssessmentID}, false},
 	{CountiesFile, nil, false},
 	{CountyFile("140702"), []string{chartCountyTrendID, chartCountyUseID}, false},
 	{CountyFile("140721"), []string{chartCountyTrendID, chartCountyUseID}, false},

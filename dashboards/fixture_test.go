@@ -193,7 +193,50 @@ func fixtureSite() metrics.Site {
 				Projected: d(2024, 2, 1), Status: "存在不能按期完成风险"},
 			{CountyCode: "140703", County: "太谷区", Coverage: 1, Established: 9, Target: 9, PacePerMonth: 1, Status: "已完成"},
 		},
+		Assessment: fixtureAssessment(),
 	}
+}
+
+// fixtureAssessment: three counties scored by hand. 榆次区 7/8 covered
+// (26.25), all operating and certified (15 + 15), system use 87.5 (17.5),
+// 12 services a station a month (6), 3/7 at 提升 or above (4.2857…), one
+// fund flag (−5): 79.0357…; 太谷区 full marks but for service volume 8
+// (4) and stages 2/9 (2.2222…): 86.2222…, rank 1; 榆社县 未报送, two
+// months without a ledger: 0, rank 3.
+func fixtureAssessment() *metrics.Assessment {
+	f := func(x float64) *float64 { return &x }
+	n := func(x int) *int { return &x }
+	d := time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
+	rules := metrics.Rules{Coverage: 30, Operating: 15, Certification: 15, SystemUse: 20, ServiceVolume: 10, Stages: 10,
+		ServiceVolumeTarget: 20, PerFundFlag: 5, PerMissingLedgerMonth: 5, DeductionCap: 10}
+	yc := metrics.CountyScore{CountyCode: "140702", County: "榆次区",
+		Coverage:      metrics.Part{Raw: f(7.0 / 8), Points: 30 * (7.0 / 8), Max: 30, Num: n(7), Den: n(8)},
+		Operating:     metrics.Part{Raw: f(1), Points: 15, Max: 15, Num: n(7), Den: n(7)},
+		Certification: metrics.Part{Raw: f(1), Points: 15, Max: 15, Num: n(14), Den: n(14)},
+		SystemUse:     metrics.Part{Raw: f(87.5), Points: 17.5, Max: 20},
+		ServiceVolume: metrics.Part{Raw: f(12), Points: 6, Max: 10},
+		Stages:        metrics.Part{Raw: f(3.0 / 7), Points: 10 * (3.0 / 7), Max: 10, Num: n(3), Den: n(7)},
+		UseScores:     []*float64{f(87.5)},
+		FundFlags: []metrics.FundFlag{{CountyCode: "140702", County: "榆次区", Kind: "超范围使用", Reason: "支出 3,000.00 元，用途类别“慰问”，不在允许用途（站点建设、人员经费、服务项目、培训督导、评估）内",
+			Rows: []metrics.FundRow{{File: "榆次区_2023-12.xlsx", Sheet: "资金台账", Row: 24}}}},
+		FundDeduction: 5, Deduction: 5, Rank: 2}
+	yc.Total = yc.PartsSum() - 5
+	tg := metrics.CountyScore{CountyCode: "140703", County: "太谷区",
+		Coverage:      metrics.Part{Raw: f(1), Points: 30, Max: 30, Num: n(9), Den: n(9)},
+		Operating:     metrics.Part{Raw: f(1), Points: 15, Max: 15, Num: n(9), Den: n(9)},
+		Certification: metrics.Part{Raw: f(1), Points: 15, Max: 15, Num: n(18), Den: n(18)},
+		SystemUse:     metrics.Part{Raw: f(100), Points: 20, Max: 20},
+		ServiceVolume: metrics.Part{Raw: f(8), Points: 4, Max: 10},
+		Stages:        metrics.Part{Raw: f(2.0 / 9), Points: 10 * (2.0 / 9), Max: 10, Num: n(2), Den: n(9)},
+		UseScores:     []*float64{f(100)}, Rank: 1}
+	tg.Total = tg.PartsSum()
+	ys := metrics.CountyScore{CountyCode: "140721", County: "榆社县",
+		Coverage: metrics.Part{Max: 30}, Operating: metrics.Part{Max: 15}, Certification: metrics.Part{Max: 15},
+		SystemUse: metrics.Part{Max: 20}, ServiceVolume: metrics.Part{Max: 10}, Stages: metrics.Part{Max: 10},
+		MissingLedgerMonths: []string{"2023-10", "2023-11"}, LedgerDeduction: 10, Deduction: 10, Rank: 3}
+	return &metrics.Assessment{Year: 2023, AsOf: d, Rules: rules,
+		UseMonths: []metrics.UseMonthDue{{Month: "2023-11", Deadline: time.Date(2023, 12, 6, 0, 0, 0, 0, time.UTC)}},
+		Counties:  []metrics.CountyScore{yc, tg, ys}}
 }
 
 // fixtureTownships: 榆次区's 8 townships (140702001–008): 001–007 have a

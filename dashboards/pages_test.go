@@ -61,7 +61,7 @@ func TestCountyPages(t *testing.T) {
 		t.Error("榆社县 page lacks its bulletin line")
 	}
 	// Every county name elsewhere leads to its page.
-	for _, p := range []string{OverviewFile, SystemUseFile, DataQualityFile, StagesFile, CountiesFile} {
+	for _, p := range []string{OverviewFile, SystemUseFile, DataQualityFile, StagesFile, CountiesFile, AssessmentFile} {
 		if !strings.Contains(readFile(t, filepath.Join(dir, p)), `<a href="county-140721.html">榆社县</a>`) {
 			t.Errorf("%s has no link from 榆社县 to its page", p)
 		}
@@ -260,5 +260,55 @@ func TestEditionsLinked(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Join(dir, EditionsDir))
 	if len(entries) != 2 {
 		t.Errorf("bulletins/ holds %d files, want the 2023-11 v2 HTML and PDF", len(entries))
+	}
+}
+
+// TestAssessmentPage: the 考核 page of fixtureAssessment, whose figures
+// are worked out by hand there: ranks, points with raw values, totals, and
+// each point lost with its reason; 预评估 before the year ends.
+func TestAssessmentPage(t *testing.T) {
+	dir := writeSiteFixture(t, fixtureSite())
+	page := readFile(t, filepath.Join(dir, AssessmentFile))
+	body, _ := tableText(t, page, "assessment-scores")
+	got := make([]string, len(body))
+	for i, r := range body {
+		got[i] = strings.Join(r, "|")
+	}
+	want := []string{
+		"1|太谷区|30.00 100.0%|15.00 100.0%|15.00 100.0%|20.00 100.00|4.00 8.00|2.22 22.2%||86.22",
+		"2|榆次区|26.25 87.5%|15.00 100.0%|15.00 100.0%|17.50 87.50|6.00 12.00|4.29 42.9%|−5.00|79.04",
+		"3|榆社县|0.00 —|0.00 —|0.00 —|0.00 —|0.00 —|0.00 —|−10.00|0.00",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("scores:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	losses, _ := tableText(t, page, "assessment-losses")
+	var lines []string
+	for _, r := range losses {
+		lines = append(lines, strings.Join(r, "|"))
+	}
+	text := strings.Join(lines, "\n")
+	for _, w := range []string{
+		"太谷区|服务量 失 6.00 分|站均月服务 8.00 次，满分标准 20 次",
+		"|阶段 失 7.78 分|提升及以上 2/9 个站点，占 22.2%",
+		"榆次区|覆盖率 失 3.75 分|已建站 7/8 个乡镇（街道），覆盖率 87.5%",
+		"|资金超范围使用 失 5.00 分|支出 3,000.00 元，用途类别“慰问”，不在允许用途（站点建设、人员经费、服务项目、培训督导、评估）内（榆次区_2023-12.xlsx 资金台账 第 24 行）",
+		"榆社县|覆盖率 失 30.00 分|截至计算日未报送台账，覆盖率无法计算",
+		"|缺报台账 失 5.00 分|2023年10月无填报日期在该月的台账",
+		"|缺报台账 失 5.00 分|2023年11月无填报日期在该月的台账",
+	} {
+		if !strings.Contains(text, w) {
+			t.Errorf("losses lack %q:\n%s", w, text)
+		}
+	}
+	if strings.Contains(page, "预评估") {
+		t.Error("a final assessment is labelled 预评估")
+	}
+	s := fixtureSite()
+	s.Assessment.Forecast = true
+	s.Assessment.AsOf = time.Date(2023, 11, 30, 0, 0, 0, 0, time.UTC)
+	page = readFile(t, filepath.Join(writeSiteFixture(t, s), AssessmentFile))
+	if !strings.Contains(page, "<title>晋中市2023年度社工站建设目标考核（预评估）") || !strings.Contains(page, "预评估：2023 年尚未结束，按截至 2023年11月30日 的数据计算") {
+		t.Error("a forecast is not labelled 预评估 with its date")
 	}
 }

@@ -474,7 +474,7 @@ func TestSiteIsDeterministic(t *testing.T) {
 		"assets/echarts.min.js", "assets/jinzhong.js",
 		DifferencesFile, LoadedFilesFile, LedgersFile, DataQualityFile,
 		OutlookFile, OverviewFile, IndicatorsFile,
-		UseRankingFile, UseScoresFile, SystemUseFile,
+		UseRankingFile, UseScoresFile, SystemUseFile, AssessmentFile, AssessmentCSV, AssessmentLossesCSV,
 		StagesFile, StageCountiesFile, StageHistoryFile, StageTransitionsFile, CountiesFile, CountiesCSV, RejectsFile, ChecksFile,
 		CountyFile("140702"), CountyCSV("140702"), CountyFile("140703"), CountyCSV("140703"), CountyFile("140721"), CountyCSV("140721"),
 	}

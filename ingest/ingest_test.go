@@ -434,8 +434,20 @@ func TestTemplateLoadsWithoutRejects(t *testing.T) {
 		}
 	}
 	day := func(s string) time.Time { d, _ := time.Parse(time.DateOnly, s); return d }
-	for _, s := range []string{"站点台账", "人员台账"} {
+	for _, s := range []string{"站点台账", "人员台账", "资金台账"} {
 		set(s, "I2", day("2023-06-30"))
+	}
+	// the funds sheet: a receipt at county level, a spending for 北关街道
+	for i, r := range [][]any{
+		{1, "榆次区", nil, "市级福彩公益金", day("2023-03-01"), "第一批拨付", nil, 360000, nil},
+		{2, "榆次区", "北关街道", "市级福彩公益金", day("2023-05-10"), "5月人员经费", "人员经费", nil, 12000.5},
+	} {
+		for j, v := range r {
+			if v != nil {
+				ref, _ := excelize.CoordinatesToCellName(j+1, 5+i)
+				set("资金台账", ref, v)
+			}
+		}
 	}
 	// Row 5 is the first township (北关街道): a station.
 	for ref, v := range map[string]any{"D5": "北关街道社会工作服务站", "E5": day("2023-05-08"), "F5": "购买服务", "H5": "是", "I5": 120, "J5": "是", "K5": "否"} {
@@ -476,6 +488,12 @@ func TestTemplateLoadsWithoutRejects(t *testing.T) {
 	}
 	if n := len(p.Tables["ledger_staff"].Rows); n != 2 {
 		t.Errorf("%d staff loaded, want 2", n)
+	}
+	if fr := p.Tables["ledger_funds"]; fr == nil || len(fr.Rows) != 2 || fr.Rows[0].Values[7] != int64(36_000_000) || fr.Rows[1].Values[8] != int64(1_200_050) {
+		t.Errorf("funds rows %+v, want 360,000.00 received and 12,000.50 spent", fr)
+	}
+	if dvs, _ := f.GetDataValidations("资金台账"); len(dvs) < 6 {
+		t.Errorf("funds sheet has %d data validations, want county, township, source, date, purpose and two sums", len(dvs))
 	}
 	// The 17 other pre-filled townships are skipped as such, nothing else.
 	if p.Skipped["place_only"] != 17 || p.SkippedTotal() != 17 {

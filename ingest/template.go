@@ -15,8 +15,12 @@ import (
 // the same headers ingest recognises, the county's townships filled in,
 // drop-downs for every closed list, and date cells that only take dates.
 
-// templateStaffRows is how many empty staff rows carry the drop-downs.
-const templateStaffRows = 300
+// templateStaffRows and templateFundRows are how many empty staff and
+// funds rows carry the drop-downs.
+const (
+	templateStaffRows = 300
+	templateFundRows  = 200
+)
 
 // WriteTemplate writes the ledger template of county c to w; towns are its
 // townships (the in-scope ones are listed, one row each).
@@ -54,13 +58,21 @@ func WriteTemplate(w io.Writer, c data.County, towns []data.Township) error {
 			inScope = append(inScope, t)
 		}
 	}
+	const note = "说明：日期请填写为日期（如 2023-06-30）；是否、运营模式、岗位、专职/兼职、职业资格请从下拉框选择；身份证号码填 18 位。"
 	sheets := []struct {
 		name, title string
 		header      []string
 		rows        int
+		note        string
 	}{
-		{"站点台账", "晋中市" + c.Name + "乡镇（街道）社工站建设情况台账", data.TemplateStationHeader, len(inScope)},
-		{"人员台账", "晋中市" + c.Name + "乡镇（街道）社工站人员台账", data.TemplateStaffHeader, templateStaffRows},
+		{"站点台账", "晋中市" + c.Name + "乡镇（街道）社工站建设情况台账", data.TemplateStationHeader, len(inScope), note},
+		{"人员台账", "晋中市" + c.Name + "乡镇（街道）社工站人员台账", data.TemplateStaffHeader, templateStaffRows, note},
+		{"资金台账", "晋中市" + c.Name + "社工站资金使用台账", data.TemplateFundsHeader, templateFundRows,
+			"说明：本年每笔收入或支出一行，按日期先后填写；金额以元为单位；县级统筹的资金，乡镇（街道）留空；资金来源、用途类别请从下拉框选择。"},
+	}
+	moneyStyle, err := f.NewStyle(&excelize.Style{NumFmt: 4, Border: thinBorder()}) // #,##0.00
+	if err != nil {
+		return err
 	}
 	for i, sh := range sheets {
 		if i == 0 {
@@ -76,7 +88,7 @@ func WriteTemplate(w io.Writer, c data.County, towns []data.Township) error {
 			"A1": sh.title,
 			"A2": "填报单位：" + c.Name + "民政局（盖章）",
 			"H2": "填报日期：",
-			"A3": "说明：日期请填写为日期（如 2023-06-30）；是否、运营模式、岗位、专职/兼职、职业资格请从下拉框选择；身份证号码填 18 位。",
+			"A3": sh.note,
 		}
 		for j, h := range sh.header {
 			ref, _ := excelize.CoordinatesToCellName(j+1, 4)
@@ -122,7 +134,10 @@ func WriteTemplate(w io.Writer, c data.County, towns []data.Township) error {
 		dates := []string{"I2:I2"}
 		lists := map[string][]string{}
 		var texts []string
-		if i == 0 {
+		var money []string
+		purposes := map[string][]string{}
+		switch i {
+		case 0:
 			for k, t := range inScope {
 				row := first + k
 				for j, v := range []any{k + 1, c.Name, t.Name} {
@@ -137,7 +152,7 @@ func WriteTemplate(w io.Writer, c data.County, towns []data.Township) error {
 			for _, col := range []string{"H", "J", "K"} {
 				lists[rng(col)] = []string{"是", "否"}
 			}
-		} else {
+		case 1:
 			dates = append(dates, rng("J"), rng("K"), rng("L"))
 			lists[rng("B")] = []string{c.Name}
 			lists[rng("C")] = townshipNames(inScope)
@@ -146,6 +161,15 @@ func WriteTemplate(w io.Writer, c data.County, towns []data.Township) error {
 			lists[rng("H")] = []string{"专职", "兼职"}
 			lists[rng("I")] = []string{CertNone, CertAssistant, CertSocial, CertSenior}
 			texts = []string{rng("F"), rng("M")}
+		case 2:
+			dates = append(dates, rng("E"))
+			lists[rng("B")] = []string{c.Name}
+			lists[rng("C")] = townshipNames(inScope) // blank: county level
+			lists[rng("D")] = []string{"市级福彩公益金", "县级配套", "其他"}
+			// the usual purposes, another may be typed (it is flagged
+			// when the fund does not allow it)
+			purposes[rng("G")] = []string{"站点建设", "人员经费", "服务项目", "培训督导", "评估"}
+			money = []string{rng("H"), rng("I")}
 		}
 		for _, sq := range dates {
 			dv := excelize.NewDataValidation(true)
@@ -177,6 +201,31 @@ func WriteTemplate(w io.Writer, c data.County, towns []data.Township) error {
 		}
 		for _, sq := range texts {
 			if err := setRangeStyle(f, sh.name, sq, textStyle); err != nil {
+				return err
+			}
+		}
+		for sq, items := range purposes {
+			dv := excelize.NewDataValidation(true)
+			dv.Sqref = sq
+			if err := dropList(f, dv, items); err != nil {
+				return err
+			}
+			dv.SetError(excelize.DataValidationErrorStyleInformation, "用途类别", "不在常用用途之内：福彩公益金只能用于站点建设、人员经费、服务项目、培训督导、评估。")
+			if err := f.AddDataValidation(sh.name, dv); err != nil {
+				return err
+			}
+		}
+		for _, sq := range money {
+			dv := excelize.NewDataValidation(true)
+			dv.Sqref = sq
+			if err := dv.SetRange(0, 10000000, excelize.DataValidationTypeDecimal, excelize.DataValidationOperatorBetween); err != nil {
+				return err
+			}
+			dv.SetError(excelize.DataValidationErrorStyleStop, "请填写金额", "请填写以元为单位的金额（不为负数），例如 12000.50。")
+			if err := f.AddDataValidation(sh.name, dv); err != nil {
+				return err
+			}
+			if err := setRangeStyle(f, sh.name, sq, moneyStyle); err != nil {
 				return err
 			}
 		}

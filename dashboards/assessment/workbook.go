@@ -66,6 +66,7 @@ func newStyles(f *excelize.File) (styles, error) {
 		{Type: "top", Color: "000000", Style: 1}, {Type: "bottom", Color: "000000", Style: 1}}
 	var st styles
 	var err error
+	top := &excelize.Alignment{Vertical: "top"}
 	for _, x := range []struct {
 		dst *int
 		s   excelize.Style
@@ -74,11 +75,12 @@ func newStyles(f *excelize.File) (styles, error) {
 		{&st.note, excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "top", WrapText: true}}},
 		{&st.head, excelize.Style{Font: &excelize.Font{Bold: true}, Border: border, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}}},
-		{&st.count, excelize.Style{Border: border, NumFmt: 1}},
-		{&st.pct, excelize.Style{Border: border, CustomNumFmt: ptr("0.00%")}},
-		{&st.decimal, excelize.Style{Border: border, CustomNumFmt: ptr("0.00")}},
-		{&st.day, excelize.Style{Border: border, CustomNumFmt: ptr("yyyy-mm-dd")}},
-		{&st.total, excelize.Style{Border: border, Font: &excelize.Font{Bold: true}, CustomNumFmt: ptr("0.00")}},
+		// numbers at the top of their row, as the texts beside them
+		{&st.count, excelize.Style{Border: border, NumFmt: 1, Alignment: top}},
+		{&st.pct, excelize.Style{Border: border, CustomNumFmt: ptr("0.00%"), Alignment: top}},
+		{&st.decimal, excelize.Style{Border: border, CustomNumFmt: ptr("0.00"), Alignment: top}},
+		{&st.day, excelize.Style{Border: border, CustomNumFmt: ptr("yyyy-mm-dd"), Alignment: top}},
+		{&st.total, excelize.Style{Border: border, Font: &excelize.Font{Bold: true}, CustomNumFmt: ptr("0.00"), Alignment: top}},
 		// text from the inputs: its own style, so that the quote prefix
 		// below marks text cells only
 		{&st.text, excelize.Style{Border: border, Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}}},
@@ -151,18 +153,22 @@ const summarySheet = "汇总"
 // summary columns: code, county, then (raw, points) per part, fund flags,
 // months without a ledger, deduction, total, rank.
 var summaryHeader = []string{"代码", "县（市、区）",
-	"覆盖率", "覆盖率得分", "运营率", "运营率得分", "持证率", "持证率得分",
-	"系统使用月均得分", "系统使用得分", "站均月服务量（次）", "服务量得分", "提升及以上占比", "阶段得分",
-	"资金问题（个）", "缺报台账（月）", "扣分", "总分", "排名"}
+	"覆盖率", "覆盖率\n得分", "运营率", "运营率\n得分", "持证率", "持证率\n得分",
+	"系统使用\n月均得分", "系统使用\n得分", "站均月\n服务量（次）", "服务量\n得分", "提升及以上\n占比", "阶段\n得分",
+	"资金问题\n（个）", "缺报台账\n（月）", "扣分", "总分", "排名"}
 
 // writeSummary writes the summary sheet: raw values and formulas whose
 // cached results are sgz's figures, at full precision.
 func writeSummary(f *excelize.File, st styles, a *metrics.Assessment) error {
 	name := summarySheet
-	widths := []float64{9, 12, 10, 10, 10, 10, 10, 10, 11, 10, 12, 10, 11, 10, 10, 10, 9, 10, 7}
-	for j, w := range widths {
+	// each header on at most two lines, broken where it says
+	for j, h := range summaryHeader {
+		w := 0
+		for _, line := range strings.Split(h, "\n") {
+			w = max(w, sheet.Width(line))
+		}
 		col, _ := excelize.ColumnNumberToName(j + 1)
-		if err := f.SetColWidth(name, col, col, w); err != nil {
+		if err := f.SetColWidth(name, col, col, float64(max(w, 7)+3)); err != nil {
 			return err
 		}
 	}
@@ -280,7 +286,6 @@ func writeTable(f *excelize.File, st styles, t table) error {
 	}
 	_ = f.MergeCell(name, "A2", last+"2")
 	_ = f.SetCellStyle(name, "A2", last+"2", st.note)
-	_ = f.SetRowHeight(name, 2, float64(16*(1+sheet.Width(t.note)/150)))
 	widths := make([]int, len(t.header))
 	for j, h := range t.header {
 		ref, _ := excelize.CoordinatesToCellName(j+1, 3)
@@ -290,7 +295,9 @@ func writeTable(f *excelize.File, st styles, t table) error {
 		widths[j] = sheet.Width(h)
 	}
 	_ = f.SetCellStyle(name, "A3", last+"3", st.head)
+	cellWidths := make([][]int, len(t.rows))
 	for i, row := range t.rows {
+		cellWidths[i] = make([]int, len(t.header))
 		for j := range t.header {
 			ref, _ := excelize.CoordinatesToCellName(j+1, i+4)
 			k := text
@@ -308,15 +315,39 @@ func writeTable(f *excelize.File, st styles, t table) error {
 			if k == day {
 				w = 10
 			}
+			cellWidths[i][j] = w
 			widths[j] = max(widths[j], w)
 			if err := f.SetCellStyle(name, ref, ref, st.of(k)); err != nil {
 				return err
 			}
 		}
 	}
+	// Columns as wide as their content, a long text wrapping at 50; the
+	// last column wider when the title (14 pt) would not fit above them.
+	total := 0
+	for j := range widths {
+		widths[j] = min(widths[j], 50) + 2
+		total += widths[j]
+	}
+	if need := sheet.Width(t.title) * 13 / 10; total < need {
+		widths[len(widths)-1] += need - total
+	}
 	for j, w := range widths {
 		col, _ := excelize.ColumnNumberToName(j + 1)
-		_ = f.SetColWidth(name, col, col, float64(min(w, 50))+2)
+		_ = f.SetColWidth(name, col, col, float64(w))
+	}
+	// Row heights for wrapped text, since a spreadsheet that only prints
+	// (LibreOffice converting, a phone's viewer) does not grow rows.
+	lines := func(w, col int) int { return max(1, (w+col-3)/(col-2)) }
+	_ = f.SetRowHeight(name, 2, float64(15*lines(sheet.Width(t.note), sumOf(widths))))
+	for i := range t.rows {
+		n := 1
+		for j, w := range cellWidths[i] {
+			n = max(n, lines(w, widths[j]))
+		}
+		if n > 1 {
+			_ = f.SetRowHeight(name, i+4, float64(15*n))
+		}
 	}
 	if err := f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 3, TopLeftCell: "A4", ActivePane: "bottomLeft"}); err != nil {
 		return err
@@ -406,4 +437,12 @@ func numericFormulaResults(book []byte, part string) ([]byte, error) {
 		return nil, fmt.Errorf("the workbook has no %s", part)
 	}
 	return out.Bytes(), nil
+}
+
+func sumOf(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
 }

@@ -1,12 +1,14 @@
 package cli_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -587,12 +589,23 @@ func TestNoPersonalDataStoredOrPublished(t *testing.T) {
 	if out, code := run("bulletin", "--db", d.db, "--month", "2023-11", "--out", bulletinDir); code != 0 {
 		t.Fatalf("bulletin: %s", out)
 	}
-	for _, dir := range []string{site, bulletinDir} {
+	assessDir := filepath.Join(d.dir, "assess-pii")
+	if out, code := run("assess", "--db", d.db, "--year", "2023", "--out", filepath.Join(assessDir, "考核.xlsx")); code != 0 {
+		t.Fatalf("assess: %s", out)
+	}
+	for _, args := range [][]string{{"report", "funds", "--year", "2023", "--flags"}, {"report", "assessment", "--year", "2023"}} {
+		out, _ := run(append(args, "--db", d.db, "--format", "json")...)
+		scan(strings.Join(args, " "), out, true)
+	}
+	for _, dir := range []string{site, bulletinDir, assessDir} {
 		err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
 			if err != nil || e.IsDir() || strings.HasSuffix(path, ".pdf") {
 				return err // (the PDF's text is the HTML's, in compressed streams)
 			}
 			b, err := os.ReadFile(path)
+			if err == nil && (strings.HasSuffix(path, ".xlsx") || strings.HasSuffix(path, ".docx")) {
+				b, err = unzipped(b) // the text of a workbook or document is compressed
+			}
 			scan(path, string(b), !strings.HasSuffix(path, ".js"))
 			return err
 		})
@@ -955,4 +968,27 @@ func TestOldKeyMovedOut(t *testing.T) {
 	if want, _ := run("report", "indicators", "--db", d.db, "--as-of", "2023-12-31", "--format", "csv"); a != want {
 		t.Errorf("figures after the rewrite differ:\n%s\nwant\n%s", a, want)
 	}
+}
+
+// unzipped is every part of a zip file (an .xlsx, a .docx), uncompressed,
+// one after the other.
+func unzipped(b []byte) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		_, err = io.Copy(&out, rc)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		out.WriteByte(0)
+	}
+	return out.Bytes(), nil
 }

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -120,9 +119,7 @@ func reportAssessment(e *env, args []string) int {
 	}
 	switch *ro.format {
 	case "json":
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(a); err != nil {
+		if err := printJSON(e.stdout, a); err != nil {
 			return e.fail(err)
 		}
 		return ExitOK

@@ -211,9 +211,7 @@ func printRows[T any](w io.Writer, format string, cols []column[T], rows []T, ov
 			}
 			out[i] = m
 		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return printJSON(w, out)
 	}
 	grid := [][]string{make([]string, len(cols))}
 	for i, c := range cols {
@@ -238,6 +236,13 @@ func printRows[T any](w io.Writer, format string, cols []column[T], rows []T, ov
 		grid = append(grid, rec)
 	}
 	return printGrid(w, grid)
+}
+
+// printJSON prints v as indented JSON, the --format json of every report.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func cellText(v any, decimals int) string {

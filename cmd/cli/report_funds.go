@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -105,13 +103,8 @@ func flagRows(f *metrics.Funds) []fundFlagRow {
 	return out
 }
 
-func plainYuan(fen int64) any {
-	sign := ""
-	if fen < 0 {
-		sign, fen = "-", -fen
-	}
-	return sign + strconv.FormatInt(fen/100, 10) + "." + fmt.Sprintf("%02d", fen%100)
-}
+// plainYuan writes a sum for csv: 元 with two decimals, no separators.
+func plainYuan(fen int64) any { return strings.ReplaceAll(data.Yuan(fen), ",", "") }
 
 func tableYuan(fen int64) any { return data.Yuan(fen) }
 
@@ -141,9 +134,7 @@ func reportFunds(e *env, args []string) int {
 	}
 	switch *ro.format {
 	case "json":
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(f); err != nil {
+		if err := printJSON(e.stdout, f); err != nil {
 			return e.fail(err)
 		}
 		return ExitOK

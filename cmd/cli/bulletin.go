@@ -36,7 +36,7 @@ func runBulletin(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "sgz bulletin: 须给出 --month YYYY-MM 和 --out 文件夹")
 		return ExitError
 	}
-	st, err := openExisting(e.ctx, *so)
+	st, err := openExisting(e, *so)
 	if err != nil {
 		return e.fail(err)
 	}

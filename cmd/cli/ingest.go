@@ -54,7 +54,7 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 			return e.fail(errors.New(strings.ReplaceAll(err.Error(), opts.db, so.db)))
 		}
 	}
-	st, err := openStore(e.ctx, opts)
+	st, err := openStore(e, opts)
 	if err != nil {
 		return fail(err)
 	}

@@ -33,7 +33,7 @@ import (
 // openExisting opens the store for a command that only reads (report,
 // dashboard, bulletin): a database that does not exist is refused, never
 // created empty, since its figures would all read 未报送.
-func openExisting(ctx context.Context, o storeOpts) (*store, error) {
+func openExisting(e *env, o storeOpts) (*store, error) {
 	if o.db != ":memory:" {
 		if _, err := os.Stat(o.db); errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("数据库 %s 不存在：请先用 sgz ingest 文件或文件夹 --db %s 载入台账和系统导出（或 make demo 生成示例数据库 demo/sgz.duckdb），或用 --db 指明已有的数据库", o.db, o.db)
@@ -41,7 +41,7 @@ func openExisting(ctx context.Context, o storeOpts) (*store, error) {
 			return nil, fmt.Errorf("打开数据库 %s 出错: %w", o.db, err)
 		}
 	}
-	return openStore(ctx, o)
+	return openStore(e, o)
 }
 
 type store struct {
@@ -51,7 +51,8 @@ type store struct {
 	policy data.Policy
 }
 
-func openStore(ctx context.Context, o storeOpts) (*store, error) {
+func openStore(e *env, o storeOpts) (*store, error) {
+	ctx := e.ctx
 	path := o.db
 	ref, err := data.Load()
 	if err != nil {
@@ -87,6 +88,16 @@ func openStore(ctx context.Context, o storeOpts) (*store, error) {
 		if db, err = openDB(ctx, path); err != nil {
 			return nil, err
 		}
+	}
+	// Rows of no file: a load killed during its commit (RemoveOrphans).
+	orphans, err := ingest.RemoveOrphans(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("清理数据库 %s 中不属于任何文件的行出错: %w", path, err)
+	}
+	if orphans.Total() > 0 {
+		fmt.Fprintf(e.stderr, "sgz: 数据库中有 %d 行不属于任何已载入的文件（上次载入在提交时中断留下的），已删除：%s。中断的那次载入未生效，请重新载入该文件。\n",
+			orphans.Total(), orphans)
 	}
 	s := &store{path: path, db: db, ref: ref, policy: pol}
 	for _, step := range []func(context.Context, *sql.DB) error{

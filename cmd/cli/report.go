@@ -99,7 +99,7 @@ func openReport(e *env, o reportOpts) (*store, error) {
 	default:
 		return nil, fmt.Errorf("--format %q: 可选 table、csv 或 json", *o.format)
 	}
-	return openExisting(e.ctx, *o.store)
+	return openExisting(e, *o.store)
 }
 
 // column is one column of a printed report.

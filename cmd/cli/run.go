@@ -59,7 +59,7 @@ func runDashboard(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "sgz dashboard: 须给出 --out 文件夹")
 		return ExitError
 	}
-	st, err := openExisting(e.ctx, *so)
+	st, err := openExisting(e, *so)
 	if err != nil {
 		return e.fail(err)
 	}
@@ -133,7 +133,7 @@ func runDemo(e *env, args []string) int {
 	if code := runGen(e, []string{"--seed", strconv.FormatUint(*seed, 10), "--out", inputs}); code != ExitOK {
 		return code
 	}
-	st, err := openStore(e.ctx, storeOpts{db: dbPath, policy: *policy})
+	st, err := openStore(e, storeOpts{db: dbPath, policy: *policy})
 	if err != nil {
 		return e.fail(err)
 	}

@@ -1,0 +1,58 @@
+package cli_test
+
+import (
+	"database/sql"
+	"strings"
+	"testing"
+)
+
+// TestTornLoadRemovedOnOpen: the rows a load killed during its commit can
+// leave (its services and raw rows, no files row: duckdb/duckdb#25931) are
+// removed on the next open, with a message naming how many of which
+// tables, and the indicators are those from before the torn load.
+func TestTornLoadRemovedOnOpen(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	before, code := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv")
+	if code != 0 {
+		t.Fatal(before)
+	}
+	conn, err := sql.Open("duckdb", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What a torn load of a services export leaves: 700 December services
+	// and their raw rows under a file id that files never got.
+	for _, q := range []string{
+		`INSERT INTO sys_services SELECT 999999, sheet_name, row_number, service_id || '-torn', station_id, service_type, target_kind,
+			DATE '2023-12-20', DATE '2023-12-20', person_times, TIMESTAMP '2023-12-21 09:00:00' FROM sys_services LIMIT 700`,
+		`INSERT INTO raw_rows SELECT 999999, sheet_name, row_number, sheet_kind, row_role, cells FROM raw_rows WHERE sheet_kind = 'sys_services' LIMIT 701`,
+	} {
+		if _, err := conn.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.Close()
+	after, code := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv")
+	if code != 0 {
+		t.Fatal(after)
+	}
+	msg := "数据库中有 1401 行不属于任何已载入的文件（上次载入在提交时中断留下的），已删除：raw_rows 701 行、sys_services 700 行。"
+	if !strings.Contains(after, msg) {
+		t.Errorf("no message %q in:\n%s", msg, after)
+	}
+	got := strings.TrimSpace(after[:strings.Index(after, "sgz: ")]) // stderr comes after stdout
+	if got != strings.TrimSpace(before) {
+		t.Errorf("indicators after the torn load differ from before:\n%s\nwant\n%s", got, before)
+	}
+	conn, err = sql.Open("duckdb", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var n int
+	_ = conn.QueryRow(`SELECT (SELECT count(*) FROM sys_services WHERE file_id = 999999) + (SELECT count(*) FROM raw_rows WHERE file_id = 999999)`).Scan(&n)
+	if n != 0 {
+		t.Errorf("%d rows of no file remain", n)
+	}
+}

@@ -1,0 +1,104 @@
+package ingest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// fileTables are the tables whose rows belong to a loaded file (file_id).
+var fileTables = []string{"ledger_stations", "ledger_staff", "ledger_funds", "sys_stations", "sys_services", "sys_summaries",
+	"raw_rows", "rejects", "row_flags"}
+
+// Orphans counts, per table, rows whose file_id has no row in files.
+type Orphans map[string]int64
+
+// Total is the number of orphan rows in all tables.
+func (o Orphans) Total() int64 {
+	var n int64
+	for _, v := range o {
+		n += v
+	}
+	return n
+}
+
+// String says how many rows of which tables, for a message.
+func (o Orphans) String() string {
+	var parts []string
+	for t, n := range o {
+		parts = append(parts, fmt.Sprintf("%s %d 行", t, n))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, "、")
+}
+
+// RemoveOrphans deletes, in one transaction, every row whose file_id has
+// no row in files, and says how many of which tables. Such rows are what a
+// load killed during its commit can leave: DuckDB may recover data written
+// before a commit that never finished (duckdb/duckdb#25931), and the files
+// row, written last, is then missing. Nothing would trace them to a file,
+// and the same file loaded again would count twice. Called on every open
+// that may write.
+func RemoveOrphans(ctx context.Context, db *sql.DB) (Orphans, error) {
+	// The cheap question first: which file ids do the tables hold?
+	known := map[int64]bool{}
+	rows, err := db.QueryContext(ctx, `SELECT file_id FROM files`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		known[id] = true
+	}
+	rows.Close()
+	stray := map[string]bool{}
+	for _, t := range fileTables {
+		rows, err := db.QueryContext(ctx, `SELECT DISTINCT file_id FROM `+t)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if !known[id] {
+				stray[t] = true
+			}
+		}
+		rows.Close()
+	}
+	if len(stray) == 0 {
+		return nil, nil
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	out := Orphans{}
+	for t := range stray {
+		res, err := tx.ExecContext(ctx, `DELETE FROM `+t+` WHERE file_id NOT IN (SELECT file_id FROM files)`)
+		if err != nil {
+			return nil, fmt.Errorf("removing rows of no file from %s: %w", t, err)
+		}
+		n, _ := res.RowsAffected()
+		if n > 0 {
+			out[t] = n
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, err
+	}
+	if _, err := db.ExecContext(ctx, `CHECKPOINT`); err != nil {
+		return out, err
+	}
+	return out, nil
+}

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -125,5 +126,33 @@ func TestPolicyWithoutLaterKeys(t *testing.T) {
 	}
 	if _, err := ParsePolicy("bad.csv", []byte(strings.Join(noIssuer, "\n"))); err == nil || !strings.Contains(err.Error(), "缺少参数 bulletin_issuer") {
 		t.Errorf("policy without bulletin_issuer: %v", err)
+	}
+}
+
+// TestPolicyLaterKeys: a policy file copied before the later keys existed
+// loads, each missing key taking the built-in value with a note; a key out
+// of its range is refused with the range.
+func TestPolicyLaterKeys(t *testing.T) {
+	var kept []string
+	for _, line := range strings.Split(string(DefaultPolicyCSV()), "\n") {
+		key, _, _ := strings.Cut(line, ",")
+		if !slices.Contains(laterKeys, key) {
+			kept = append(kept, line)
+		}
+	}
+	p, err := ParsePolicy("old.csv", []byte(strings.Join(kept, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.PersonTimesMax != 10000 || p.SiteAreaMaxM2 != 10000 || p.FundAmountMaxYuan != 10_000_000 || p.FileMaxMB != 2048 ||
+		p.XLSXUnzipMaxMB != 4096 || p.SheetMaxRows != 10_000_000 || p.CellMaxChars != 32767 {
+		t.Errorf("built-in values not taken: %+v", p)
+	}
+	if !strings.Contains(p.About["person_times_max"], "政策参数文件未列，取内置默认值") {
+		t.Errorf("no note: %q", p.About["person_times_max"])
+	}
+	bad := strings.Replace(string(DefaultPolicyCSV()), "person_times_max,10000,", "person_times_max,0,", 1)
+	if _, err := ParsePolicy("bad.csv", []byte(bad)); err == nil || !strings.Contains(err.Error(), "应为 1 到 1000000000 之间的整数") {
+		t.Errorf("person_times_max 0: %v", err)
 	}
 }

@@ -39,7 +39,15 @@ type Policy struct {
 	AllowedFundPurposes       []string
 	// FundAmountMaxYuan is the largest sum one funds-ledger row may carry;
 	// beyond it the row is a typing error, rejected with the range named.
-	FundAmountMaxYuan          float64
+	FundAmountMaxYuan float64
+	// PersonTimesMax and SiteAreaMaxM2 bound a service record's 服务人次
+	// and a station's 场地面积 likewise.
+	PersonTimesMax int
+	SiteAreaMaxM2  float64
+	// What one input file may hold: its size, an .xlsx unpacked, rows of a
+	// sheet, characters of a cell. Beyond them the file is refused.
+	FileMaxMB, XLSXUnzipMaxMB, SheetMaxRows, CellMaxChars int
+
 	AssessPointsCoverage       float64
 	AssessPointsOperating      float64
 	AssessPointsCertification  float64
@@ -112,11 +120,18 @@ func ParsePolicy(name string, b []byte) (Policy, error) {
 		p.Entries = append(p.Entries, [2]string{"bulletin_header", p.BulletinHeader})
 		p.About["bulletin_header"] = "通报红头（版头）文字（政策参数文件未列，取发文机关加“文件”）"
 	}
-	// fund_amount_max_yuan came after a user may have copied the file.
-	if !seen["fund_amount_max_yuan"] {
-		p.FundAmountMaxYuan = DefaultFundAmountMaxYuan
-		p.Entries = append(p.Entries, [2]string{"fund_amount_max_yuan", strconv.FormatFloat(p.FundAmountMaxYuan, 'f', -1, 64)})
-		p.About["fund_amount_max_yuan"] = "资金台账单笔金额上限（元）（政策参数文件未列，取默认值）"
+	// Keys that came after a user may have copied the file take the
+	// built-in value, and say so.
+	for _, key := range laterKeys {
+		if seen[key] {
+			continue
+		}
+		val, about := builtin(key)
+		if err := p.set(key, val); err != nil {
+			return Policy{}, err
+		}
+		p.Entries = append(p.Entries, [2]string{key, val})
+		p.About[key] = about + "（政策参数文件未列，取内置默认值）"
 	}
 	if s := p.UseWeightBaseinfo + p.UseWeightServices + p.UseWeightSummaries; s < 0.999 || s > 1.001 {
 		return Policy{}, fmt.Errorf("%s: use_weight_* 三项权重之和为 %g，应为 1", name, s)
@@ -124,9 +139,22 @@ func ParsePolicy(name string, b []byte) (Policy, error) {
 	return p, nil
 }
 
-// DefaultFundAmountMaxYuan is fund_amount_max_yuan when a policy file
-// made before it does not list it (the value of data/policy.csv).
-const DefaultFundAmountMaxYuan = 10_000_000
+// laterKeys are the policy keys added after the first policy file: a
+// file without them takes the built-in values.
+var laterKeys = []string{"fund_amount_max_yuan", "person_times_max", "site_area_max_m2",
+	"file_max_mb", "xlsx_unzip_max_mb", "sheet_max_rows", "cell_max_chars"}
+
+// builtin is a key's value and 说明 in the embedded data/policy.csv.
+func builtin(key string) (value, about string) {
+	for _, line := range strings.Split(string(DefaultPolicyCSV()), "\n") {
+		k, rest, ok := strings.Cut(strings.TrimSpace(line), ",")
+		if ok && k == key {
+			value, about, _ = strings.Cut(rest, ",")
+			return value, about
+		}
+	}
+	panic("data/policy.csv has no " + key) // checked by TestPolicyLaterKeys
+}
 
 var policyKeys = []string{
 	"coverage_target", "coverage_deadline", "operating_window_days", "baseinfo_cutoff",
@@ -240,6 +268,24 @@ func (p *Policy) set(key, val string) error {
 			return fmt.Errorf("%s 不能为空（用 | 分隔各允许用途）", key)
 		}
 		return nil
+	case "person_times_max":
+		return bounded(key, val, &p.PersonTimesMax, 1, 1_000_000_000)
+	case "site_area_max_m2":
+		if err := num(&p.SiteAreaMaxM2); err != nil {
+			return err
+		}
+		if p.SiteAreaMaxM2 <= 0 {
+			return fmt.Errorf("%s: %q 应大于 0", key, val)
+		}
+		return nil
+	case "file_max_mb":
+		return bounded(key, val, &p.FileMaxMB, 1, 1<<20)
+	case "xlsx_unzip_max_mb":
+		return bounded(key, val, &p.XLSXUnzipMaxMB, 1, 1<<20)
+	case "sheet_max_rows":
+		return bounded(key, val, &p.SheetMaxRows, 1, 1_000_000_000)
+	case "cell_max_chars":
+		return bounded(key, val, &p.CellMaxChars, 1, 1_000_000_000)
 	case "fund_amount_max_yuan":
 		if err := num(&p.FundAmountMaxYuan); err != nil {
 			return err
@@ -270,6 +316,16 @@ func (p *Policy) set(key, val string) error {
 		return num(&p.AssessDeductionCap)
 	}
 	return fmt.Errorf("没有参数 %s（参数名见内置的 data/policy.csv）", key)
+}
+
+// bounded parses a whole number within [lo, hi] into dst.
+func bounded(key, val string, dst *int, lo, hi int) error {
+	n, err := strconv.Atoi(val)
+	if err != nil || n < lo || n > hi {
+		return fmt.Errorf("%s: %q 应为 %d 到 %d 之间的整数", key, val, lo, hi)
+	}
+	*dst = n
+	return nil
 }
 
 // oneLine checks a text that goes on one line of a document: not empty, no

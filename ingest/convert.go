@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
-
-	"sgz/data"
 )
 
 // Parsed is everything one file yields before it is written: the typed
@@ -112,16 +110,16 @@ type Converter struct {
 	Recogniser *Recogniser
 	Resolver   *Resolver
 	Salt       []byte
-	// MaxFundFen is the largest sum (in 分) a funds-ledger row may carry
-	// (policy fund_amount_max_yuan); 0 takes the policy's default.
-	MaxFundFen int64
+	// Limits bound what a file and its values may hold (policy); the zero
+	// value takes the built-in policy's.
+	Limits Limits
 }
 
-func (c *Converter) maxAmountFen() int64 {
-	if c.MaxFundFen > 0 {
-		return c.MaxFundFen
+func (c *Converter) limits() Limits {
+	if c.Limits == (Limits{}) {
+		return DefaultLimits()
 	}
-	return int64(data.DefaultFundAmountMaxYuan) * 100
+	return c.Limits
 }
 
 // Convert recognises every sheet of a file and converts its rows. A file

@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,7 +69,7 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 		case SysStations:
 			vals = c.sysStation(r)
 		case SysServices:
-			vals = sysService(r)
+			vals = c.sysService(r)
 		case SysSummaries:
 			vals = sysSummary(r)
 		default:
@@ -141,7 +142,7 @@ func (c *Converter) ledgerStation(p *Parsed, r *rowCtx) []any {
 	}
 	vals := []any{county, t.Code, name, est, approx,
 		parse(r, "mode", false, text), parse(r, "operator", false, text),
-		parse(r, "has_site", false, ParseYesNo), parse(r, "site_area", false, ParseNumber),
+		parse(r, "has_site", false, ParseYesNo), parse(r, "site_area", false, c.siteArea),
 		parse(r, "has_rules", false, ParseYesNo), parse(r, "has_signage", false, ParseYesNo),
 		parse(r, "signature", false, text), parse(r, "remarks", false, text)}
 	if !ok {
@@ -300,8 +301,8 @@ func (c *Converter) ledgerFund(p *Parsed, r *rowCtx) []any {
 			return 0
 		case err != nil:
 			r.fail(field, raw, "%v", err)
-		case fen > c.maxAmountFen():
-			r.fail(field, raw, "金额 %s 元超出单笔上限 %s 元（政策参数 fund_amount_max_yuan），请核实", data.Yuan(fen), data.Yuan(c.maxAmountFen()))
+		case fen > c.limits().FundFen:
+			r.fail(field, raw, "金额 %s 元超出单笔上限 %s 元（政策参数 fund_amount_max_yuan），请核实", data.Yuan(fen), data.Yuan(c.limits().FundFen))
 		}
 		return fen
 	}
@@ -348,7 +349,32 @@ func (c *Converter) sysStation(r *rowCtx) []any {
 		parse(r, "status", false, text)}
 }
 
-func sysService(r *rowCtx) []any {
+// personTimes reads a 服务人次: a whole number from 0 to the policy's
+// person_times_max (an INTEGER column must never wrap around).
+func (c *Converter) personTimes(s string) (int64, error) {
+	n, err := ParseCount(s)
+	if err == nil && n > c.limits().PersonTimes {
+		return 0, fmt.Errorf("%q 超出单条记录服务人次上限 %d（政策参数 person_times_max），请核实", Clean(s), c.limits().PersonTimes)
+	}
+	return n, err
+}
+
+// siteArea reads a 场地面积 in ㎡, at most site_area_max_m2 (0 is no area,
+// as a blank).
+func (c *Converter) siteArea(s string) (float64, error) {
+	a, err := ParseNumber(s)
+	switch {
+	case err != nil:
+		return 0, err
+	case a == 0:
+		return 0, errNoValue // 0 ㎡: no site, as a blank
+	case a > c.limits().SiteArea:
+		return 0, fmt.Errorf("场地面积 %q 平方米超出上限 %s 平方米（政策参数 site_area_max_m2），请核实", Clean(s), strconv.FormatFloat(c.limits().SiteArea, 'f', -1, 64))
+	}
+	return a, nil
+}
+
+func (c *Converter) sysService(r *rowCtx) []any {
 	start := parse(r, "start", true, date)
 	end := parse(r, "end", false, date)
 	if end == nil {
@@ -359,7 +385,7 @@ func sysService(r *rowCtx) []any {
 			r.fail("end", r.get("end"), "服务结束日期（%s）早于开始日期（%s）", e.Format(time.DateOnly), s.Format(time.DateOnly))
 		}
 	}
-	pt := parse(r, "person_times", false, ParseCount)
+	pt := parse(r, "person_times", false, c.personTimes)
 	return []any{parse(r, "service_id", true, text), parse(r, "station_id", true, text),
 		parse(r, "service_type", false, text), parse(r, "target", false, text),
 		start, end, pt, parse(r, "entered", true, ParseTimestamp)}

@@ -231,8 +231,13 @@ func ParseCount(s string) (int64, error) {
 		return 0, errNoValue
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 || f != float64(int64(f)) {
+	switch {
+	case err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f != math.Trunc(f):
 		return 0, fmt.Errorf("%q 不是整数", s)
+	case f < 0:
+		return 0, fmt.Errorf("%q 是负数，应为 0 或正整数", s)
+	case f > 1e15:
+		return 0, fmt.Errorf("%q 大得不可能，请核实", s)
 	}
 	return int64(f), nil
 }
@@ -245,8 +250,11 @@ func ParseNumber(s string) (float64, error) {
 		return 0, errNoValue
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 {
+	switch {
+	case err != nil || math.IsNaN(f) || math.IsInf(f, 0):
 		return 0, fmt.Errorf("%q 不是数字", s)
+	case f < 0:
+		return 0, fmt.Errorf("%q 是负数", s)
 	}
 	return f, nil
 }

@@ -257,3 +257,40 @@ func TestParseAmount(t *testing.T) {
 		}
 	}
 }
+
+// TestRanges: a 服务人次 or an area past its policy bound, or one that
+// would wrap around an INTEGER column, is a reject naming the bound; a
+// negative one says it is negative.
+func TestRanges(t *testing.T) {
+	c := &Converter{}
+	for in, want := range map[string]string{
+		"99999999999": "超出单条记录服务人次上限 10000（政策参数 person_times_max）",
+		"2147483648":  "超出单条记录服务人次上限 10000",
+		"10001":       "超出单条记录服务人次上限 10000",
+		"-5":          "是负数",
+		"1e300":       "大得不可能",
+		"NaN":         "不是整数",
+		"2.5":         "不是整数",
+	} {
+		if _, err := c.personTimes(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("personTimes(%q): %v, want %q", in, err, want)
+		}
+	}
+	for in, want := range map[string]int64{"10000": 10000, "0": 0, "12": 12} {
+		if got, err := c.personTimes(in); err != nil || got != want {
+			t.Errorf("personTimes(%q) = %d, %v", in, got, err)
+		}
+	}
+	for in, want := range map[string]string{"-20": "是负数", "20000": "超出上限 10000 平方米（政策参数 site_area_max_m2）", "Inf": "不是数字"} {
+		if _, err := c.siteArea(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("siteArea(%q): %v, want %q", in, err, want)
+		}
+	}
+	if _, err := c.siteArea("0"); err != errNoValue {
+		t.Errorf("siteArea(0): %v, want blank", err)
+	}
+	strict := &Converter{Limits: Limits{PersonTimes: 50, SiteArea: 100, FundFen: 1, FileBytes: 1, UnzipBytes: 1, SheetRows: 1, CellChars: 1}}
+	if _, err := strict.personTimes("51"); err == nil || !strings.Contains(err.Error(), "上限 50") {
+		t.Errorf("a policy's person_times_max of 50: %v", err)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -234,17 +235,29 @@ func order(r *Result) int {
 
 func (l *Loader) prepare(ctx context.Context, path string, batch map[string]string) *Result {
 	res := &Result{Path: path}
-	b, err := os.ReadFile(path)
+	lim := l.Conv.limits()
+	b, modTime, err := readInput(path, lim)
 	if err != nil {
 		res.Status, res.Reason = Refused, err.Error()
 		return res
 	}
-	if st, err := os.Stat(path); err == nil {
-		res.modTime = st.ModTime()
-	}
+	res.modTime = modTime
 	sum := sha256.Sum256(b)
 	res.sha, res.size = hex.EncodeToString(sum[:]), int64(len(b))
-	sheets, err := ReadSheets(path, b)
+	// The same bytes loaded before, plainly (not dated by the file name,
+	// nothing to load again): unchanged, without reading a cell.
+	if prev, ok := batch[res.sha]; ok {
+		res.Status, res.Reason = Unchanged, "与本批中的 "+prev+" 内容相同"
+		return res
+	}
+	var prevName string
+	if err := l.DB.QueryRowContext(ctx, `SELECT f.file_name FROM files f
+		WHERE f.load_key = ? AND f.replaced_by IS NULL AND NOT (f.file_class = 'ledger' AND f.has_funds_sheet IS NULL)
+		  AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号')`, res.sha).Scan(&prevName); err == nil {
+		res.Status, res.Reason = Unchanged, "此前已作为 "+prevName+" 载入，内容相同"
+		return res
+	}
+	sheets, err := ReadSheetsLimited(path, b, lim)
 	if err == nil {
 		res.Parsed, err = l.Conv.Convert(path, sheets)
 	}
@@ -302,12 +315,65 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 		res.Status, res.Reason, res.Parsed = Refused, err.Error(), nil
 		return res
 	}
-	batch[res.key] = filepath.Base(path)
+	batch[res.key] = filepath.Base(path) // == res.sha unless dated by its name
 	res.Status = Loaded
 	if len(res.Parsed.Rejects) > 0 {
 		res.Status = Partly
 	}
 	return res
+}
+
+// readInput reads one input within lim.FileBytes, refusing whatever is
+// not a regular file (a FIFO would block the batch, a device such as
+// /dev/zero never ends): after following links, saying where they point.
+func readInput(path string, lim Limits) ([]byte, time.Time, error) {
+	var zero time.Time
+	target := path
+	if lst, err := os.Lstat(path); err == nil && lst.Mode()&os.ModeSymlink != 0 {
+		t, err := filepath.EvalSymlinks(path)
+		if err != nil {
+			return nil, zero, fmt.Errorf("是一个链接，指向的文件不存在或无法访问（%v）", err)
+		}
+		target = t
+	}
+	st, err := os.Stat(target)
+	if err != nil {
+		return nil, zero, err
+	}
+	if !st.Mode().IsRegular() {
+		what := "不是普通文件"
+		switch {
+		case st.IsDir():
+			what = "是文件夹"
+		case st.Mode()&os.ModeNamedPipe != 0:
+			what = "是命名管道（FIFO）"
+		case st.Mode()&os.ModeDevice != 0:
+			what = "是设备文件"
+		case st.Mode()&os.ModeSocket != 0:
+			what = "是套接字"
+		}
+		if target != path {
+			return nil, zero, fmt.Errorf("是指向 %s 的链接，而 %s %s，不是台账或导出文件；未读取", ScrubText(target), ScrubText(target), what)
+		}
+		return nil, zero, fmt.Errorf("%s，不是台账或导出文件；未读取", what)
+	}
+	if st.Size() > lim.FileBytes {
+		return nil, zero, fmt.Errorf("文件大小 %d MB，超出上限 %d MB（政策参数 file_max_mb）；请按月或按县分成几个文件", st.Size()>>20, lim.FileBytes>>20)
+	}
+	f, err := os.Open(target)
+	if err != nil {
+		return nil, zero, err
+	}
+	defer f.Close()
+	// the file may grow after the Stat: read one byte past the limit
+	b, err := io.ReadAll(io.LimitReader(f, lim.FileBytes+1))
+	if err != nil {
+		return nil, zero, err
+	}
+	if int64(len(b)) > lim.FileBytes {
+		return nil, zero, fmt.Errorf("文件超出大小上限 %d MB（政策参数 file_max_mb）", lim.FileBytes>>20)
+	}
+	return b, st.ModTime(), nil
 }
 
 func refusalReason(err error) string {

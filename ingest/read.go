@@ -42,29 +42,89 @@ func refuse(file, format string, args ...any) *Refusal {
 // reader by content (a zip container is .xlsx, an OLE2 container is .xls)
 // and by name for text files.
 func ReadSheets(name string, b []byte) ([]Sheet, error) {
+	return ReadSheetsLimited(name, b, DefaultLimits())
+}
+
+// ReadSheetsLimited is ReadSheets within limits: an .xlsx that unpacks
+// past lim.UnzipBytes, more than lim.SheetRows rows in a sheet or in the
+// file, or a cell longer than lim.CellChars characters refuses the file.
+func ReadSheetsLimited(name string, b []byte, lim Limits) ([]Sheet, error) {
 	base := filepath.Base(name)
+	var sheets []Sheet
+	var err error
 	switch {
 	case len(b) == 0:
 		return nil, refuse(base, "文件为空")
 	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
-		return readXLSX(base, b)
+		sheets, err = readXLSX(base, b, lim)
 	case bytes.HasPrefix(b, []byte{0xD0, 0xCF, 0x11, 0xE0}):
-		x, err := convertXLS(b)
-		if err != nil {
-			return nil, refuse(base, "旧版 Excel（.xls）文件：%v；请先转换：soffice --headless --convert-to xlsx %q，再载入生成的 .xlsx", err, name)
+		if encryptedOOXML(b) {
+			return nil, refuse(base, "受密码保护的 Excel 工作簿：sgz 不能读取加密文件；请在 Excel 或 WPS 中打开，取消“用密码进行加密”后另存为 .xlsx 再报送")
 		}
-		return readXLSX(base, x)
+		x, cerr := convertXLS(b)
+		if cerr != nil {
+			return nil, refuse(base, "旧版 Excel（.xls）文件：%v；请先转换：soffice --headless --convert-to xlsx %s，再载入生成的 .xlsx", cerr, ShellQuote(name))
+		}
+		sheets, err = readXLSX(base, x, lim)
 	case strings.EqualFold(filepath.Ext(base), ".csv") || strings.EqualFold(filepath.Ext(base), ".txt"):
-		return readCSV(base, b)
+		sheets, err = readCSV(base, b, lim)
+	default:
+		return nil, refuse(base, "不是表格文件：应为 .xlsx 或 .csv")
 	}
-	return nil, refuse(base, "不是表格文件：应为 .xlsx 或 .csv")
+	if err != nil {
+		return nil, err
+	}
+	return sheets, checkCells(base, sheets, lim)
+}
+
+// encryptedOOXML says whether an OLE2 container is a password-protected
+// .xlsx (Office keeps the encrypted workbook in a stream named
+// EncryptedPackage), not an old .xls.
+func encryptedOOXML(b []byte) bool {
+	name := []byte{}
+	for _, c := range "EncryptedPackage" {
+		name = append(name, byte(c), 0) // UTF-16LE, as OLE2 names its streams
+	}
+	return bytes.Contains(b, name)
+}
+
+// ShellQuote quotes a path for a POSIX shell: a hint a clerk pastes must
+// run nothing but the command it names ('$(touch x).xls' stays a name).
+func ShellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// checkCells refuses a file with a cell longer than lim.CellChars or more
+// than lim.SheetRows rows in all.
+func checkCells(name string, sheets []Sheet, lim Limits) error {
+	total := 0
+	for _, s := range sheets {
+		total += len(s.Rows)
+		for i, row := range s.Rows {
+			for j, c := range row {
+				if len(c) > lim.CellChars && utf8.RuneCountInString(c) > lim.CellChars {
+					col, _ := excelize.ColumnNumberToName(j + 1)
+					return refuse(name, "工作表 %s 第 %d 行 %s 列的单元格有 %d 个字符，超出上限 %d（政策参数 cell_max_chars）",
+						s.Name, i+1, col, utf8.RuneCountInString(c), lim.CellChars)
+				}
+			}
+		}
+	}
+	if total > lim.SheetRows {
+		return refuse(name, "文件共 %d 行，超出上限 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", total, lim.SheetRows)
+	}
+	return nil
 }
 
 // readXLSX reads every worksheet with raw cell values (no number formats
 // applied: 6.5× faster, see docs); date columns are converted from their
 // serial numbers by the field parsers.
-func readXLSX(name string, b []byte) ([]Sheet, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{RawCellValue: true})
+func readXLSX(name string, b []byte, lim Limits) ([]Sheet, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{RawCellValue: true,
+		UnzipSizeLimit: lim.UnzipBytes, UnzipXMLSizeLimit: min(lim.UnzipBytes, 16<<20)})
+	if err != nil && strings.Contains(err.Error(), "unzip size exceeds") { // excelize's newUnzipSizeLimitError
+		return nil, refuse(name, "工作簿解压后超过 %d MB（政策参数 xlsx_unzip_max_mb）：不像是台账或系统导出；如确需载入，请分成几个文件", lim.UnzipBytes>>20)
+	}
 	if err != nil {
 		return nil, refuse(name, "无法读取的 .xlsx 工作簿（%v）", err)
 	}
@@ -84,6 +144,10 @@ func readXLSX(name string, b []byte) ([]Sheet, error) {
 				return nil, refuse(name, "工作表 %s 第 %d 行无法读取（%v）", sheet, len(s.Rows)+1, err)
 			}
 			s.Rows = append(s.Rows, cols)
+			if len(s.Rows) > lim.SheetRows {
+				rows.Close()
+				return nil, refuse(name, "工作表 %s 超过 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", sheet, lim.SheetRows)
+			}
 		}
 		if err := rows.Close(); err != nil {
 			return nil, refuse(name, "工作表 %s 无法读取（%v）", sheet, err)
@@ -95,7 +159,7 @@ func readXLSX(name string, b []byte) ([]Sheet, error) {
 
 // readCSV detects the encoding (UTF-8 with or without BOM, else GB18030,
 // the Windows default of the system's exports) and reads all records.
-func readCSV(name string, b []byte) ([]Sheet, error) {
+func readCSV(name string, b []byte, lim Limits) ([]Sheet, error) {
 	text, err := DecodeText(b)
 	if err != nil {
 		return nil, refuse(name, "%v", err)
@@ -119,6 +183,9 @@ func readCSV(name string, b []byte) ([]Sheet, error) {
 			rows = append(rows, nil)
 		}
 		rows = append(rows, rec)
+		if len(rows) > lim.SheetRows {
+			return nil, refuse(name, "CSV 文件超过 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", lim.SheetRows)
+		}
 	}
 	return []Sheet{{Name: strings.TrimSuffix(name, filepath.Ext(name)), Rows: rows}}, nil
 }

@@ -1,0 +1,169 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// loadOne loads one path with the converter's limits and returns its result.
+func loadOne(t *testing.T, c *Converter, path string) *Result {
+	t.Helper()
+	l := &Loader{DB: testDB(t), Conv: c, Now: time.Now}
+	res, err := l.Load(context.Background(), []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res[0]
+}
+
+// TestNotARegularFile: a FIFO named .csv in a folder (which would block
+// the batch) and a link named .csv to /dev/zero (which never ends) are
+// refused at once, saying what they are; the rest of the folder loads.
+func TestNotARegularFile(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "a.csv"), 0o600); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(dir, "b.csv")); err != nil {
+		t.Fatal(err)
+	}
+	good := "站点编号,所属区划,信息录入时间\nS1,140702101,2023-05-01 09:00\n"
+	if err := os.WriteFile(filepath.Join(dir, "c.csv"), []byte(good), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	paths, err := Expand([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan []*Result, 1)
+	go func() {
+		l := &Loader{DB: testDB(t), Conv: converter(t), Now: time.Now}
+		res, _ := l.Load(context.Background(), paths)
+		done <- res
+	}()
+	select {
+	case res := <-done:
+		want := map[string]string{"a.csv": "是命名管道（FIFO），不是台账或导出文件", "b.csv": "是指向 /dev/zero 的链接，而 /dev/zero 是设备文件"}
+		for _, r := range res {
+			base := filepath.Base(r.Path)
+			if w, ok := want[base]; ok && (r.Status != Refused || !strings.Contains(r.Reason, w)) {
+				t.Errorf("%s: %s %q, want refused: %s", base, r.Status, r.Reason, w)
+			}
+			if base == "c.csv" && r.Status != Loaded {
+				t.Errorf("c.csv: %s %s", r.Status, r.Reason)
+			}
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the batch hangs on the FIFO or reads /dev/zero")
+	}
+}
+
+// TestLimits: each bound of the policy refuses the file whole, naming the
+// bound: the file's size, an .xlsx that unpacks past its limit (a zip
+// bomb), rows, a cell's length.
+func TestLimits(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	lim := DefaultLimits()
+	with := func(f func(*Limits)) *Converter {
+		c := converter(t)
+		l := lim
+		f(&l)
+		c.Limits = l
+		return c
+	}
+	csvRows := func(n int, cell string) []byte {
+		var b strings.Builder
+		b.WriteString("站点编号,所属区划,信息录入时间\n")
+		for i := 0; i < n; i++ {
+			b.WriteString("S1,140702101,2023-05-01 09:00," + cell + "\n")
+		}
+		return []byte(b.String())
+	}
+	// A sheet of 200,000 identical rows: 1 MB zipped, tens of MB unpacked.
+	f := excelize.NewFile()
+	sw, _ := f.NewStreamWriter("Sheet1")
+	for i := 1; i <= 200000; i++ {
+		cell, _ := excelize.CoordinatesToCellName(1, i)
+		_ = sw.SetRow(cell, []any{"站点编号", "所属区划", "信息录入时间", strings.Repeat("x", 40)})
+	}
+	_ = sw.Flush()
+	var bomb bytes.Buffer
+	_ = f.Write(&bomb)
+	cases := []struct {
+		name string
+		body []byte
+		conv *Converter
+		want string
+	}{
+		{"big.csv", csvRows(100, ""), with(func(l *Limits) { l.FileBytes = 1000 }), "政策参数 file_max_mb"},
+		{"bomb.xlsx", bomb.Bytes(), with(func(l *Limits) { l.UnzipBytes = 4 << 20 }), "工作簿解压后超过 4 MB（政策参数 xlsx_unzip_max_mb）"},
+		{"rows.csv", csvRows(11, ""), with(func(l *Limits) { l.SheetRows = 10 }), "CSV 文件超过 10 行（政策参数 sheet_max_rows）"},
+		{"cell.csv", csvRows(1, strings.Repeat("长", 31)), with(func(l *Limits) { l.CellChars = 30 }), "第 2 行 D 列的单元格有 31 个字符，超出上限 30（政策参数 cell_max_chars）"},
+	}
+	for _, c := range cases {
+		r := loadOne(t, c.conv, write(c.name, c.body))
+		if r.Status != Refused || !strings.Contains(r.Reason, c.want) {
+			t.Errorf("%s: %s %q, want refused: %s", c.name, r.Status, r.Reason, c.want)
+		}
+	}
+	// within the default limits the same files are no trouble
+	if r := loadOne(t, converter(t), filepath.Join(dir, "rows.csv")); r.Status != Loaded {
+		t.Errorf("rows.csv within the default limits: %s %s", r.Status, r.Reason)
+	}
+}
+
+// TestXLSHints: the command a refusal of an .xls offers is quoted for the
+// shell (pasting it runs nothing else); an encrypted .xlsx (an OLE2
+// container with an EncryptedPackage stream) is called password-protected.
+func TestXLSHints(t *testing.T) {
+	ole := append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 504)...)
+	if _, err := ReadSheets("$(touch PWNED).xls", ole); err == nil || !strings.Contains(err.Error(), "soffice --headless --convert-to xlsx '$(touch PWNED).xls'") {
+		t.Errorf(".xls hint: %v", err)
+	}
+	if got := ShellQuote("it's.xls"); got != `'it'\''s.xls'` {
+		t.Errorf("ShellQuote = %s", got)
+	}
+	var enc []byte
+	enc = append(enc, ole...)
+	for _, c := range "EncryptedPackage" {
+		enc = append(enc, byte(c), 0)
+	}
+	if _, err := ReadSheets("台账.xlsx", enc); err == nil || !strings.Contains(err.Error(), "受密码保护的 Excel 工作簿") {
+		t.Errorf("encrypted .xlsx: %v", err)
+	}
+}
+
+// TestUnchangedWithoutReading: bytes loaded before are found unchanged by
+// their hash before a cell is read (a converter that cannot convert would
+// fail otherwise).
+func TestUnchangedWithoutReading(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "站点信息.csv")
+	if err := os.WriteFile(p, []byte("站点编号,所属区划,信息录入时间\nS1,140702101,2023-05-01 09:00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := &Loader{DB: testDB(t), Conv: converter(t), Now: time.Now}
+	if res, _ := l.Load(context.Background(), []string{p}); res[0].Status != Loaded {
+		t.Fatalf("first load: %s %s", res[0].Status, res[0].Reason)
+	}
+	l.Conv = &Converter{} // no recogniser: reading the file would panic
+	res, _ := l.Load(context.Background(), []string{p})
+	if res[0].Status != Unchanged {
+		t.Errorf("second load: %s %s", res[0].Status, res[0].Reason)
+	}
+}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"sgz/data"
 )
 
 // Parsed is everything one file yields before it is written: the typed
@@ -113,6 +115,11 @@ type Converter struct {
 	// Limits bound what a file and its values may hold (policy); the zero
 	// value takes the built-in policy's.
 	Limits Limits
+	// Today is the load day (zero: now): no date lies after it. Calendar
+	// is the holiday calendar (nil: the built-in one), whose years bound
+	// the system's dates.
+	Today    time.Time
+	Calendar *data.Calendar
 }
 
 func (c *Converter) limits() Limits {
@@ -185,6 +192,9 @@ func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
 		d, byName, note, err := reportDate(metaRows, name)
 		if err != nil {
 			return nil, refuse(name, "%v", err)
+		}
+		if d.After(c.today().Add(reportDateLead)) {
+			return nil, refuse(name, "填报日期 %s 晚于载入日 %s 一个月以上，不可能：请核对年份", d.Format(time.DateOnly), c.today().Format(time.DateOnly))
 		}
 		p.ReportDate, p.DatedByName = &d, byName
 		if note != "" {

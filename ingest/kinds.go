@@ -71,7 +71,7 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 		case SysServices:
 			vals = c.sysService(r)
 		case SysSummaries:
-			vals = sysSummary(r)
+			vals = c.sysSummary(r)
 		default:
 			return fmt.Errorf("sheet %s: kind %s has no converter", s.Name, l.Kind)
 		}
@@ -130,6 +130,8 @@ func (c *Converter) ledgerStation(p *Parsed, r *rowCtx) []any {
 	if raw := r.get("established"); Clean(raw) == "" {
 	} else if d, err := ParseDate(raw); err != nil {
 		r.fail("established", raw, "%v", err)
+	} else if c.future(d.Time) {
+		c.notLater(r, "established", d.Time)
 	} else {
 		est, approx = d.Time, d.Approx
 		if approx {
@@ -191,10 +193,14 @@ func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string][]placemen
 	if cert == nil && len(r.rejects) == 0 {
 		cert = CertNone
 	}
-	joined := parse(r, "joined", true, date)
+	joined := c.notLater(r, "joined", parse(r, "joined", true, date))
+	left := parse(r, "left", false, date)
+	if l, ok := left.(time.Time); ok && c.future(l) {
+		r.flag("left", r.get("left"), "离站时间 %s 晚于载入日，按计划离站处理，到期前仍计为在岗", l.Format(time.DateOnly))
+	}
 	vals := []any{county, t.Code, personKey, idHash, idMasked, status, nameHash, sex, birthYear,
 		parse(r, "role", false, text), parse(r, "fulltime", false, ParseFullTime), cert,
-		parse(r, "cert_date", false, date), joined, parse(r, "left", false, date)}
+		c.notLater(r, "cert_date", parse(r, "cert_date", false, date)), joined, left}
 	if !ok || len(r.rejects) > 0 {
 		return nil
 	}
@@ -285,7 +291,7 @@ func (c *Converter) ledgerFund(p *Parsed, r *rowCtx) []any {
 	} else if d, err := ParseDate(raw); err != nil {
 		r.fail("date", raw, "%v", err)
 	} else {
-		day, approx = d.Time, d.Approx
+		day, approx = c.notLater(r, "date", d.Time), d.Approx
 		if approx {
 			r.flag("date", raw, "只有年月，按 %s 计", d.Time.Format(time.DateOnly))
 		}
@@ -345,7 +351,8 @@ func (c *Converter) sysStation(r *rowCtx) []any {
 		}
 	}
 	return []any{id, parse(r, "station_name", false, text), county, town,
-		parse(r, "established", false, date), parse(r, "baseinfo_entered", false, ParseTimestamp),
+		c.notLater(r, "established", parse(r, "established", false, date)),
+		c.notLater(r, "baseinfo_entered", parse(r, "baseinfo_entered", false, ParseTimestamp)),
 		parse(r, "status", false, text)}
 }
 
@@ -375,27 +382,37 @@ func (c *Converter) siteArea(s string) (float64, error) {
 }
 
 func (c *Converter) sysService(r *rowCtx) []any {
-	start := parse(r, "start", true, date)
-	end := parse(r, "end", false, date)
-	if end == nil {
+	start := c.inCalendar(r, "start", parse(r, "start", true, date))
+	end := c.inCalendar(r, "end", parse(r, "end", false, date))
+	if end == nil && Clean(r.get("end")) == "" {
 		end = start // a blank end date is the start date (inputs.md)
 	}
+	entered := c.inCalendar(r, "entered", parse(r, "entered", true, ParseTimestamp))
 	if s, ok := start.(time.Time); ok {
 		if e, ok := end.(time.Time); ok && e.Before(s) {
 			r.fail("end", r.get("end"), "服务结束日期（%s）早于开始日期（%s）", e.Format(time.DateOnly), s.Format(time.DateOnly))
+		}
+		if e, ok := entered.(time.Time); ok && e.Before(s) {
+			r.fail("entered", r.get("entered"), "录入时间 %s 早于服务开始日期 %s，不可能", e.Format("2006-01-02 15:04"), s.Format(time.DateOnly))
 		}
 	}
 	pt := parse(r, "person_times", false, c.personTimes)
 	return []any{parse(r, "service_id", true, text), parse(r, "station_id", true, text),
 		parse(r, "service_type", false, text), parse(r, "target", false, text),
-		start, end, pt, parse(r, "entered", true, ParseTimestamp)}
+		start, end, pt, entered}
 }
 
-func sysSummary(r *rowCtx) []any {
+func (c *Converter) sysSummary(r *rowCtx) []any {
 	status := parse(r, "status", false, ParseReviewStatus)
 	if status == nil && len(r.rejects) == 0 {
 		status = "已提交" // no status given: a submission
 	}
-	return []any{parse(r, "station_id", true, text), parse(r, "month", true, ParseMonth),
-		parse(r, "submitted", true, ParseTimestamp), status}
+	month := c.inCalendar(r, "month", parse(r, "month", true, ParseMonth))
+	submitted := c.inCalendar(r, "submitted", parse(r, "submitted", true, ParseTimestamp))
+	if m, ok := month.(time.Time); ok {
+		if s, ok := submitted.(time.Time); ok && s.Before(m) {
+			r.fail("submitted", r.get("submitted"), "提交时间 %s 早于所总结的月份 %s，不可能", s.Format("2006-01-02 15:04"), m.Format("2006-01"))
+		}
+	}
+	return []any{parse(r, "station_id", true, text), month, submitted, status}
 }

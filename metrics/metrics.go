@@ -61,15 +61,17 @@ func Indicators(ctx context.Context, db *sql.DB, asOf time.Time) ([]CountyIndica
 	return out, rows.Err()
 }
 
-// LatestDate is the latest date seen in the data (for --as-of latest): the
-// latest ledger report date or system entry date.
+// LatestDate is the latest plausible date seen in the data (for --as-of
+// latest): the latest ledger report date or system entry date that is not
+// after today. (sgz refuses later dates; one typed wrong that a database
+// took before, such as 2999-11-10, must not move "latest".)
 func LatestDate(ctx context.Context, db *sql.DB) (time.Time, error) {
 	var t sql.NullTime
 	err := db.QueryRowContext(ctx, `SELECT CAST(greatest(
-		(SELECT max(report_date) FROM stg_ledgers),
-		(SELECT max(CAST(entered_at AS DATE)) FROM stg_sys_services),
-		(SELECT max(CAST(baseinfo_entered_at AS DATE)) FROM stg_sys_stations),
-		(SELECT max(CAST(submitted_at AS DATE)) FROM stg_sys_summaries)) AS DATE)`).Scan(&t)
+		(SELECT max(report_date) FROM stg_ledgers WHERE report_date <= current_date),
+		(SELECT max(CAST(entered_at AS DATE)) FROM stg_sys_services WHERE entered_at < current_date + 1),
+		(SELECT max(CAST(baseinfo_entered_at AS DATE)) FROM stg_sys_stations WHERE baseinfo_entered_at < current_date + 1),
+		(SELECT max(CAST(submitted_at AS DATE)) FROM stg_sys_summaries WHERE submitted_at < current_date + 1)) AS DATE)`).Scan(&t)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -144,7 +144,7 @@ func (s *store) loader(ctx context.Context, e *env) (*ingest.Loader, error) {
 	return &ingest.Loader{
 		DB: s.db,
 		Conv: &ingest.Converter{Recogniser: ingest.NewRecogniser(hs), Resolver: ingest.NewResolver(s.ref), Salt: salt,
-			Limits: ingest.LimitsOf(s.policy)},
+			Limits: ingest.LimitsOf(s.policy), Today: time.Now(), Calendar: data.NewCalendar(s.ref.Holidays)},
 		Now:      func() time.Time { return time.Now().UTC().Truncate(time.Second) },
 		Progress: terminalProgress(e),
 	}, nil

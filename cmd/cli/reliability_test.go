@@ -56,3 +56,36 @@ func TestTornLoadRemovedOnOpen(t *testing.T) {
 		t.Errorf("%d rows of no file remain", n)
 	}
 }
+
+// TestAsOfWithinCalendar: a date outside the holiday calendar is refused
+// at once by dashboard and report indicators; a service entered in 2999
+// that a database took before sgz refused such dates does not move
+// --as-of latest.
+func TestAsOfWithinCalendar(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	for _, args := range [][]string{
+		{"report", "indicators", "--as-of", "9999-12-31"},
+		{"dashboard", "--as-of", "2999-01-01", "--out", t.TempDir()},
+		{"report", "assessment", "--year", "2099"},
+	} {
+		out, code := run(append(args, "--db", db)...)
+		if code != 2 || !strings.Contains(out, "不在节假日日历的年份内（2021–2026 年）") {
+			t.Errorf("%v: exit %d %s", args, code, out)
+		}
+	}
+	before, _ := run("report", "indicators", "--db", db, "--as-of", "latest", "--format", "csv")
+	conn, err := sql.Open("duckdb", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`INSERT INTO sys_services SELECT file_id, sheet_name, row_number, service_id || '-2999', station_id, service_type, target_kind,
+		start_date, end_date, person_times, TIMESTAMP '2999-11-10 09:00:00' FROM sys_services LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	after, _ := run("report", "indicators", "--db", db, "--as-of", "latest", "--format", "csv")
+	if after != before {
+		t.Errorf("a service entered in 2999 moved latest:\n%s\nwas\n%s", after, before)
+	}
+}

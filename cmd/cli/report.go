@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/width"
 
 	"sgz/dashboards"
+	"sgz/data"
 	"sgz/metrics"
 )
 
@@ -68,16 +69,27 @@ func asOfOption(fs *flag.FlagSet) *string {
 // asOfFlag parses --as-of: YYYY-MM-DD, latest (the latest date in the
 // data) or, when empty, today.
 func asOfFlag(e *env, st *store, value string) (time.Time, error) {
+	var t time.Time
+	var err error
 	switch value {
 	case "":
 		now := time.Now()
-		return time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC), nil
+		t = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	case "latest":
-		return metrics.LatestDate(e.ctx, st.db)
+		if t, err = metrics.LatestDate(e.ctx, st.db); err != nil {
+			return t, err
+		}
+	default:
+		if t, err = time.Parse(time.DateOnly, value); err != nil {
+			return t, fmt.Errorf("--as-of %q 不是 YYYY-MM-DD 格式的日期，也不是 latest", value)
+		}
 	}
-	t, err := time.Parse(time.DateOnly, value)
-	if err != nil {
-		return t, fmt.Errorf("--as-of %q 不是 YYYY-MM-DD 格式的日期，也不是 latest", value)
+	// Every figure's deadlines come from the holiday calendar: a date of
+	// another year is refused, not computed on a guessed calendar.
+	if cal := data.NewCalendar(st.ref.Holidays); !cal.Covers(t) {
+		ys := cal.Years()
+		return t, fmt.Errorf("截至日期 %s 不在节假日日历的年份内（%d–%d 年）：请核对日期；新的年份请先在 data/holidays.csv 加入国务院办公厅公布的节假日安排",
+			t.Format(time.DateOnly), ys[0], ys[len(ys)-1])
 	}
 	return t, nil
 }

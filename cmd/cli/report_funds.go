@@ -24,13 +24,17 @@ func yearAsOf(e *env, st *store, year int, asOf string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("--year %d: 请给出 2000 到 2100 之间的年度，如 --year 2023", year)
 	}
 	end := time.Date(year, 12, 31, 0, 0, 0, 0, time.UTC)
+	if cal := data.NewCalendar(st.ref.Holidays); !cal.Covers(end) {
+		ys := cal.Years()
+		return time.Time{}, fmt.Errorf("--year %d 不在节假日日历的年份内（%d–%d 年）：新的年份请先在 data/holidays.csv 加入国务院办公厅公布的节假日安排", year, ys[0], ys[len(ys)-1])
+	}
 	if asOf == "" {
 		now := time.Now()
 		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		asOf = end.Format(time.DateOnly)
 		if today.Before(end) {
-			return today, nil
+			asOf = today.Format(time.DateOnly)
 		}
-		return end, nil
 	}
 	d, err := asOfFlag(e, st, asOf)
 	if err != nil {

@@ -1,0 +1,70 @@
+package ingest
+
+import (
+	"sync"
+	"time"
+
+	"sgz/data"
+)
+
+// When a date can be: no date lies after the day it is loaded (a ledger's
+// 填报日期 may lie up to a month ahead: clerks date a ledger at the month's
+// end), and the system's dates lie in the years of the holiday calendar,
+// which its deadlines need.
+
+// reportDateLead is how far ahead of the load day a 填报日期 may lie.
+const reportDateLead = 31 * 24 * time.Hour
+
+var defaultCalendar = sync.OnceValue(func() *data.Calendar {
+	ref, err := data.Load()
+	if err != nil {
+		panic(err) // embedded reference data, checked by its tests
+	}
+	return data.NewCalendar(ref.Holidays)
+})
+
+// today is the load day (Converter.Today, else now), at 00:00 UTC.
+func (c *Converter) today() time.Time {
+	t := c.Today
+	if t.IsZero() {
+		t = time.Now()
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+func (c *Converter) calendar() *data.Calendar {
+	if c.Calendar != nil {
+		return c.Calendar
+	}
+	return defaultCalendar()
+}
+
+// future says whether t lies after the load day (a timestamp entered
+// late on the load day in China is still that day: one day's grace).
+func (c *Converter) future(t time.Time) bool {
+	return !t.Before(c.today().AddDate(0, 0, 2))
+}
+
+// notLater rejects a date field whose value lies after the load day.
+func (c *Converter) notLater(r *rowCtx, field string, v any) any {
+	if t, ok := v.(time.Time); ok && c.future(t) {
+		r.fail(field, r.get(field), "日期 %s 晚于载入日 %s，不可能；请核对年份", t.Format(time.DateOnly), c.today().Format(time.DateOnly))
+		return nil
+	}
+	return v
+}
+
+// inCalendar rejects a system date outside the calendar's years (no
+// deadline can be worked out for it) or after the load day.
+func (c *Converter) inCalendar(r *rowCtx, field string, v any) any {
+	t, ok := v.(time.Time)
+	if !ok {
+		return v
+	}
+	if !c.calendar().Covers(t) {
+		ys := c.calendar().Years()
+		r.fail(field, r.get(field), "日期 %s 不在节假日日历的年份内（%d–%d 年）：请核对年份；如确是新的年份，请先在 data/holidays.csv 加入该年的节假日安排", t.Format(time.DateOnly), ys[0], ys[len(ys)-1])
+		return nil
+	}
+	return c.notLater(r, field, v)
+}

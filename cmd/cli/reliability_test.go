@@ -2,6 +2,9 @@ package cli_test
 
 import (
 	"database/sql"
+	"encoding/csv"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -87,5 +90,43 @@ func TestAsOfWithinCalendar(t *testing.T) {
 	after, _ := run("report", "indicators", "--db", db, "--as-of", "latest", "--format", "csv")
 	if after != before {
 		t.Errorf("a service entered in 2999 moved latest:\n%s\nwas\n%s", after, before)
+	}
+}
+
+// TestRejectsCSVFormulaSafe: a refused file named like a formula comes out
+// of report rejects --format csv (which the README tells clerks to open in
+// Excel as 待核实.csv) as text, not a formula; numbers stay numbers.
+func TestRejectsCSVFormulaSafe(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.duckdb")
+	for _, name := range []string{`=HYPERLINK("x","refused").csv`, "+cmd|' C calc'!A0.csv", "@SUM(A1).csv", "-1+2.csv"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("no header here\n1,2\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, code := run("ingest", dir, "--db", db); code != 1 {
+		t.Fatalf("ingest: exit %d %s", code, out)
+	}
+	out, code := run("report", "rejects", "--db", db, "--format", "csv")
+	if code != 0 {
+		t.Fatal(out)
+	}
+	recs, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range recs[1:] {
+		for _, c := range r {
+			if c != "" && strings.ContainsRune("=+-@", rune(c[0])) {
+				t.Errorf("cell %q would be a formula in a spreadsheet", c)
+			}
+			if strings.HasPrefix(c, "'=HYPERLINK") || strings.HasPrefix(c, "'+cmd") || strings.HasPrefix(c, "'@SUM") || strings.HasPrefix(c, "'-1+2") {
+				n++
+			}
+		}
+	}
+	if n < 4 {
+		t.Errorf("%d of the 4 names kept as text: %v", n, recs)
 	}
 }

@@ -178,3 +178,31 @@ func TestRecordByFacts(t *testing.T) {
 		t.Error("the older row did not take the facts fingerprint")
 	}
 }
+
+// TestMarkdownEscapes: a file name with HTML, Markdown markup and a pipe
+// stays a name in the annex's table: no tag, no link, the row's five cells.
+func TestMarkdownEscapes(t *testing.T) {
+	name := `<img src=x onerror=alert(1)>|[点我](javascript:alert(1))*_x_*.csv`
+	e := &Edition{Month: time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC), AsOf: time.Date(2023, 12, 6, 0, 0, 0, 0, time.UTC), Warning: 80,
+		Sources: []metrics.Source{{FileName: name, Kind: "export", SHA256: strings.Repeat("a", 64)}}}
+	md := AnnexMarkdown(e)
+	var row string
+	for _, l := range strings.Split(md, "\n") {
+		if strings.Contains(l, "img") {
+			row = l
+		}
+	}
+	if strings.Contains(md, "<img") || strings.Contains(md, "](javascript") || !strings.Contains(row, "&lt;img src=x onerror=alert\\(1\\)&gt;\\|\\[点我\\]") {
+		t.Errorf("the name is not escaped: %q", row)
+	}
+	// five cells: six unescaped pipes
+	n := 0
+	for i, c := range row {
+		if c == '|' && (i == 0 || row[i-1] != '\\') {
+			n++
+		}
+	}
+	if n != 6 {
+		t.Errorf("the row has %d cell bars, want 6: %q", n, row)
+	}
+}

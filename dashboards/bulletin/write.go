@@ -424,15 +424,15 @@ func AnnexMarkdown(e *Edition) string {
 // Markdown line: markup characters escaped, HTML's brackets as entities,
 // line breaks as spaces, so that it stays the text it is.
 func mdText(s string) string {
-	return strings.NewReplacer("\\", "\\\\", "*", "\\*", "_", "\\_", "`", "\\`", "#", "\\#", "[", "\\[", "]", "\\]",
-		"|", "\\|", "<", "&lt;", ">", "&gt;", "\r", " ", "\n", " ").Replace(s)
+	return strings.NewReplacer("\\", "\\\\", "*", "\\*", "_", "\\_", "`", "\\`", "#", "\\#", "[", "\\[", "]", "\\]", "(", "\\(", ")", "\\)",
+		"!", "\\!", "~", "\\~", "|", "\\|", "&", "&amp;", "<", "&lt;", ">", "&gt;", "\r", " ", "\n", " ").Replace(s)
 }
 
-// mdCell keeps a value from breaking a Markdown table row: a pipe
-// escaped, line breaks as spaces.
-func mdCell(s string) string {
-	return strings.NewReplacer("|", "\\|", "\r", " ", "\n", " ").Replace(s)
-}
+// mdCell is a value from outside (a file's name, a policy text) in a
+// Markdown table cell: escaped as mdText, so that a pipe cannot break the
+// row and markup or HTML in a name (<img onerror=…>, [x](javascript:…))
+// stays the name it is in any renderer.
+func mdCell(s string) string { return mdText(s) }
 
 // writeXLSX writes the bulletin's tables as a workbook a clerk can print
 // and reuse: on each sheet a title row (month, edition) above a frozen
@@ -539,6 +539,11 @@ func newBookStyles(f *excelize.File) (bookStyles, error) {
 		if *x.dst, err = f.NewStyle(&x.s); err != nil {
 			return st, err
 		}
+	}
+	// Excel's quote prefix on text cells: a file's name that starts with
+	// =, +, - or @ stays text even when someone edits the cell.
+	for _, id := range []int{st.text, st.wrap} {
+		f.Styles.CellXfs.Xf[id].QuotePrefix = ptr(true)
 	}
 	return st, nil
 }

@@ -242,20 +242,24 @@ func (p *Parsed) addRaw(s Sheet, from, to int, kind Kind, role string) {
 	}
 }
 
-// addRawRow keeps a row as it stood, with personal data masked: the
-// personal columns whole (cols: column index -> field), and ID-like and
-// phone-like numbers and names after 填表人 and the like everywhere.
+// addRawRow keeps a row as it stood, with personal data masked (cols:
+// column index -> field): the personal columns whole, a name typed into a
+// staff sheet's date column, and ID-like and phone-like numbers and names
+// after 填表人 and the like everywhere.
 func (p *Parsed) addRawRow(sheet string, rowNum int, cells []string, kind Kind, role string, cols map[int]string) {
 	if blankRow(cells) {
 		return
 	}
 	masked := make([]string, len(cells))
 	for i, c := range cells {
-		if m, ok := maskColumn(cols[i], c); ok {
+		switch m, ok := maskColumn(cols[i], c); {
+		case ok:
 			masked[i] = m
-			continue
+		case kind == LedgerStaff && datedFields[cols[i]] && looksLikeName(c):
+			masked[i] = MaskName(c) // a name typed in a date column
+		default:
+			masked[i] = ScrubText(c)
 		}
-		masked[i] = ScrubText(c)
 	}
 	b, _ := json.Marshal(masked)
 	p.Raw = append(p.Raw, RawRow{Sheet: sheet, RowNum: rowNum, Kind: string(kind), Role: role, Cells: string(b)})
@@ -438,7 +442,7 @@ func (r *rowCtx) fail(field, value, format string, args ...any) {
 // name and a phone number typed into a date column must not come back in
 // "… 不是日期").
 func (r *rowCtx) problem(field, value, format string, args ...any) Reject {
-	v := shown(field, value)
+	v := shown(r.layout.Kind, field, value)
 	reason := fmt.Sprintf(format, args...)
 	for _, raw := range []string{value, Clean(value)} {
 		if raw != "" && raw != v {
@@ -449,12 +453,7 @@ func (r *rowCtx) problem(field, value, format string, args ...any) Reject {
 }
 
 // shown is a value as a message may show it: personal columns masked.
-func shown(field, value string) string {
-	if m, ok := maskColumn(field, value); ok {
-		return m
-	}
-	return ScrubText(Clean(value))
-}
+func shown(kind Kind, field, value string) string { return maskCell(kind, field, value) }
 
 // parse applies fn to the field's text; a blank value is nil, or a reject
 // when required.

@@ -34,11 +34,9 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 	p.addRaw(s, l.HeaderTop, l.HeaderRow+1, l.Kind, "header")
 	header := l.Header
 	seen := map[string][]placement{} // person key -> rows so far, within this sheet
-	personal := map[int]string{}     // column -> personal field, masked whole in raw rows
-	for _, f := range []string{"name", "id_number", "phone", "entered_by"} {
-		if j, ok := l.Columns[f]; ok {
-			personal[j] = f
-		}
+	personal := map[int]string{} // column -> field, for masking raw rows
+	for f, j := range l.Columns {
+		personal[j] = f
 	}
 	// Blank rows count as skipped between data rows, not after the last
 	// (a template's empty formatted rows).
@@ -176,11 +174,10 @@ func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string][]placemen
 			r.flag("id_number", id, "不是18位身份证号码，已载入，按姓名和乡镇计人")
 		}
 		idHash, idMasked = Hash(c.Salt, "id", id), MaskID(id)
-		if y, sx, ok := IDFacts(id); ok && want != "" {
-			birthYear = int64(y)
-			if sex == nil {
-				sex = sx
-			}
+		// sex from the ID when the row has none; the birth year is not
+		// kept (with the masked ID it narrowed a person to a few dozen)
+		if _, sx, ok := IDFacts(id); ok && want != "" && sex == nil {
+			sex = sx
 		}
 	}
 	nameHash := Hash(c.Salt, "name", name)

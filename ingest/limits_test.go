@@ -3,12 +3,14 @@ package ingest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -228,5 +230,88 @@ func TestImpossibleDates(t *testing.T) {
 	r = reasons(p)
 	if err != nil || !strings.Contains(r[2], "不在节假日日历") || !strings.Contains(r[3], "提交时间 2023-10-30 09:00 早于所总结的月份 2023-11") || r[4] != "" {
 		t.Errorf("summaries: %v %v", err, r)
+	}
+}
+
+// TestMasksHold: a name typed into a date column or the ID column, and a
+// name after 审核：, never come back whole in rejects, flags, raw rows or
+// messages; masks work by character (valid UTF-8); an ID keeps only its
+// first six characters and no birth year is kept.
+func TestMasksHold(t *testing.T) {
+	staff := "乡镇(街道),姓名,身份证号码,入站时间\n" +
+		"昭馀镇,王芳,11010519491231002X,司马光明\n" + // a name in the date column
+		"昭馀镇,李强,欧阳娜娜,2023-01-01\n" + // a name in the ID column
+		"审核:李雷雷\n"
+	sheets, err := ReadSheets("祁县_2023-12_人员台账.csv", []byte(staff))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := converter(t).Convert("祁县_2023-12_人员台账.csv", sheets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, r := range p.Rejects {
+		all.WriteString(r.Value + " " + r.Reason + "\n")
+	}
+	for _, r := range p.Flags {
+		all.WriteString(r.Value + " " + r.Reason + "\n")
+	}
+	for _, r := range p.Raw {
+		all.WriteString(r.Cells + "\n")
+	}
+	text := all.String()
+	for _, whole := range []string{"司马光明", "马光明", "欧阳娜娜", "阳娜娜", "李雷雷", "雷雷", "王芳", "1949", "1231002X"} {
+		if strings.Contains(text, whole) {
+			t.Errorf("%q is kept:\n%s", whole, text)
+		}
+	}
+	for _, masked := range []string{"司***", "欧***", "李**", "110105************"} {
+		if !strings.Contains(text, masked) {
+			t.Errorf("no %q in:\n%s", masked, text)
+		}
+	}
+	if !utf8.ValidString(text) {
+		t.Error("a mask cut a character in two")
+	}
+	rows := p.Tables["ledger_staff"].Rows
+	for _, r := range rows {
+		if r.Values[8] != nil { // birth_year
+			t.Errorf("birth year kept: %v", r.Values[8])
+		}
+	}
+	if got := ScrubText("审核状态"); got != "审核状态" {
+		t.Errorf("a header was taken for a signature: %q", got)
+	}
+	for in, want := range map[string]string{"审核：李雷雷": "审核:李**", "分管领导: 张伟": "分管领导: 张*", "填表人王小明": "填表人王**"} {
+		if got := ScrubText(in); got != want {
+			t.Errorf("ScrubText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestOldMasksCut: a database made when masks kept an ID's last four and
+// the birth year has both cut on its next open, once.
+func TestOldMasksCut(t *testing.T) {
+	db := testDB(t)
+	for _, q := range []string{
+		`DELETE FROM migrations`,
+		`INSERT INTO ledger_staff (file_id, sheet_name, row_number, county_code, township_code, person_key, id_masked, id_status, name_hash, birth_year, cert_level, joined_date)
+			VALUES (1, 's', 2, '140727', '140727100', 'k', '110105********002X', 'valid', 'n', 1949, '无', DATE '2023-01-01')`,
+		`INSERT INTO raw_rows VALUES (1, 's', 2, 'ledger_staff', 'data', '["昭馀镇","王*","110105********002X"]')`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := EnsureSchema(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	var masked, cells string
+	var year sql.NullInt64
+	_ = db.QueryRow(`SELECT id_masked, birth_year FROM ledger_staff`).Scan(&masked, &year)
+	_ = db.QueryRow(`SELECT cells FROM raw_rows`).Scan(&cells)
+	if masked != "110105************" || year.Valid || !strings.Contains(cells, `"110105************"`) {
+		t.Errorf("after the migration: %q %v %s", masked, year, cells)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/text/width"
 )
@@ -47,12 +48,22 @@ func NormalizeID(s string) string {
 	return strings.ToUpper(strings.ReplaceAll(Clean(s), " ", ""))
 }
 
-// MaskID keeps the first 6 and last 4 characters: 140702********123X.
+// MaskID keeps an ID number's first 6 characters, the county it was
+// issued in, and nothing more: 140702************. (With its last four
+// and a birth year beside it, an ID narrowed to some 35 candidates.) A
+// value that is not ID-shaped (a name typed into the ID column) is masked
+// as a name, character by character.
 func MaskID(id string) string {
-	if len(id) <= 10 {
-		return strings.Repeat("*", len(id))
+	r := []rune(id)
+	for _, c := range r {
+		if (c < '0' || c > '9') && c != 'X' {
+			return MaskName(id)
+		}
 	}
-	return id[:6] + strings.Repeat("*", len(id)-10) + id[len(id)-4:]
+	if len(r) < 10 {
+		return strings.Repeat("*", len(r))
+	}
+	return string(r[:6]) + strings.Repeat("*", len(r)-6)
 }
 
 // IDFacts derives birth year and sex (odd 17th digit: 男) from a valid ID.
@@ -82,8 +93,10 @@ func Hash(salt []byte, kind, value string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// a name after 填表人：, 联系人：, 审核人：, 负责人：, 经办人：
-var reSignedBy = regexp.MustCompile(`(?:填表人|填报人|制表人|联系人|审核人|负责人|经办人)\s*[:：]?\s*([^\s:：,，;；0-9]{2,4})`)
+// a name after 填表人, 联系人, 审核人 and the like (a colon optional), or
+// after 审核：, 制表：, 分管领导： and the like (a colon required: 审核状态 is
+// a header, not a signature)
+var reSignedBy = regexp.MustCompile(`(?:(?:填表|填报|制表|联系|审核|复核|负责|经办|统计|编制|校对|签字)人\s*[:：]?|(?:审核|复核|制表|填表|填报|统计|编制|校对|签字|签名|联络员|主管领导|分管领导|主要领导|领导)\s*[:：])\s*([^\s:：,，;；0-9（）()]{2,4})`)
 
 // Numbers typed with spaces or dashes (140725 19751102 2753, 191-4314-1598,
 // +86 152…) and IDs that Excel turned into a number (1.40725198903254E+17).
@@ -102,7 +115,7 @@ func ScrubText(s string) string {
 	if hasFullWidth(s) {
 		s = width.Fold.String(s)
 	}
-	if strings.Contains(s, "人") {
+	if strings.ContainsAny(s, "人:：") {
 		s = replaceGroup(reSignedBy, s, MaskName)
 	}
 	if digitCount(s) < 10 { // a phone or ID number has at least 10 digits
@@ -228,4 +241,43 @@ func maskColumn(field, value string) (string, bool) {
 		return MaskPhone(value), true
 	}
 	return "", false
+}
+
+// datedFields are the columns of a staff sheet that hold dates: a name
+// there is a name typed in the wrong column, masked as one.
+var datedFields = map[string]bool{"cert_date": true, "joined": true, "left": true, "seq": true}
+
+// looksLikeName says whether a cell is a Chinese personal name: two to
+// four Han characters (up to eight with the · of a minority name), nothing
+// else.
+func looksLikeName(s string) bool {
+	r := []rune(strings.ReplaceAll(Clean(s), " ", ""))
+	if len(r) < 2 || len(r) > 8 {
+		return false
+	}
+	han := 0
+	for _, c := range r {
+		switch {
+		case c == '·' || c == '•':
+		case unicode.Is(unicode.Han, c):
+			han++
+		default:
+			return false
+		}
+	}
+	return han >= 2 && (han <= 4 || strings.ContainsAny(string(r), "·•"))
+}
+
+// maskCell is how a cell of a sheet of kind is kept in raw rows and
+// messages: a personal column masked whole; in a staff sheet's date
+// columns, a name masked as a name; everything else scrubbed of ID- and
+// phone-like numbers and signed names.
+func maskCell(kind Kind, field, value string) string {
+	if m, ok := maskColumn(field, value); ok {
+		return m
+	}
+	if kind == LedgerStaff && datedFields[field] && looksLikeName(value) {
+		return MaskName(value)
+	}
+	return ScrubText(Clean(value))
 }

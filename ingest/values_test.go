@@ -151,7 +151,7 @@ func TestIDCheck(t *testing.T) {
 	if got := NormalizeID(" 11010519491231002ｘ"); got != "11010519491231002X" {
 		t.Errorf("NormalizeID = %q", got)
 	}
-	if got := MaskID("11010519491231002X"); got != "110105********002X" {
+	if got := MaskID("11010519491231002X"); got != "110105************" {
 		t.Errorf("MaskID = %q", got)
 	}
 	if y, sex, ok := IDFacts("11010519491231002X"); !ok || y != 1949 || sex != "女" {

@@ -443,10 +443,10 @@ func TestCountySeriesLeavesUnreportedMonthsOut(t *testing.T) {
 func TestDashboardBeforeAnyLedger(t *testing.T) {
 	d := loadDemo(t)
 	site := filepath.Join(t.TempDir(), "site")
-	if out, code := run("dashboard", "--db", d.db, "--as-of", "2020-01-01", "--out", site); code != cli.ExitOK {
+	if out, code := run("dashboard", "--db", d.db, "--as-of", "2021-01-01", "--out", site); code != cli.ExitOK {
 		t.Fatalf("exit %d: %s", code, out)
 	}
-	out, _ := run("report", "indicators", "--db", d.db, "--as-of", "2020-01-01", "--format", "csv")
+	out, _ := run("report", "indicators", "--db", d.db, "--as-of", "2021-01-01", "--format", "csv")
 	rows, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
 	city := rows[len(rows)-1]
 	if got := strings.Join(city[18:22], ","); got != "0,0,0,0" {

@@ -116,11 +116,11 @@ CREATE TABLE IF NOT EXISTS ledger_staff (
     township_code  VARCHAR NOT NULL,
     person_key     VARCHAR NOT NULL,   -- salted hash of the ID, else of name+township
     id_hash        VARCHAR,
-    id_masked      VARCHAR,            -- 140702********123X
+    id_masked      VARCHAR,            -- 140702************ (the issuing county only)
     id_status      VARCHAR NOT NULL,   -- valid | bad_check_digit | malformed | missing
     name_hash      VARCHAR NOT NULL,
     sex            VARCHAR,
-    birth_year     INTEGER,
+    birth_year     INTEGER,           -- no longer kept (NULL): it narrowed a masked ID
     role           VARCHAR,
     is_fulltime    BOOLEAN,
     cert_level     VARCHAR NOT NULL,   -- 无 | 助理社会工作师 | 社会工作师 | 高级社会工作师
@@ -199,3 +199,22 @@ WHERE count_overlap IS NULL;
 -- Databases made before has_funds_sheet existed: the column is added,
 -- NULL for the ledgers already loaded (their funds sheets were set aside).
 ALTER TABLE files ADD COLUMN IF NOT EXISTS has_funds_sheet BOOLEAN;
+
+-- migrations: one row per one-time rewrite of older databases, done.
+CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY);
+
+-- Databases made when sgz kept an ID's last four characters beside the
+-- birth year (together they narrowed an ID to some 35 candidates): the
+-- masks cut to the first six characters and the birth years dropped, once.
+UPDATE ledger_staff SET birth_year = NULL,
+    id_masked = CASE WHEN length(id_masked) > 6 THEN left(id_masked, 6) || repeat('*', length(id_masked) - 6) ELSE id_masked END
+WHERE NOT EXISTS (SELECT 1 FROM migrations WHERE name = 'id_mask_v2');
+UPDATE raw_rows SET cells = regexp_replace(cells, '([0-9]{6})\*{8}[0-9]{3}[0-9Xx]', '\1************', 'g')
+WHERE NOT EXISTS (SELECT 1 FROM migrations WHERE name = 'id_mask_v2') AND regexp_matches(cells, '[0-9]{6}\*{8}[0-9]{3}[0-9Xx]');
+UPDATE rejects SET value = regexp_replace(value, '([0-9]{6})\*{8}[0-9]{3}[0-9Xx]', '\1************', 'g'),
+    reason = regexp_replace(reason, '([0-9]{6})\*{8}[0-9]{3}[0-9Xx]', '\1************', 'g')
+WHERE NOT EXISTS (SELECT 1 FROM migrations WHERE name = 'id_mask_v2');
+UPDATE row_flags SET value = regexp_replace(value, '([0-9]{6})\*{8}[0-9]{3}[0-9Xx]', '\1************', 'g'),
+    note = regexp_replace(note, '([0-9]{6})\*{8}[0-9]{3}[0-9Xx]', '\1************', 'g')
+WHERE NOT EXISTS (SELECT 1 FROM migrations WHERE name = 'id_mask_v2');
+INSERT INTO migrations VALUES ('id_mask_v2') ON CONFLICT DO NOTHING;

@@ -34,7 +34,7 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 	p.addRaw(s, l.HeaderTop, l.HeaderRow+1, l.Kind, "header")
 	header := l.Header
 	seen := map[string][]placement{} // person key -> rows so far, within this sheet
-	personal := map[int]string{} // column -> field, for masking raw rows
+	personal := map[int]string{}     // column -> field, for masking raw rows
 	for f, j := range l.Columns {
 		personal[j] = f
 	}

@@ -16,9 +16,9 @@ import (
 
 // KeyPath is where the key of a database's personal hashes is kept: in a
 // file next to the database, never in it. With the key in the database,
-// anyone holding the file could test the few thousand birth dates that a
-// masked ID (140702********123X) leaves open against its hash, and so read
-// the ID number. An in-memory database ("" or ":memory:") has no key file.
+// anyone holding the file could test the candidates that a masked ID
+// (140702************) leaves open against its hash, and so read the ID
+// number. An in-memory database ("" or ":memory:") has no key file.
 func KeyPath(db string) string {
 	if db == "" || db == ":memory:" {
 		return ""

@@ -92,19 +92,80 @@ type siteFile struct {
 	data []byte
 }
 
+//
+// The site is written whole into a new folder beside dir and then put in
+// its place (two renames), so that a full disk, a read-only folder or an
+// interrupted build leaves the previous site as it was, never half of
+// each. Whatever else dir holds (files sgz did not write) is copied into
+// the new folder first.
 func writeSiteFiles(dir string, files []siteFile) error {
-	// Assets first: they fail when the binary was built without them, and
-	// pages without their scripts should not be left behind.
-	if err := WriteAssets(dir); err != nil {
+	dir = filepath.Clean(dir)
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("无法建立输出文件夹 %s：%w", parent, err)
+	}
+	work, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".new-")
+	if err != nil {
+		return fmt.Errorf("无法写入输出文件夹 %s：%w", parent, err)
+	}
+	defer os.RemoveAll(work) // gone already when the swap succeeded
+	if err := os.Chmod(work, 0o755); err != nil {
 		return err
 	}
+	fail := func(err error) error {
+		return fmt.Errorf("写出看板时出错（%s 中原有的看板未改动）：%w", dir, err)
+	}
+	// Assets first: they fail when the binary was built without them.
+	if err := WriteAssets(work); err != nil {
+		return fail(err)
+	}
+	ours := map[string]bool{assetsDir: true}
 	for _, f := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, f.name)), 0o755); err != nil {
-			return fmt.Errorf("dashboards: %w", err)
+		ours[strings.Split(f.name, "/")[0]] = true
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(work, f.name)), 0o755); err != nil {
+			return fail(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, f.name), f.data, 0o644); err != nil {
-			return fmt.Errorf("dashboards: %w", err)
+		if err := os.WriteFile(filepath.Join(work, f.name), f.data, 0o644); err != nil {
+			return fail(err)
 		}
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		return fail(err)
+	}
+	for _, en := range entries {
+		if ours[en.Name()] {
+			continue
+		}
+		from, to := filepath.Join(dir, en.Name()), filepath.Join(work, en.Name())
+		if en.IsDir() {
+			err = os.CopyFS(to, os.DirFS(from))
+		} else if en.Type().IsRegular() {
+			var b []byte
+			if b, err = os.ReadFile(from); err == nil {
+				err = os.WriteFile(to, b, 0o644)
+			}
+		}
+		if err != nil {
+			return fail(err)
+		}
+	}
+	old := ""
+	if _, err := os.Stat(dir); err == nil {
+		old = filepath.Join(parent, "."+filepath.Base(dir)+".old-"+strconv.Itoa(os.Getpid()))
+		os.RemoveAll(old)
+		if err := os.Rename(dir, old); err != nil {
+			return fail(err)
+		}
+	}
+	if err := os.Rename(work, dir); err != nil {
+		if old != "" {
+			_ = os.Rename(old, dir) // put the previous site back
+		}
+		return fail(err)
+	}
+	if old != "" {
+		os.RemoveAll(old)
 	}
 	return nil
 }

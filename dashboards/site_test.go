@@ -510,3 +510,48 @@ func TestSpreadLabels(t *testing.T) {
 		t.Errorf("spread at the bottom = %v, want %v", got, want)
 	}
 }
+
+// TestSiteWriteIsAllOrNothing: a build that fails half-way (here a file
+// that cannot be written) leaves the previous site as it was and no
+// temporary folder; files of the user's in the folder survive a good
+// build; an output folder that cannot be written says so.
+func TestSiteWriteIsAllOrNothing(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "site")
+	if err := WriteSite(dir, fixtureSite()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "说明.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := readFile(t, filepath.Join(dir, OverviewFile))
+	err := writeSiteFiles(dir, []siteFile{{name: OverviewFile, data: []byte("new")}, {name: "bad\x00name.html", data: []byte("x")}})
+	if err == nil || !strings.Contains(err.Error(), "原有的看板未改动") {
+		t.Errorf("a failing build: %v", err)
+	}
+	if got := readFile(t, filepath.Join(dir, OverviewFile)); got != before {
+		t.Error("the failed build changed the previous site")
+	}
+	if err := WriteSite(dir, fixtureSite()); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "说明.txt")); err != nil || string(b) != "mine" {
+		t.Errorf("the user's file after a build: %q %v", b, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(parent, ".site.*"))
+	if len(left) != 0 {
+		t.Errorf("temporary folders left: %v", left)
+	}
+	file := filepath.Join(parent, "a-file")
+	_ = os.WriteFile(file, nil, 0o644)
+	if err := WriteSite(filepath.Join(file, "site"), fixtureSite()); err == nil || !strings.Contains(err.Error(), "无法建立输出文件夹") {
+		t.Errorf("an output folder under a file: %v", err)
+	}
+	if os.Getuid() != 0 { // root writes anywhere
+		ro := filepath.Join(parent, "ro")
+		_ = os.Mkdir(ro, 0o555)
+		if err := WriteSite(filepath.Join(ro, "site"), fixtureSite()); err == nil || !strings.Contains(err.Error(), "无法写入输出文件夹") {
+			t.Errorf("a read-only folder: %v", err)
+		}
+	}
+}

@@ -23,12 +23,30 @@ import (
 //go:embed sql/schema.sql
 var schemaSQL string
 
-// EnsureSchema creates the ingest tables if they are missing.
+// SchemaVersion marks a database whose tables are those of schema.sql as
+// this sgz has it (row of migrations); a database without it is brought
+// up to date by a writing open before it is read.
+const SchemaVersion = "schema:2026-11-29"
+
+// EnsureSchema creates the ingest tables if they are missing and brings
+// older databases up to date.
 func EnsureSchema(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, schemaSQL); err != nil {
 		return fmt.Errorf("creating tables: %w", err)
 	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO migrations VALUES (?) ON CONFLICT DO NOTHING`, SchemaVersion); err != nil {
+		return fmt.Errorf("creating tables: %w", err)
+	}
 	return nil
+}
+
+// SchemaCurrent says whether a database has this sgz's tables (and no key
+// of personal hashes still inside it): then it can be read as it is.
+func SchemaCurrent(ctx context.Context, db *sql.DB) bool {
+	var n, salt int
+	err := db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM migrations WHERE name = ?),
+		(SELECT count(*) FROM meta WHERE key = 'pii_salt')`, SchemaVersion).Scan(&n, &salt)
+	return err == nil && n == 1 && salt == 0
 }
 
 // Status is how a file ended.

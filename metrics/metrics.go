@@ -26,6 +26,12 @@ func Apply(ctx context.Context, db *sql.DB) error {
 	return transform.RunModels(ctx, db, models, "sql")
 }
 
+// ApplyTemp creates them as temporary macros, for a database opened
+// read-only (transform.ApplyTemp).
+func ApplyTemp(ctx context.Context, db *sql.DB) error {
+	return transform.RunModelsTemp(ctx, db, models, "sql")
+}
+
 // Indicators returns one row per county in code order and the city row
 // last, as of asOf.
 func Indicators(ctx context.Context, db *sql.DB, asOf time.Time) ([]CountyIndicators, error) {

@@ -27,18 +27,38 @@ var models embed.FS
 
 // Apply (re)creates the reference tables and the staging views.
 func Apply(ctx context.Context, db *sql.DB, ref *data.Reference, pol data.Policy) error {
+	return apply(ctx, db, ref, pol, false)
+}
+
+// ApplyTemp creates them as temporary objects of the connection, for a
+// database opened read-only (db must hold one connection: temporary
+// objects belong to the connection that made them).
+func ApplyTemp(ctx context.Context, db *sql.DB, ref *data.Reference, pol data.Policy) error {
+	return apply(ctx, db, ref, pol, true)
+}
+
+func apply(ctx context.Context, db *sql.DB, ref *data.Reference, pol data.Policy, temp bool) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := loadReference(ctx, tx, ref, pol); err != nil {
+	if err := loadReference(ctx, tx, ref, pol, temp); err != nil {
 		return fmt.Errorf("reference tables: %w", err)
 	}
-	if err := RunModels(ctx, tx, models, "sql"); err != nil {
+	if err := runModels(ctx, tx, models, "sql", temp); err != nil {
 		return err
 	}
 	return tx.Commit()
+}
+
+// Temporary rewrites a model's CREATE OR REPLACE TABLE, VIEW and MACRO
+// statements to create temporary objects, which a read-only database
+// allows; they are found before the database's own of the same names.
+func Temporary(sql string) string {
+	return strings.NewReplacer("CREATE OR REPLACE TABLE ", "CREATE OR REPLACE TEMP TABLE ",
+		"CREATE OR REPLACE VIEW ", "CREATE OR REPLACE TEMP VIEW ",
+		"CREATE OR REPLACE MACRO ", "CREATE OR REPLACE TEMP MACRO ").Replace(sql)
 }
 
 // Execer is what runs a model: a *sql.DB, *sql.Conn or *sql.Tx.
@@ -49,6 +69,15 @@ type Execer interface {
 // RunModels executes every .sql file of dir in name order (the number
 // before a model's name is its layer).
 func RunModels(ctx context.Context, tx Execer, fsys fs.FS, dir string) error {
+	return runModels(ctx, tx, fsys, dir, false)
+}
+
+// RunModelsTemp is RunModels creating temporary objects (Temporary).
+func RunModelsTemp(ctx context.Context, tx Execer, fsys fs.FS, dir string) error {
+	return runModels(ctx, tx, fsys, dir, true)
+}
+
+func runModels(ctx context.Context, tx Execer, fsys fs.FS, dir string, temp bool) error {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return err
@@ -65,14 +94,18 @@ func RunModels(ctx context.Context, tx Execer, fsys fs.FS, dir string) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, string(b)); err != nil {
+		q := string(b)
+		if temp {
+			q = Temporary(q)
+		}
+		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("%s/%s: %w", dir, name, err)
 		}
 	}
 	return nil
 }
 
-func loadReference(ctx context.Context, tx *sql.Tx, ref *data.Reference, pol data.Policy) error {
+func loadReference(ctx context.Context, tx *sql.Tx, ref *data.Reference, pol data.Policy, temp bool) error {
 	stmts := []string{
 		`CREATE OR REPLACE TABLE ref_counties (county_code VARCHAR PRIMARY KEY, county_name VARCHAR NOT NULL, build_from INTEGER, build_to INTEGER)`,
 		`CREATE OR REPLACE TABLE ref_townships (township_code VARCHAR PRIMARY KEY, township_name VARCHAR NOT NULL, county_code VARCHAR NOT NULL, township_kind VARCHAR NOT NULL, in_scope BOOLEAN NOT NULL)`,
@@ -85,6 +118,9 @@ func loadReference(ctx context.Context, tx *sql.Tx, ref *data.Reference, pol dat
 		`CREATE OR REPLACE TABLE ref_summary_deadlines (summary_month DATE PRIMARY KEY, due_date DATE NOT NULL)`,
 	}
 	for _, s := range stmts {
+		if temp {
+			s = Temporary(s)
+		}
 		if _, err := tx.ExecContext(ctx, s); err != nil {
 			return err
 		}

@@ -38,6 +38,9 @@ func open(t *testing.T) *sql.DB {
 func TestLaterExportWins(t *testing.T) {
 	db := open(t)
 	for _, q := range []string{
+		`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, has_station_sheet, has_staff_sheet,
+			loaded_at, count_loaded, count_rejected, count_skipped)
+			SELECT i, 'e' || i, 'e', 'h' || i, 'h' || i, 1, 'export', false, false, TIMESTAMP '2024-01-01 00:00:00', 0, 0, 0 FROM range(1, 3) t(i)`,
 		`INSERT INTO sys_stations VALUES (1, 's', 2, 'S1', '旧名', '140702', '140702101', DATE '2023-06-01', NULL, '筹建中'),
 		                                 (2, 's', 2, 'S1', '新名', '140702', '140702101', DATE '2023-06-01', NULL, '运营中')`,
 		`INSERT INTO sys_services VALUES (1, 'v', 2, 'F1', 'S1', '个案服务', '其他', DATE '2023-07-01', DATE '2023-07-01', 2, TIMESTAMP '2023-07-01 10:00:00'),

@@ -26,6 +26,7 @@ func runAssess(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "sgz assess: 须给出 --year YYYY 和 --out 文件.xlsx")
 		return ExitError
 	}
+	so.readOnly = true // it only reads the database
 	st, err := openExisting(e, *so)
 	if err != nil {
 		return e.fail(err)

@@ -143,6 +143,9 @@ func (e *env) flags(name string) *flag.FlagSet {
 // storeOpts are the flags of every command that opens the database.
 type storeOpts struct {
 	db, policy string
+	// readOnly opens the database read-only (commands that only read);
+	// wait queues behind another process that holds it.
+	readOnly, wait bool
 }
 
 // storeFlags adds --db (default $SGZ_DB, else ./sgz.duckdb) and --policy
@@ -155,6 +158,7 @@ func storeFlags(fs *flag.FlagSet) *storeOpts {
 	}
 	fs.StringVar(&o.db, "db", def, "数据库文件")
 	fs.StringVar(&o.policy, "policy", os.Getenv("SGZ_POLICY"), "政策参数文件（data/policy.csv 的副本）；默认用内置的")
+	fs.BoolVar(&o.wait, "wait", false, "数据库正被另一个 sgz 使用时排队等候（最多半小时），而不是报错退出")
 	return o
 }
 

@@ -1,8 +1,13 @@
 package cli_test
 
 import (
+	"bufio"
+	"database/sql"
+	"fmt"
 	"os"
 	"testing"
+
+	_ "github.com/duckdb/duckdb-go/v2"
 )
 
 var tempDirs []string
@@ -18,6 +23,26 @@ func mkTemp() (string, error) {
 }
 
 func TestMain(m *testing.M) {
+	// As a helper process: hold a database open (for writing, or
+	// read-only) until standard input closes, as another sgz would.
+	if path := os.Getenv("SGZ_TEST_HOLD"); path != "" {
+		dsn := path
+		if os.Getenv("SGZ_TEST_HOLD_RO") != "" {
+			dsn += "?access_mode=READ_ONLY"
+		}
+		db, err := sql.Open("duckdb", dsn)
+		if err == nil {
+			err = db.Ping()
+		}
+		if err != nil {
+			fmt.Println("error:", err)
+			os.Exit(1)
+		}
+		fmt.Println("holding")
+		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
+		db.Close()
+		os.Exit(0)
+	}
 	code := m.Run()
 	for _, d := range tempDirs {
 		os.RemoveAll(d)

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
@@ -52,6 +54,9 @@ type store struct {
 }
 
 func openStore(e *env, o storeOpts) (*store, error) {
+	if o.readOnly && o.db != ":memory:" && o.db != "" && !strings.Contains(o.db, "?") {
+		return openReadOnly(e, o)
+	}
 	ctx := e.ctx
 	path := o.db
 	ref, err := data.Load()
@@ -62,7 +67,7 @@ func openStore(e *env, o storeOpts) (*store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("政策参数: %w", err)
 	}
-	db, err := openDB(ctx, path)
+	db, err := openDB(e, path, o.wait)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +90,7 @@ func openStore(e *env, o storeOpts) (*store, error) {
 		if err := ingest.ReplaceWithRebuilt(path); err != nil {
 			return nil, err
 		}
-		if db, err = openDB(ctx, path); err != nil {
+		if db, err = openDB(e, path, o.wait); err != nil {
 			return nil, err
 		}
 	}
@@ -112,22 +117,108 @@ func openStore(e *env, o storeOpts) (*store, error) {
 	return s, nil
 }
 
-// openDB opens a database and makes sure it has the ingest tables.
-func openDB(ctx context.Context, path string) (*sql.DB, error) {
-	db, err := sql.Open("duckdb", path)
-	if err == nil {
-		err = db.PingContext(ctx)
-		if err == nil {
-			err = ingest.EnsureSchema(ctx, db)
-		}
+// openReadOnly opens the store of a command that only reads, read-only,
+// so that readers run side by side (and from read-only media): a database
+// of an older sgz is first brought up to date by a writing open; the
+// reference tables, views and macros are made as temporary objects of the
+// one connection.
+func openReadOnly(e *env, o storeOpts) (*store, error) {
+	ctx := e.ctx
+	ref, err := data.Load()
+	if err != nil {
+		return nil, fmt.Errorf("参考数据: %w", err)
+	}
+	pol, err := data.LoadPolicy(o.policy)
+	if err != nil {
+		return nil, fmt.Errorf("政策参数: %w", err)
+	}
+	db, err := openDuck(e, o.db+"?access_mode=READ_ONLY", o.db, o.wait)
+	if err != nil {
+		return nil, err
+	}
+	if !ingest.SchemaCurrent(ctx, db) {
+		db.Close()
+		w := o
+		w.readOnly = false
+		st, err := openStore(e, w)
 		if err != nil {
-			db.Close()
+			return nil, err
+		}
+		if err := st.Close(); err != nil {
+			return nil, err
+		}
+		if db, err = openDuck(e, o.db+"?access_mode=READ_ONLY", o.db, o.wait); err != nil {
+			return nil, err
 		}
 	}
+	db.SetMaxOpenConns(1) // temporary objects belong to one connection
+	if err := transform.ApplyTemp(ctx, db, ref, pol); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := metrics.ApplyTemp(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &store{path: o.db, db: db, ref: ref, policy: pol}, nil
+}
+
+// openDB opens a database for writing and makes sure it has the ingest
+// tables.
+func openDB(e *env, path string, wait bool) (*sql.DB, error) {
+	db, err := openDuck(e, path, path, wait)
 	if err != nil {
+		return nil, err
+	}
+	if err := ingest.EnsureSchema(e.ctx, db); err != nil {
+		db.Close()
 		return nil, fmt.Errorf("打开数据库 %s 出错: %w", path, err)
 	}
 	return db, nil
+}
+
+// lockHeld is DuckDB's message for a database file another process holds.
+var lockHeld = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d+)\)`)
+
+// openDuck opens dsn (the database at path); when another process holds
+// it, it says which in Chinese, or, with wait, tries again every second
+// for up to half an hour.
+func openDuck(e *env, dsn, path string, wait bool) (*sql.DB, error) {
+	deadline := time.Now().Add(30 * time.Minute)
+	told := false
+	for {
+		db, err := sql.Open("duckdb", dsn)
+		if err == nil {
+			if err = db.PingContext(e.ctx); err != nil {
+				db.Close()
+			}
+		}
+		if err == nil {
+			return db, nil
+		}
+		m := lockHeld.FindStringSubmatch(err.Error())
+		if m == nil {
+			return nil, fmt.Errorf("打开数据库 %s 出错: %w", path, err)
+		}
+		holder := "进程 " + m[2]
+		if b, rerr := os.ReadFile("/proc/" + m[2] + "/cmdline"); rerr == nil && len(b) > 0 {
+			holder += "：" + printable(strings.Join(strings.Fields(strings.ReplaceAll(string(b), "\x00", " ")), " "))
+		} else {
+			holder += "（" + printable(m[1]) + "）"
+		}
+		if !wait || time.Now().After(deadline) {
+			return nil, fmt.Errorf("数据库 %s 正被另一个程序使用（%s）：请等它结束后再试，或加 --wait 排队等候", path, holder)
+		}
+		if !told {
+			fmt.Fprintf(e.stderr, "sgz: 数据库 %s 正被另一个程序使用（%s），等候中……\n", path, holder)
+			told = true
+		}
+		select {
+		case <-e.ctx.Done():
+			return nil, e.ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 func (s *store) Close() error { return s.db.Close() }

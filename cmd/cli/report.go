@@ -111,7 +111,9 @@ func openReport(e *env, o reportOpts) (*store, error) {
 	default:
 		return nil, fmt.Errorf("--format %q: 可选 table、csv 或 json", *o.format)
 	}
-	return openExisting(e, *o.store)
+	ro := *o.store
+	ro.readOnly = true // reports only read
+	return openExisting(e, ro)
 }
 
 // column is one column of a printed report.

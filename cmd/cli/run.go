@@ -59,6 +59,7 @@ func runDashboard(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "sgz dashboard: 须给出 --out 文件夹")
 		return ExitError
 	}
+	so.readOnly = true // the site is written from what the database holds
 	st, err := openExisting(e, *so)
 	if err != nil {
 		return e.fail(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -204,5 +205,31 @@ func TestMarkdownEscapes(t *testing.T) {
 	}
 	if n != 6 {
 		t.Errorf("the row has %d cell bars, want 6: %q", n, row)
+	}
+}
+
+// TestWriteIsAllOrNothing: a write that fails half-way (the disk full at
+// the workbook) leaves the files of the earlier write as they were and no
+// temporary folder.
+func TestWriteIsAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	e := &Edition{Month: time.Date(2023, 11, 1, 0, 0, 0, 0, time.UTC), AsOf: time.Date(2023, 12, 6, 0, 0, 0, 0, time.UTC), Warning: 80,
+		IssueDate: time.Date(2023, 12, 11, 0, 0, 0, 0, time.UTC), Issuer: "晋中市民政局"}
+	f, err := Write(context.Background(), e, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(f.HTML)
+	e.Issuer = "改过的机关"
+	failHook = func(step string) error { return errors.New("no space left on device") }
+	defer func() { failHook = nil }()
+	if _, err := Write(context.Background(), e, dir); err == nil || !strings.Contains(err.Error(), "原有文件未改动") {
+		t.Errorf("a failing write: %v", err)
+	}
+	if after, _ := os.ReadFile(f.HTML); string(after) != string(before) {
+		t.Error("the failed write changed the earlier HTML")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".sgz-bulletin-*")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
 	}
 }

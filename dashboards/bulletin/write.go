@@ -85,10 +85,41 @@ func (e *Edition) BaseName() string {
 
 // Write writes the edition as HTML, Markdown and XLSX into dir, and as PDF
 // when Chromium is installed.
+//
+// Everything is written into a temporary folder inside dir first and moved
+// into place at the end, file by file: a full disk or an interrupted run
+// leaves the files of an earlier run as they were, never half-written.
 func Write(ctx context.Context, e *Edition, dir string) (Files, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Files{}, err
+		return Files{}, fmt.Errorf("无法建立输出文件夹 %s：%w", dir, err)
 	}
+	work, err := os.MkdirTemp(dir, ".sgz-bulletin-")
+	if err != nil {
+		return Files{}, fmt.Errorf("无法写入输出文件夹 %s：%w", dir, err)
+	}
+	defer os.RemoveAll(work)
+	f, err := write(ctx, e, work)
+	if err != nil {
+		return Files{}, fmt.Errorf("写出通报时出错（%s 中原有文件未改动）：%w", dir, err)
+	}
+	out := Files{}
+	for _, x := range []struct{ from, to *string }{{&f.HTML, &out.HTML}, {&f.Markdown, &out.Markdown}, {&f.XLSX, &out.XLSX},
+		{&f.DOCX, &out.DOCX}, {&f.PDF, &out.PDF}, {&f.Annex, &out.Annex}, {&f.AnnexMarkdown, &out.AnnexMarkdown}, {&f.AnnexPDF, &out.AnnexPDF}} {
+		if *x.from == "" {
+			continue
+		}
+		*x.to = filepath.Join(dir, filepath.Base(*x.from))
+		if err := os.Rename(*x.from, *x.to); err != nil {
+			return out, fmt.Errorf("写出通报时出错：%w", err)
+		}
+	}
+	return out, nil
+}
+
+// failHook, set by a test, fails the write at a step.
+var failHook func(step string) error
+
+func write(ctx context.Context, e *Edition, dir string) (Files, error) {
 	base := filepath.Join(dir, e.BaseName())
 	annex := base + "_附件_数据来源与口径"
 	f := Files{HTML: base + ".html", Markdown: base + ".md", XLSX: base + ".xlsx", DOCX: base + ".docx", Annex: annex + ".html", AnnexMarkdown: annex + ".md"}
@@ -110,6 +141,11 @@ func Write(ctx context.Context, e *Edition, dir string) (Files, error) {
 	}
 	if err := os.WriteFile(f.AnnexMarkdown, []byte(AnnexMarkdown(e)), 0o644); err != nil {
 		return f, err
+	}
+	if failHook != nil {
+		if err := failHook("xlsx"); err != nil {
+			return f, err
+		}
 	}
 	if err := writeXLSX(e, f.XLSX); err != nil {
 		return f, err

@@ -3,6 +3,9 @@
 CREATE OR REPLACE VIEW stg_sys_stations AS
 WITH source AS (
     SELECT * FROM sys_stations
+    -- only rows of a loaded file: a load killed during its commit can leave
+    -- rows without one (removed on the next writing open)
+    WHERE file_id IN (SELECT file_id FROM files)
 ),
 ranked AS (
     SELECT *, row_number() OVER (PARTITION BY station_id ORDER BY file_id DESC, row_number DESC) AS rank_in_exports

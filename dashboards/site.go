@@ -92,7 +92,6 @@ type siteFile struct {
 	data []byte
 }
 
-//
 // The site is written whole into a new folder beside dir and then put in
 // its place (two renames), so that a full disk, a read-only folder or an
 // interrupted build leaves the previous site as it was, never half of

@@ -20,6 +20,14 @@ import (
 // digits to half-width, stray spaces and line breaks removed at the ends and
 // collapsed inside, a leading ' (kept from text-formatted numbers) dropped.
 func Clean(s string) string {
+	if strings.IndexFunc(s, invisible) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if invisible(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
 	if hasFullWidth(s) {
 		s = width.Fold.String(s)
 	}
@@ -28,6 +36,22 @@ func Clean(s string) string {
 		s = strings.Join(strings.Fields(s), " ")
 	}
 	return strings.TrimSpace(s)
+}
+
+// invisible says whether a rune is a control character (NUL and the like;
+// tab and line breaks are spaces to Clean) or a bidirectional override,
+// which no clerk types and which would hide in an id or reorder what a
+// reader sees.
+func invisible(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r':
+		return false
+	case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e || r == 0x200f || r == 0xfeff:
+		return true
+	}
+	return false
 }
 
 // hasFullWidth says whether s has a full-width form (U+FF00–U+FFEF) or an

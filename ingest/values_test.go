@@ -294,3 +294,13 @@ func TestRanges(t *testing.T) {
 		t.Errorf("a policy's person_times_max of 50: %v", err)
 	}
 }
+
+// TestCleanDropsInvisibles: NUL and other control characters and
+// bidirectional overrides are dropped from cells (an id keeps no NUL).
+func TestCleanDropsInvisibles(t *testing.T) {
+	for in, want := range map[string]string{"ZD14\x0070201": "ZD1470201", "F1\u202e2": "F12", "\ufeff榆次区": "榆次区", "a\tb": "a b", "\x1b[2J祁县": "[2J祁县"} {
+		if got := Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -45,6 +45,8 @@ func commands() []command {
 		{"dashboard", "--as-of D --out DIR", "写出静态看板网站", runDashboard},
 		{"bulletin", "--month YYYY-MM --out DIR", "写出当月系统使用情况通报：HTML、Markdown、XLSX、PDF", runBulletin},
 		{"assess", "--year YYYY --out FILE.xlsx", "写出年度目标考核评分工作簿（年度未结束时为预评估）", runAssess},
+		{"backup", "FILE", "把数据库及其个人信息密钥备份到一个文件（备份期间其他 sgz 不能写入）", runBackup},
+		{"restore", "FILE [--force]", "从备份文件恢复数据库（--db）及其密钥", runRestore},
 		{"template", "--county NAME --out FILE.xlsx", "写出某县带下拉选项的台账模板", runTemplate},
 		{"gen", "--scale city --seed N --out DIR", "生成模拟输入数据及其真值", runGen},
 	}

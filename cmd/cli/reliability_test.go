@@ -198,3 +198,50 @@ func TestReadersSideBySide(t *testing.T) {
 		t.Errorf("--wait: exit %d %s", code, out)
 	}
 }
+
+// TestBackupRestore: a backup restored into a new place gives the same
+// indicators; restoring over a database needs --force; a damaged backup
+// is refused and changes nothing.
+func TestBackupRestore(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	want, _ := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv")
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "备份.zip")
+	if out, code := run("backup", backup, "--db", db); code != 0 {
+		t.Fatal(out)
+	}
+	if st, err := os.Stat(backup); err != nil || st.Mode().Perm() != 0o600 {
+		t.Errorf("backup %v %v, want mode 0600 (it holds the key)", st, err)
+	}
+	restored := filepath.Join(dir, "r.duckdb")
+	if out, code := run("restore", backup, "--db", restored); code != 0 {
+		t.Fatal(out)
+	}
+	if got, _ := run("report", "indicators", "--db", restored, "--as-of", "2023-12-31", "--format", "csv"); got != want {
+		t.Errorf("restored indicators differ:\n%s\nwant\n%s", got, want)
+	}
+	// the key came along: an ingest of the same files changes nothing
+	if out, code := run("ingest", filepath.Join(d.dir, "inputs", "ledgers"), "--db", restored); code != 0 || !strings.Contains(out, "未变") {
+		t.Errorf("ingest into the restored copy: exit %d %s", code, lastLines(out, 2))
+	}
+	if out, code := run("restore", backup, "--db", db); code != 2 || !strings.Contains(out, "请加 --force") {
+		t.Errorf("restore over a database without --force: exit %d %s", code, out)
+	}
+	b, _ := os.ReadFile(backup)
+	b[len(b)/2] ^= 0xff
+	damaged := filepath.Join(dir, "坏.zip")
+	_ = os.WriteFile(damaged, b, 0o600)
+	if out, code := run("restore", damaged, "--db", filepath.Join(dir, "x.duckdb"), "--force"); code != 2 || !strings.Contains(out, "不是可用的 sgz 备份") {
+		t.Errorf("a damaged backup: exit %d %s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x.duckdb")); err == nil {
+		t.Error("a damaged backup wrote a database")
+	}
+	if out, code := run("restore", backup, "--db", db, "--force"); code != 0 {
+		t.Errorf("restore --force: %s", out)
+	}
+	if got, _ := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv"); got != want {
+		t.Errorf("indicators after restore --force differ")
+	}
+}

@@ -9,7 +9,7 @@ TAGS    := duckdb_arrow
 # The china-division release the township list is generated from.
 CHINA_DIVISION := china-division@2.7.0
 
-.PHONY: build test demo bench lint fuzz clean assets townships check-generated
+.PHONY: build test demo bench lint fuzz stress clean assets townships check-generated
 
 build: assets
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/sgz
@@ -53,6 +53,11 @@ townships:
 check-generated: townships
 	git diff --exit-code -- data/townships.csv
 
+# Long reliability runs (README, RELIABILITY): kill an ingest again and
+# again during its commit. SGZ_STRESS_ROWS sets the export's size.
+stress: assets
+	SGZ_STRESS=1 $(GO) test -tags $(TAGS) -run 'TestStress' -timeout 60m -v ./cmd/cli
+
 clean:
 	rm -rf bin build demo node_modules $(ASSETS)
 
@@ -63,6 +68,6 @@ clean:
 # which on a loaded 2-core machine fails CI without any failing input.
 FUZZTIME ?= 20000x
 fuzz:
-	for f in FuzzParseDate FuzzIDCheck FuzzDecodeText FuzzRecognise; do \
+	for f in FuzzParseDate FuzzIDCheck FuzzDecodeText FuzzRecognise FuzzConvert; do \
 		$(GO) test -tags $(TAGS) -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) ./ingest || exit 1; \
 	done

@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -145,3 +146,58 @@ func FuzzRecognise(f *testing.F) {
 		}
 	})
 }
+
+// FuzzConvert runs the whole path from a file's bytes to typed rows
+// (reading within small limits, recognising, converting, masking): it must
+// never panic, and whatever it keeps for people to read — raw rows,
+// rejects, flags, notes — is valid UTF-8 and holds no 18-digit ID number.
+func FuzzConvert(f *testing.F) {
+	for _, s := range []string{
+		"晋中市祁县台账\n填报日期：2023年6月30日\n乡镇(街道),站点名称,挂牌时间,场地面积（㎡）\n昭馀镇,x站,2023-05-01,120\n合计,,,\n",
+		"乡镇(街道),姓名,身份证号码,入站时间,离站时间\n昭馀镇,王芳,11010519491231002X,2023-01-01,\n昭馀镇,司马光明,140702199001011231,司马光明,\n",
+		"服务记录编号,站点编号,服务开始日期,服务结束日期,服务人次,录入时间\nF1,S1,2023-11-20,2023-11-20,2147483648,2023-11-21 09:00\n",
+		"站点编号,总结月份,提交时间,审核状态\nS1,2023-11,2023-12-01 09:00,已通过\n",
+		"资金来源,日期,摘要,用途类别,收入金额（元）,支出金额（元）\n市级福彩公益金,2023-02-01,拨付,,\"1,200.00\",\n市级福彩公益金,2023-03-01,x,宴请,,1.2万\n",
+	} {
+		f.Add([]byte(s), true)
+	}
+	f.Add([]byte("PK\x03\x04"), false)
+	c := converter(f)
+	c.Today = time.Date(2024, 1, 20, 0, 0, 0, 0, time.UTC)
+	lim := DefaultLimits()
+	lim.SheetRows, lim.CellChars, lim.UnzipBytes = 2000, 2000, 8<<20
+	c.Limits = lim
+	f.Fuzz(func(t *testing.T, b []byte, csv bool) {
+		name := "祁县_2023-06_台账.xlsx"
+		if csv {
+			name = "祁县_2023-06_台账.csv"
+		}
+		sheets, err := ReadSheetsLimited(name, b, lim)
+		if err != nil {
+			return
+		}
+		p, err := c.Convert(name, sheets)
+		if err != nil {
+			return
+		}
+		var kept []string
+		for _, r := range p.Raw {
+			kept = append(kept, r.Cells)
+		}
+		for _, r := range append(p.Rejects, p.Flags...) {
+			kept = append(kept, r.Value, r.Reason, r.Column)
+		}
+		kept = append(kept, p.Notes...)
+		for _, s := range kept {
+			if !utf8.ValidString(s) {
+				t.Fatalf("kept text is not UTF-8: %q", s)
+			}
+			if m := reFullID.FindString(s); m != "" {
+				t.Fatalf("an ID number is kept whole: %q in %q", m, s)
+			}
+		}
+	})
+}
+
+// reFullID is an 18-character ID number standing alone.
+var reFullID = regexp.MustCompile(`(^|[^0-9A-Za-z])[1-9][0-9]{16}[0-9Xx]($|[^0-9A-Za-z])`)

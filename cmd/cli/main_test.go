@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
+
+	"sgz/cmd/cli"
 )
 
 var tempDirs []string
@@ -42,6 +44,16 @@ func TestMain(m *testing.M) {
 		_, _ = bufio.NewReader(os.Stdin).ReadString('\n')
 		db.Close()
 		os.Exit(0)
+	}
+	// As sgz itself (the stress tests kill it): SGZ_TEST_CLI=1 and the
+	// arguments after "--".
+	if os.Getenv("SGZ_TEST_CLI") != "" {
+		for i, a := range os.Args {
+			if a == "--" {
+				os.Exit(cli.Do(os.Args[i+1:], os.Stdin, os.Stdout, os.Stderr))
+			}
+		}
+		os.Exit(2)
 	}
 	code := m.Run()
 	for _, d := range tempDirs {

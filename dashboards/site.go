@@ -92,25 +92,29 @@ type siteFile struct {
 	data []byte
 }
 
-// The site is written whole into a new folder beside dir and then put in
-// its place (two renames), so that a full disk, a read-only folder or an
-// interrupted build leaves the previous site as it was, never half of
-// each. Whatever else dir holds (files sgz did not write) is copied into
-// the new folder first.
+// writeSiteFiles writes the site into dir. Everything is written first
+// into a temporary folder beside dir, so that a full disk or a read-only
+// folder fails before anything of the previous site changes; then each of
+// the site's own entries (its pages, CSVs, assets/, bulletins/) is moved
+// into dir, replacing the previous one. Nothing else in dir is touched:
+// not its other files, not its permissions, not a link that dir is.
 func writeSiteFiles(dir string, files []siteFile) error {
-	dir = filepath.Clean(dir)
-	parent := filepath.Dir(dir)
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real // a link to the site folder stays a link
+	}
+	parent := filepath.Dir(abs)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("无法建立输出文件夹 %s：%w", parent, err)
 	}
-	work, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".new-")
+	work, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".new-")
 	if err != nil {
 		return fmt.Errorf("无法写入输出文件夹 %s：%w", parent, err)
 	}
-	defer os.RemoveAll(work) // gone already when the swap succeeded
-	if err := os.Chmod(work, 0o755); err != nil {
-		return err
-	}
+	defer os.RemoveAll(work)
 	fail := func(err error) error {
 		return fmt.Errorf("写出看板时出错（%s 中原有的看板未改动）：%w", dir, err)
 	}
@@ -118,9 +122,7 @@ func writeSiteFiles(dir string, files []siteFile) error {
 	if err := WriteAssets(work); err != nil {
 		return fail(err)
 	}
-	ours := map[string]bool{assetsDir: true}
 	for _, f := range files {
-		ours[strings.Split(f.name, "/")[0]] = true
 		if err := os.MkdirAll(filepath.Dir(filepath.Join(work, f.name)), 0o755); err != nil {
 			return fail(err)
 		}
@@ -128,43 +130,25 @@ func writeSiteFiles(dir string, files []siteFile) error {
 			return fail(err)
 		}
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil && !os.IsNotExist(err) {
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return fail(err)
+	}
+	entries, err := os.ReadDir(work)
+	if err != nil {
 		return fail(err)
 	}
 	for _, en := range entries {
-		if ours[en.Name()] {
-			continue
-		}
-		from, to := filepath.Join(dir, en.Name()), filepath.Join(work, en.Name())
+		from, to := filepath.Join(work, en.Name()), filepath.Join(abs, en.Name())
 		if en.IsDir() {
-			err = os.CopyFS(to, os.DirFS(from))
-		} else if en.Type().IsRegular() {
-			var b []byte
-			if b, err = os.ReadFile(from); err == nil {
-				err = os.WriteFile(to, b, 0o644)
+			// a folder cannot be renamed over a full one: the old aside first
+			old := filepath.Join(work, "."+en.Name()+".old")
+			if err := os.Rename(to, old); err != nil && !os.IsNotExist(err) {
+				return fail(err)
 			}
 		}
-		if err != nil {
+		if err := os.Rename(from, to); err != nil {
 			return fail(err)
 		}
-	}
-	old := ""
-	if _, err := os.Stat(dir); err == nil {
-		old = filepath.Join(parent, "."+filepath.Base(dir)+".old-"+strconv.Itoa(os.Getpid()))
-		os.RemoveAll(old)
-		if err := os.Rename(dir, old); err != nil {
-			return fail(err)
-		}
-	}
-	if err := os.Rename(work, dir); err != nil {
-		if old != "" {
-			_ = os.Rename(old, dir) // put the previous site back
-		}
-		return fail(err)
-	}
-	if old != "" {
-		os.RemoveAll(old)
 	}
 	return nil
 }

@@ -542,6 +542,31 @@ func TestSiteWriteIsAllOrNothing(t *testing.T) {
 	if len(left) != 0 {
 		t.Errorf("temporary folders left: %v", left)
 	}
+	// the folder's permissions, a private file of the user's and a link
+	// to the site folder are left as they were
+	_ = os.Chmod(dir, 0o750)
+	_ = os.WriteFile(filepath.Join(dir, "私人.txt"), []byte("x"), 0o600)
+	link := filepath.Join(parent, "link")
+	_ = os.Symlink(dir, link)
+	if err := WriteSite(link, fixtureSite()); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(dir); st.Mode().Perm() != 0o750 {
+		t.Errorf("the folder's mode became %v", st.Mode().Perm())
+	}
+	if st, _ := os.Stat(filepath.Join(dir, "私人.txt")); st.Mode().Perm() != 0o600 {
+		t.Errorf("a private file's mode became %v", st.Mode().Perm())
+	}
+	if lst, _ := os.Lstat(link); lst.Mode()&os.ModeSymlink == 0 {
+		t.Error("the link to the site folder was replaced by a folder")
+	}
+	// --out . works
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	_ = os.Chdir(dir)
+	if err := WriteSite(".", fixtureSite()); err != nil {
+		t.Errorf("--out .: %v", err)
+	}
 	file := filepath.Join(parent, "a-file")
 	_ = os.WriteFile(file, nil, 0o644)
 	if err := WriteSite(filepath.Join(file, "site"), fixtureSite()); err == nil || !strings.Contains(err.Error(), "无法建立输出文件夹") {

@@ -2,14 +2,17 @@ package cli
 
 import (
 	"archive/zip"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"sgz/ingest"
@@ -18,7 +21,8 @@ import (
 // A backup is one zip file: the database as it stood after a checkpoint,
 // its key of personal hashes (without it the copy could not take new
 // files), and a manifest with their SHA-256, checked on restore. It holds
-// the key: keep it as safely as the database and its key together.
+// the key: keep it as safely as the database and its key together. Both
+// are streamed, never held in memory whole.
 
 const (
 	backupDB       = "sgz.duckdb"
@@ -33,19 +37,47 @@ type backupInfo struct {
 	SGZSchema string            `json:"schema"`
 }
 
+// samePath says whether a and b name one file (after links).
+func samePath(a, b string) bool {
+	ra, err1 := filepath.EvalSymlinks(a)
+	rb, err2 := filepath.EvalSymlinks(b)
+	if err1 != nil || err2 != nil {
+		aa, _ := filepath.Abs(a)
+		bb, _ := filepath.Abs(b)
+		return aa == bb
+	}
+	return ra == rb
+}
+
+func oneArg(e *env, fs *flag.FlagSet, cmd, example string) (string, bool) {
+	if fs.NArg() != 1 {
+		fmt.Fprintf(e.stderr, "sgz %s: 须给出备份文件，如 %s\n", cmd, example)
+		return "", false
+	}
+	return fs.Arg(0), true
+}
+
 // runBackup copies the database and its key into one file, holding the
 // database (no other sgz writes meanwhile).
 func runBackup(e *env, args []string) int {
 	fs := e.flags("backup")
 	so := storeFlags(fs)
+	force := fs.Bool("force", false, "备份文件已存在时覆盖它")
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(e.stderr, "sgz backup: 须给出备份文件，如 sgz backup 备份_2024-01-10.zip")
+	out, ok := oneArg(e, fs, "backup", "sgz backup 备份_2024-01-10.zip")
+	if !ok {
 		return ExitError
 	}
-	out := fs.Arg(0)
+	for _, p := range []string{so.db, so.db + ".wal", ingest.KeyPath(so.db)} {
+		if samePath(out, p) {
+			return e.fail(fmt.Errorf("备份文件 %s 就是数据库或其密钥本身：请另给一个文件名", out))
+		}
+	}
+	if _, err := os.Lstat(out); err == nil && !*force {
+		return e.fail(fmt.Errorf("备份文件 %s 已存在：请另给一个文件名，或加 --force 覆盖", out))
+	}
 	st, err := openExisting(e, *so)
 	if err != nil {
 		return e.fail(err)
@@ -55,52 +87,63 @@ func runBackup(e *env, args []string) int {
 	if _, err := st.db.ExecContext(e.ctx, `CHECKPOINT`); err != nil {
 		return e.fail(err)
 	}
-	dbBytes, err := os.ReadFile(st.path)
-	if err != nil {
-		return e.fail(err)
-	}
-	key, err := os.ReadFile(ingest.KeyPath(st.path))
-	if err != nil && !os.IsNotExist(err) {
-		return e.fail(err)
-	}
-	info := backupInfo{Made: time.Now().UTC().Truncate(time.Second), Source: st.path, Files: map[string]string{backupDB: sum(dbBytes)}, SGZSchema: ingest.SchemaVersion}
-	parts := map[string][]byte{backupDB: dbBytes}
-	if key != nil {
-		info.Files[backupKey] = sum(key)
-		parts[backupKey] = key
-	}
-	manifest, _ := json.MarshalIndent(info, "", "  ")
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, name := range []string{backupManifest, backupDB, backupKey} {
-		b := manifest
-		if name != backupManifest {
-			var ok bool
-			if b, ok = parts[name]; !ok {
-				continue
+	info := backupInfo{Made: time.Now().UTC().Truncate(time.Second), Source: st.path, Files: map[string]string{}, SGZSchema: ingest.SchemaVersion}
+	withKey := false
+	err = writeAtomicFunc(out, 0o600, func(w io.Writer) error {
+		zw := zip.NewWriter(w)
+		add := func(name, path string) error {
+			f, err := os.Open(path)
+			if err != nil {
+				return err
 			}
+			defer f.Close()
+			zf, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: info.Made})
+			if err != nil {
+				return err
+			}
+			h := sha256.New()
+			if _, err := io.Copy(io.MultiWriter(zf, h), f); err != nil {
+				return err
+			}
+			info.Files[name] = hex.EncodeToString(h.Sum(nil))
+			return nil
 		}
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: info.Made})
+		if err := add(backupDB, st.path); err != nil {
+			return err
+		}
+		switch err := add(backupKey, ingest.KeyPath(st.path)); {
+		case err == nil:
+			withKey = true
+		case !errors.Is(err, os.ErrNotExist):
+			return err
+		}
+		manifest, _ := json.MarshalIndent(info, "", "  ")
+		zf, err := zw.CreateHeader(&zip.FileHeader{Name: backupManifest, Method: zip.Deflate, Modified: info.Made})
 		if err == nil {
-			_, err = w.Write(b)
+			_, err = zf.Write(manifest)
 		}
 		if err != nil {
-			return e.fail(err)
+			return err
 		}
-	}
-	if err := zw.Close(); err != nil {
-		return e.fail(err)
-	}
-	if err := writeAtomic(out, buf.Bytes(), 0o600); err != nil {
+		return zw.Close()
+	})
+	if err != nil {
 		return e.fail(fmt.Errorf("写备份文件 %s 出错: %w", out, err))
 	}
-	fmt.Fprintf(e.stdout, "已备份 %s（及其个人信息密钥）到 %s（%d MB）。备份含密钥，请妥善保管。\n", st.path, out, (buf.Len()+(1<<20)-1)>>20)
+	what := "（没有个人信息密钥文件：数据库中尚无人员记录）"
+	if withKey {
+		what = "及其个人信息密钥。备份含密钥，请妥善保管"
+	}
+	fmt.Fprintf(e.stdout, "已备份 %s%s：%s\n", st.path, what, out)
 	return ExitOK
 }
 
-// runRestore puts a backup in the place of the database (--db): checked
-// against its manifest first, written beside and renamed into place, the
-// key with it; a database that exists is replaced only with --force.
+// runRestore puts a backup in the place of the database (--db), checked
+// against its manifest first. A database that exists is replaced only
+// with --force, held while it is: moved aside, the backup's database and
+// key moved in, the one moved aside removed at the end (or put back when
+// anything fails). A database that cannot be opened (damaged: the reason
+// to restore) is kept beside as .damaged-<time>.
 func runRestore(e *env, args []string) int {
 	fs := e.flags("restore")
 	so := storeFlags(fs)
@@ -108,105 +151,175 @@ func runRestore(e *env, args []string) int {
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(e.stderr, "sgz restore: 须给出备份文件，如 sgz restore 备份_2024-01-10.zip --db sgz.duckdb")
+	in, ok := oneArg(e, fs, "restore", "sgz restore 备份_2024-01-10.zip --db sgz.duckdb")
+	if !ok {
 		return ExitError
 	}
-	parts, info, err := readBackup(fs.Arg(0))
+	path := so.db
+	dir := filepath.Dir(path)
+	// the backup, checked, into files beside the database
+	tmpDB, tmpKey, info, err := unpackBackup(in, dir)
+	defer os.Remove(tmpDB)
+	defer os.Remove(tmpKey)
 	if err != nil {
 		return e.fail(err)
 	}
-	path := so.db
+	stamp := time.Now().Format("20060102-150405")
 	var held *store
 	if _, err := os.Stat(path); err == nil {
 		if !*force {
 			return e.fail(fmt.Errorf("数据库 %s 已存在：恢复会以备份（%s）替换它，此后载入的内容将丢失；确需如此，请加 --force", path, info.Made.Format(time.DateTime)))
 		}
-		// Hold the database while it is replaced: no other sgz has it.
 		if held, err = openStore(e, *so); err != nil {
-			return e.fail(err)
-		}
-		if _, err := held.db.ExecContext(e.ctx, `CHECKPOINT`); err != nil {
+			if strings.Contains(err.Error(), "正被另一个程序使用") {
+				return e.fail(err)
+			}
+			damaged := path + ".damaged-" + stamp
+			if rerr := os.Rename(path, damaged); rerr != nil {
+				return e.fail(rerr)
+			}
+			fmt.Fprintf(e.stderr, "sgz: 数据库 %s 无法打开（%v），已改名为 %s 保留，以备份替换\n", path, err, damaged)
+			held = nil
+		} else if _, err := held.db.ExecContext(e.ctx, `CHECKPOINT`); err != nil {
 			held.Close()
 			return e.fail(err)
 		}
 	}
-	err = func() error {
-		if key, ok := parts[backupKey]; ok {
-			if err := writeAtomic(ingest.KeyPath(path), key, 0o600); err != nil {
-				return err
+	keyPath := ingest.KeyPath(path)
+	aside := path + ".replaced-" + stamp
+	keyAside := keyPath + ".replaced-" + stamp
+	moved := func(from, to string) bool { return os.Rename(from, to) == nil }
+	dbAside := false
+	if _, err := os.Stat(path); err == nil {
+		dbAside = moved(path, aside)
+		if !dbAside {
+			if held != nil {
+				held.Close()
 			}
+			return e.fail(fmt.Errorf("恢复到 %s 出错：无法移开原数据库", path))
 		}
-		os.Remove(path + ".wal") // the replaced database's log must not be replayed into the backup
-		return writeAtomic(path, parts[backupDB], 0o600)
-	}()
+	}
+	keyWasAside := moved(keyPath, keyAside)
+	undo := func() {
+		os.Remove(path)
+		os.Remove(keyPath)
+		if dbAside {
+			_ = os.Rename(aside, path)
+		}
+		if keyWasAside {
+			_ = os.Rename(keyAside, keyPath)
+		}
+	}
+	err = os.Rename(tmpDB, path)
+	if err == nil && tmpKey != "" {
+		err = os.Rename(tmpKey, keyPath)
+	}
 	if held != nil {
-		held.Close()
-		os.Remove(path + ".wal") // anything the replaced database's handle wrote on closing
+		held.Close() // its handle is to the file moved aside
 	}
+	os.Remove(path + ".wal") // a log of the replaced database must never be replayed into the backup
 	if err != nil {
-		return e.fail(fmt.Errorf("恢复到 %s 出错: %w", path, err))
+		undo()
+		return e.fail(fmt.Errorf("恢复到 %s 出错（原数据库未改动）：%w", path, err))
 	}
-	fmt.Fprintf(e.stdout, "已从 %s 恢复 %s（备份于 %s）。\n", fs.Arg(0), path, info.Made.Format(time.DateTime))
+	os.Remove(aside)
+	os.Remove(aside + ".wal")
+	os.Remove(keyAside)
+	fmt.Fprintf(e.stdout, "已从 %s 恢复 %s（备份于 %s）。\n", in, path, info.Made.Format(time.DateTime))
 	return ExitOK
 }
 
-// readBackup reads a backup and checks every part against its manifest.
-func readBackup(path string) (map[string][]byte, backupInfo, error) {
-	var info backupInfo
-	bad := func(why string, args ...any) (map[string][]byte, backupInfo, error) {
-		return nil, info, fmt.Errorf("%s 不是可用的 sgz 备份：%s", path, fmt.Sprintf(why, args...))
+// unpackBackup checks a backup against its manifest while writing its
+// database (and key) into temporary files in dir; a part larger than it
+// says, a part of no name it knows, or a hash that differs refuses it.
+func unpackBackup(path, dir string) (tmpDB, tmpKey string, info backupInfo, err error) {
+	bad := func(why string, args ...any) error {
+		return fmt.Errorf("%s 不是可用的 sgz 备份：%s", path, fmt.Sprintf(why, args...))
 	}
 	zr, err := zip.OpenReader(path)
 	if err != nil {
-		return bad("%v", err)
+		return "", "", info, bad("%v", err)
 	}
 	defer zr.Close()
-	parts := map[string][]byte{}
+	sums := map[string]string{}
 	for _, f := range zr.File {
-		if f.Name != backupDB && f.Name != backupKey && f.Name != backupManifest {
-			return bad("含有不认识的文件 %s", printable(f.Name))
+		switch f.Name {
+		case backupManifest:
+			rc, err := f.Open()
+			if err != nil {
+				return tmpDB, tmpKey, info, bad("%v", err)
+			}
+			b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+			rc.Close()
+			if err == nil {
+				err = json.Unmarshal(b, &info)
+			}
+			if err != nil {
+				return tmpDB, tmpKey, info, bad("清单无法读取（%v）", err)
+			}
+		case backupDB, backupKey:
+			tmp, err := os.CreateTemp(dir, ".sgz-restore-")
+			if err != nil {
+				return tmpDB, tmpKey, info, err
+			}
+			if f.Name == backupDB {
+				tmpDB = tmp.Name()
+			} else {
+				tmpKey = tmp.Name()
+			}
+			rc, err := f.Open()
+			if err != nil {
+				tmp.Close()
+				return tmpDB, tmpKey, info, bad("%v", err)
+			}
+			var h hash.Hash = sha256.New()
+			// never more than the part says it is (a zip bomb stops here)
+			n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(rc, int64(f.UncompressedSize64)+1))
+			rc.Close()
+			if err != nil {
+				err = bad("%s 无法读取（%v）", f.Name, err)
+			} else if uint64(n) != f.UncompressedSize64 {
+				err = bad("%s 的大小与它声明的不符", f.Name)
+			}
+			if err == nil {
+				err = tmp.Sync()
+			}
+			if cerr := tmp.Close(); err == nil {
+				err = cerr
+			}
+			if err == nil {
+				err = os.Chmod(tmp.Name(), 0o600)
+			}
+			if err != nil {
+				return tmpDB, tmpKey, info, err
+			}
+			sums[f.Name] = hex.EncodeToString(h.Sum(nil))
+		default:
+			return tmpDB, tmpKey, info, bad("含有不认识的文件 %s", printable(f.Name))
 		}
-		rc, err := f.Open()
-		if err != nil {
-			return bad("%v", err)
-		}
-		b, err := io.ReadAll(io.LimitReader(rc, 1<<40))
-		rc.Close()
-		if err != nil {
-			return bad("%s 无法读取（%v）", f.Name, err)
-		}
-		parts[f.Name] = b
 	}
-	if err := json.Unmarshal(parts[backupManifest], &info); err != nil {
-		return bad("没有清单（%v）", err)
+	if info.Files == nil {
+		return tmpDB, tmpKey, info, bad("没有清单")
 	}
-	if _, ok := parts[backupDB]; !ok {
-		return bad("没有数据库")
+	if tmpDB == "" {
+		return tmpDB, tmpKey, info, bad("没有数据库")
 	}
-	for name, b := range parts {
-		if name == backupManifest {
-			continue
-		}
-		if info.Files[name] != sum(b) {
-			return bad("%s 与清单中的 SHA-256 不符（文件已损坏或被改动）", name)
+	for name, want := range info.Files {
+		if sums[name] != want {
+			return tmpDB, tmpKey, info, bad("%s 与清单中的 SHA-256 不符（文件已损坏或被改动）", name)
 		}
 	}
-	return parts, info, nil
+	return tmpDB, tmpKey, info, nil
 }
 
-func sum(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
-}
-
-// writeAtomic writes b beside path, syncs it and renames it into place.
-func writeAtomic(path string, b []byte, mode os.FileMode) error {
+// writeAtomicFunc writes a file through fn beside path, syncs it and
+// renames it into place; nothing is left on failure.
+func writeAtomicFunc(path string, mode os.FileMode, fn func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
 	if err != nil {
 		return err
 	}
-	_, err = tmp.Write(b)
+	err = fn(tmp)
 	if err == nil {
 		err = tmp.Sync()
 	}

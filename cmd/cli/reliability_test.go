@@ -238,8 +238,24 @@ func TestBackupRestore(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "x.duckdb")); err == nil {
 		t.Error("a damaged backup wrote a database")
 	}
-	if out, code := run("restore", backup, "--db", db, "--force"); code != 0 {
-		t.Errorf("restore --force: %s", out)
+	if out, code := run("backup", db, "--db", db, "--force"); code != 2 || !strings.Contains(out, "就是数据库或其密钥本身") {
+		t.Errorf("a backup over the database itself: exit %d %s", code, out)
+	}
+	if out, code := run("backup", backup, "--db", db); code != 2 || !strings.Contains(out, "已存在") {
+		t.Errorf("a backup over an existing file without --force: exit %d %s", code, out)
+	}
+	// a damaged database (the reason to restore) is replaced with --force
+	// and kept beside
+	b, _ = os.ReadFile(db)
+	for i := 4096; i < len(b) && i < 4096*40; i++ {
+		b[i] ^= 0x5a
+	}
+	_ = os.WriteFile(db, b, 0o600)
+	if out, code := run("restore", backup, "--db", db, "--force"); code != 0 || !strings.Contains(out, "无法打开") {
+		t.Errorf("restore --force over a damaged database: exit %d %s", code, out)
+	}
+	if kept, _ := filepath.Glob(db + ".damaged-*"); len(kept) != 1 {
+		t.Errorf("the damaged database is not kept beside: %v", kept)
 	}
 	if got, _ := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv"); got != want {
 		t.Errorf("indicators after restore --force differ")

@@ -45,7 +45,28 @@ func (c *Converter) future(t time.Time) bool {
 	return !t.Before(c.today().AddDate(0, 0, 2))
 }
 
-// notLater rejects a date field whose value lies after the load day.
+// plannedLead is how far ahead of the load day a planned date (a station
+// to open, a worker to join, a service still running) may lie; beyond it
+// the date is a typing error (2099).
+const plannedLead = 366 * 24 * time.Hour
+
+// planned takes a date that may lie ahead of the load day (flagged) but
+// not by more than plannedLead (rejected).
+func (c *Converter) planned(r *rowCtx, field string, v any) any {
+	t, ok := v.(time.Time)
+	switch {
+	case !ok || !c.future(t):
+		return v
+	case t.After(c.today().Add(plannedLead)):
+		r.fail(field, r.get(field), "日期 %s 晚于载入日 %s 一年以上，不可能；请核对年份", t.Format(time.DateOnly), c.today().Format(time.DateOnly))
+		return nil
+	}
+	r.flag(field, r.get(field), "日期 %s 晚于载入日 %s，按计划日期载入", t.Format(time.DateOnly), c.today().Format(time.DateOnly))
+	return v
+}
+
+// notLater rejects a date field whose value lies after the load day: the
+// day something was done (entered, submitted, certified, paid).
 func (c *Converter) notLater(r *rowCtx, field string, v any) any {
 	if t, ok := v.(time.Time); ok && c.future(t) {
 		r.fail(field, r.get(field), "日期 %s 晚于载入日 %s，不可能；请核对年份", t.Format(time.DateOnly), c.today().Format(time.DateOnly))
@@ -55,8 +76,19 @@ func (c *Converter) notLater(r *rowCtx, field string, v any) any {
 }
 
 // inCalendar rejects a system date outside the calendar's years (no
-// deadline can be worked out for it) or after the load day.
+// deadline can be worked out for it); then, as notLater, one after the
+// load day.
 func (c *Converter) inCalendar(r *rowCtx, field string, v any) any {
+	return c.inCalendarThen(r, field, v, c.notLater)
+}
+
+// inCalendarPlanned is inCalendar for a date that may lie ahead (a service
+// still running): flagged, as planned.
+func (c *Converter) inCalendarPlanned(r *rowCtx, field string, v any) any {
+	return c.inCalendarThen(r, field, v, c.planned)
+}
+
+func (c *Converter) inCalendarThen(r *rowCtx, field string, v any, then func(*rowCtx, string, any) any) any {
 	t, ok := v.(time.Time)
 	if !ok {
 		return v
@@ -66,5 +98,5 @@ func (c *Converter) inCalendar(r *rowCtx, field string, v any) any {
 		r.fail(field, r.get(field), "日期 %s 不在节假日日历的年份内（%d–%d 年）：请核对年份；如确是新的年份，请先在 data/holidays.csv 加入该年的节假日安排", t.Format(time.DateOnly), ys[0], ys[len(ys)-1])
 		return nil
 	}
-	return c.notLater(r, field, v)
+	return then(r, field, v)
 }

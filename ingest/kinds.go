@@ -128,9 +128,7 @@ func (c *Converter) ledgerStation(p *Parsed, r *rowCtx) []any {
 	if raw := r.get("established"); Clean(raw) == "" {
 	} else if d, err := ParseDate(raw); err != nil {
 		r.fail("established", raw, "%v", err)
-	} else if c.future(d.Time) {
-		c.notLater(r, "established", d.Time)
-	} else {
+	} else if c.planned(r, "established", d.Time) != nil {
 		est, approx = d.Time, d.Approx
 		if approx {
 			r.flag("established", raw, "只有年月，按 %s 计", d.Time.Format(time.DateOnly))
@@ -190,10 +188,10 @@ func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string][]placemen
 	if cert == nil && len(r.rejects) == 0 {
 		cert = CertNone
 	}
-	joined := c.notLater(r, "joined", parse(r, "joined", true, date))
-	left := parse(r, "left", false, date)
-	if l, ok := left.(time.Time); ok && c.future(l) {
-		r.flag("left", r.get("left"), "离站时间 %s 晚于载入日，按计划离站处理，到期前仍计为在岗", l.Format(time.DateOnly))
+	joined := c.planned(r, "joined", parse(r, "joined", true, date))
+	var left any
+	if !stillThere(r.get("left")) { // 至今, 在岗: no departure
+		left = c.planned(r, "left", parse(r, "left", false, date))
 	}
 	vals := []any{county, t.Code, personKey, idHash, idMasked, status, nameHash, sex, birthYear,
 		parse(r, "role", false, text), parse(r, "fulltime", false, ParseFullTime), cert,
@@ -235,6 +233,15 @@ func (a placement) overlaps(b placement) bool {
 		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
 	return a.joined.Before(end(b)) && b.joined.Before(end(a))
+}
+
+// stillThere says whether a 离站时间 cell says the worker has not left.
+func stillThere(s string) bool {
+	switch strings.ReplaceAll(Clean(s), " ", "") {
+	case "至今", "在岗", "在职", "未离站", "未离岗", "仍在岗", "-", "—", "/", "无":
+		return true
+	}
+	return false
 }
 
 // FundSources are the 资金来源 of inputs.md and the ways clerks write them.
@@ -288,7 +295,7 @@ func (c *Converter) ledgerFund(p *Parsed, r *rowCtx) []any {
 	} else if d, err := ParseDate(raw); err != nil {
 		r.fail("date", raw, "%v", err)
 	} else {
-		day, approx = c.notLater(r, "date", d.Time), d.Approx
+		day, approx = c.planned(r, "date", d.Time), d.Approx
 		if approx {
 			r.flag("date", raw, "只有年月，按 %s 计", d.Time.Format(time.DateOnly))
 		}
@@ -348,7 +355,7 @@ func (c *Converter) sysStation(r *rowCtx) []any {
 		}
 	}
 	return []any{id, parse(r, "station_name", false, text), county, town,
-		c.notLater(r, "established", parse(r, "established", false, date)),
+		c.planned(r, "established", parse(r, "established", false, date)),
 		c.notLater(r, "baseinfo_entered", parse(r, "baseinfo_entered", false, ParseTimestamp)),
 		parse(r, "status", false, text)}
 }
@@ -379,8 +386,8 @@ func (c *Converter) siteArea(s string) (float64, error) {
 }
 
 func (c *Converter) sysService(r *rowCtx) []any {
-	start := c.inCalendar(r, "start", parse(r, "start", true, date))
-	end := c.inCalendar(r, "end", parse(r, "end", false, date))
+	start := c.inCalendarPlanned(r, "start", parse(r, "start", true, date))
+	end := c.inCalendarPlanned(r, "end", parse(r, "end", false, date)) // a case may run on
 	if end == nil && Clean(r.get("end")) == "" {
 		end = start // a blank end date is the start date (inputs.md)
 	}

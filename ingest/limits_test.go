@@ -204,25 +204,32 @@ func TestImpossibleDates(t *testing.T) {
 		return out
 	}
 	p, err := convert("祁县_2023-12_站点台账.csv", "乡镇(街道),站点名称,挂牌时间\n昭馀镇,x站,2099-05-01\n东观镇,y站,2023-05-01\n")
-	if err != nil || !strings.Contains(reasons(p)[2], "日期 2099-05-01 晚于载入日 2024-01-20，不可能") || len(p.Tables["ledger_stations"].Rows) != 1 {
+	if err != nil || !strings.Contains(reasons(p)[2], "日期 2099-05-01 晚于载入日 2024-01-20 一年以上，不可能") || len(p.Tables["ledger_stations"].Rows) != 1 {
 		t.Errorf("挂牌时间 2099: %v %v", err, reasons(p))
 	}
-	staff := "乡镇(街道),姓名,身份证号码,入站时间,离站时间\n昭馀镇,王芳,11010519491231002X,2099-01-01,\n昭馀镇,李强,140702199001011231,2023-01-01,2024-03-31\n"
+	staff := "乡镇(街道),姓名,身份证号码,入站时间,离站时间\n昭馀镇,王芳,11010519491231002X,2099-01-01,\n昭馀镇,李强,140702199001011231,2023-01-01,2024-03-31\n" +
+		"昭馀镇,赵敏,140702199201011238,2024-02-01,至今\n"
 	p, err = convert("祁县_2023-12_人员台账.csv", staff)
-	if r := reasons(p); err != nil || !strings.Contains(r[2], "晚于载入日") || !strings.Contains(r[3], "flag: 离站时间 2024-03-31 晚于载入日") || len(p.Tables["ledger_staff"].Rows) != 1 {
-		t.Errorf("入站时间 2099, 离站时间 ahead: %v %v", err, r)
+	if r := reasons(p); err != nil || !strings.Contains(r[2], "一年以上，不可能") || !strings.Contains(r[3], "flag: 日期 2024-03-31 晚于载入日 2024-01-20，按计划日期载入") ||
+		!strings.Contains(r[4], "flag: 日期 2024-02-01 晚于载入日") || strings.Contains(r[4], "离站") || len(p.Tables["ledger_staff"].Rows) != 2 {
+		t.Errorf("入站时间 2099, a planned 离站时间 and 入站时间, 至今: %v %v", err, r)
 	}
 	services := "服务记录编号,站点编号,服务开始日期,服务结束日期,服务人次,录入时间\n" +
 		"F1,S1,2023-11-20,2023-11-20,2,2999-11-10 09:00\n" + // entered in 2999
 		"F2,S1,2099-11-20,2099-11-20,2,2023-11-21 09:00\n" + // a service in 2099
 		"F3,S1,2023-11-20,2023-11-20,2,2023-11-19 09:00\n" + // entered before it started
 		"F4,S1,2020-11-20,2020-11-20,2,2020-11-21 09:00\n" + // before the calendar
-		"F5,S1,2023-11-20,2023-11-20,2,2023-11-21 09:00\n"
+		"F5,S1,2023-11-20,2023-11-20,2,2023-11-21 09:00\n" +
+		"F6,S1,2024-01-10,2024-02-29,2,2024-01-11 09:00\n" // a case that runs on: loaded, flagged
 	p, err = convert("服务记录.csv", services)
 	r := reasons(p)
+	if !strings.Contains(r[7], "flag: 日期 2024-02-29 晚于载入日") {
+		t.Errorf("a case running on: %v", r[7])
+	}
+	delete(r, 7)
 	if err != nil || !strings.Contains(r[2], "2999-11-10 不在节假日日历的年份内（2021–2026 年）") || !strings.Contains(r[3], "2099-11-20 不在节假日日历") ||
 		!strings.Contains(r[4], "录入时间 2023-11-19 09:00 早于服务开始日期 2023-11-20") || !strings.Contains(r[5], "2020-11-20 不在节假日日历") ||
-		r[6] != "" || len(p.Tables["sys_services"].Rows) != 1 {
+		r[6] != "" || len(p.Tables["sys_services"].Rows) != 2 {
 		t.Errorf("services: %v %v", err, r)
 	}
 	summaries := "站点编号,总结月份,提交时间,审核状态\nS1,2099-12,2023-12-01 09:00,已通过\nS1,2023-11,2023-10-30 09:00,已通过\nS1,2023-11,2023-12-01 09:00,已通过\n"

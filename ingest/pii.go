@@ -247,10 +247,17 @@ func maskColumn(field, value string) (string, bool) {
 // there is a name typed in the wrong column, masked as one.
 var datedFields = map[string]bool{"cert_date": true, "joined": true, "left": true, "seq": true}
 
+// notNames are what clerks type into date columns that are not names.
+var notNames = map[string]bool{"至今": true, "在岗": true, "在职": true, "离职": true, "离岗": true, "未离站": true, "仍在岗": true,
+	"待定": true, "不详": true, "未知": true, "暂无": true, "见附件": true, "同上": true, "未取得": true, "无证": true, "空白": true, "未填": true}
+
 // looksLikeName says whether a cell is a Chinese personal name: two to
 // four Han characters (up to eight with the · of a minority name), nothing
 // else.
 func looksLikeName(s string) bool {
+	if notNames[strings.ReplaceAll(Clean(s), " ", "")] {
+		return false
+	}
 	r := []rune(strings.ReplaceAll(Clean(s), " ", ""))
 	if len(r) < 2 || len(r) > 8 {
 		return false

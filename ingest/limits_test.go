@@ -322,3 +322,46 @@ func TestOldMasksCut(t *testing.T) {
 		t.Errorf("after the migration: %q %v %s", masked, year, cells)
 	}
 }
+
+// TestSignaturesNotOverMasked: the words after 审核, 统计人, 负责人 that are
+// no person stay as they are (headers, units, file names); a name typed
+// with a space is masked; an ID number in free text keeps only its first
+// six digits.
+func TestSignaturesNotOverMasked(t *testing.T) {
+	for in, want := range map[string]string{
+		"统计人数合计":                   "统计人数合计",
+		"审核：通过":                    "审核:通过",
+		"制表：榆次区民政局":                "制表:榆次区民政局",
+		"统计人员台账_2023-05.xlsx":      "统计人员台账_2023-05.xlsx",
+		"负责人电话":                    "负责人电话",
+		"审核：李 娜":                   "审核:李**",
+		"备注：身份证140702197511022753": "备注:身份证140702************",
+		"备注 140702751102275":       "备注 140702*********",
+		"联系 13912345678":           "联系 139****5678",
+	} {
+		if got := ScrubText(in); got != want {
+			t.Errorf("ScrubText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLinkedFolder: a link to a folder given as the argument is walked as
+// the folder, and a link to /dev/zero given directly says where it points.
+func TestLinkedFolder(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in")
+	_ = os.Mkdir(in, 0o755)
+	_ = os.WriteFile(filepath.Join(in, "a.csv"), []byte("站点编号,所属区划,信息录入时间\nS1,140702101,2023-05-01 09:00\n"), 0o644)
+	link := filepath.Join(dir, "link")
+	_ = os.Symlink(in, link)
+	paths, err := Expand([]string{link})
+	if err != nil || len(paths) != 1 || filepath.Base(paths[0]) != "a.csv" {
+		t.Errorf("Expand(link to a folder) = %v, %v", paths, err)
+	}
+	zero := filepath.Join(dir, "z.csv")
+	_ = os.Symlink("/dev/zero", zero)
+	paths, _ = Expand([]string{zero})
+	if r := loadOne(t, converter(t), paths[0]); r.Status != Refused || !strings.Contains(r.Reason, "是指向 /dev/zero 的链接") {
+		t.Errorf("a link to /dev/zero given directly: %s %s", r.Status, r.Reason)
+	}
+}

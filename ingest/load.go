@@ -15,6 +15,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -104,6 +105,11 @@ func (l *Loader) progress(stage string, done, total int, path string) {
 func Expand(paths []string) ([]string, error) {
 	var out []string
 	for _, p := range paths {
+		if real, err := filepath.EvalSymlinks(p); err == nil {
+			if st, err := os.Stat(real); err == nil && st.IsDir() {
+				p = real // a link to a folder is walked as the folder
+			}
+		}
 		st, err := os.Stat(p)
 		if os.IsNotExist(err) {
 			return nil, fmt.Errorf("找不到文件或文件夹 %s", p)
@@ -378,11 +384,16 @@ func readInput(path string, lim Limits) ([]byte, time.Time, error) {
 	if st.Size() > lim.FileBytes {
 		return nil, zero, fmt.Errorf("文件大小 %d MB，超出上限 %d MB（政策参数 file_max_mb）；请按月或按县分成几个文件", st.Size()>>20, lim.FileBytes>>20)
 	}
-	f, err := os.Open(target)
+	// Opened without blocking and checked again: a FIFO put in the file's
+	// place after the check above must not hold the batch.
+	f, err := os.OpenFile(target, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, zero, err
 	}
 	defer f.Close()
+	if st2, err := f.Stat(); err != nil || !st2.Mode().IsRegular() {
+		return nil, zero, fmt.Errorf("不是普通文件，不是台账或导出文件；未读取")
+	}
 	// the file may grow after the Stat: read one byte past the limit
 	b, err := io.ReadAll(io.LimitReader(f, lim.FileBytes+1))
 	if err != nil {

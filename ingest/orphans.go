@@ -37,8 +37,8 @@ func (o Orphans) String() string {
 // RemoveOrphans deletes, in one transaction, every row whose file_id has
 // no row in files, and says how many of which tables. Such rows are what a
 // load killed during its commit can leave: DuckDB may recover data written
-// before a commit that never finished (duckdb/duckdb#25931), and the files
-// row, written last, is then missing. Nothing would trace them to a file,
+// before a commit that never finished (duckdb/duckdb#25931) without the
+// files row of the same transaction. Nothing would trace them to a file,
 // and the same file loaded again would count twice. Called on every open
 // that may write.
 func RemoveOrphans(ctx context.Context, db *sql.DB) (Orphans, error) {

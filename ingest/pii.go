@@ -96,7 +96,7 @@ func Hash(salt []byte, kind, value string) string {
 // a name after 填表人, 联系人, 审核人 and the like (a colon optional), or
 // after 审核：, 制表：, 分管领导： and the like (a colon required: 审核状态 is
 // a header, not a signature)
-var reSignedBy = regexp.MustCompile(`(?:(?:填表|填报|制表|联系|审核|复核|负责|经办|统计|编制|校对|签字)人\s*[:：]?|(?:审核|复核|制表|填表|填报|统计|编制|校对|签字|签名|联络员|主管领导|分管领导|主要领导|领导)\s*[:：])\s*([^\s:：,，;；0-9（）()]{2,4})`)
+var reSignedBy = regexp.MustCompile(`(?:(?:填表|填报|制表|联系|审核|复核|负责|经办|统计|编制|校对|签字)人\s*[:：]?|(?:审核|复核|制表|填表|填报|统计|编制|校对|签字|签名|联络员|主管领导|分管领导|主要领导|领导)\s*[:：])\s*(\p{Han}(?: ?\p{Han}){1,3})`)
 
 // Numbers typed with spaces or dashes (140725 19751102 2753, 191-4314-1598,
 // +86 152…) and IDs that Excel turned into a number (1.40725198903254E+17).
@@ -105,18 +105,41 @@ var (
 	reENotation     = regexp.MustCompile(`\d\.\d{6,}[Ee]\+\d{1,2}`)
 )
 
-// ScrubText masks personal data in free text, so that raw rows, footers
-// (填表人…联系电话…) and messages carry none: every run of 15 or more digits
-// (an ID number, well-formed or not, with or without a final X), every
-// mobile number (11 digits from 13…19…), every landline (0354-3012345), and
-// names after 填表人： and the like. Runs that follow a letter are parts of
-// identifiers (ZD14070200101) and stay readable; so do shorter codes.
+// notSignature says whether the run of Han characters after a 审核：, 统计人
+// or the like is no person: a unit (制表：榆次区民政局), a word (审核：通过), or
+// the rest of a word (统计人员台账, 负责人电话, 统计人数合计).
+func notSignature(s string) bool {
+	s = strings.ReplaceAll(s, " ", "")
+	for _, pre := range []string{"员", "数", "电话", "意见", "签字", "盖章", "日期", "情况", "姓名", "单位", "职务"} {
+		if strings.HasPrefix(s, pre) {
+			return true
+		}
+	}
+	for _, suf := range []string{"局", "厅", "部", "处", "科", "室", "站", "办", "委", "会", "中心", "政府", "街道", "镇", "乡", "区", "县", "市"} {
+		if strings.HasSuffix(s, suf) {
+			return true
+		}
+	}
+	switch s {
+	case "通过", "同意", "不同意", "已审核", "合计":
+		return true
+	}
+	return false
+}
+
+// ScrubText masks personal data in free text, so that raw rows and
+// messages carry none: every run of 15 or more digits (an ID number,
+// well-formed or not, with or without a final X: its first six kept),
+// every mobile number (11 digits from 13…19…: its first three and last
+// four kept), every landline (0354-3012345). Runs that follow a letter are
+// parts of identifiers (ZD14070200101) and stay readable; so do shorter
+// codes.
 func ScrubText(s string) string {
 	if hasFullWidth(s) {
 		s = width.Fold.String(s)
 	}
-	if strings.ContainsAny(s, "人:：") {
-		s = replaceGroup(reSignedBy, s, MaskName)
+	if strings.ContainsAny(s, "人:") {
+		s = maskSignatures(s)
 	}
 	if digitCount(s) < 10 { // a phone or ID number has at least 10 digits
 		return s
@@ -163,7 +186,12 @@ func ScrubText(s string) string {
 		switch {
 		case isLetter(i - 1), isLetter(end) && end == j:
 			// part of an identifier
-		case j-i >= 15 || (j-i == 11 && b[i] == '1' && b[i+1] >= '3') || end > j+1:
+		case j-i >= 15 || end > j+1 && j-i == 17:
+			// an ID number: the issuing county's six digits, no more
+			for k := i + 6; k < end; k++ {
+				b[k] = '*'
+			}
+		case (j-i == 11 && b[i] == '1' && b[i+1] >= '3') || end > j+1:
 			for k := i + 3; k < end-4 && n > 7; k++ {
 				if b[k] != '-' {
 					b[k] = '*'
@@ -175,17 +203,30 @@ func ScrubText(s string) string {
 	return string(b)
 }
 
-// replaceGroup replaces the first group of every match of re in s.
-func replaceGroup(re *regexp.Regexp, s string, fn func(string) string) string {
-	locs := re.FindAllStringSubmatchIndex(s, -1)
+// maskSignatures masks the name after 填表人, 审核： and the like, unless
+// the run of Han characters there is no person (notSignature).
+func maskSignatures(s string) string {
+	locs := reSignedBy.FindAllStringSubmatchIndex(s, -1)
 	if locs == nil {
 		return s
 	}
 	var b strings.Builder
 	last := 0
 	for _, l := range locs {
+		name := s[l[2]:l[3]]
+		run := name // the whole run of Han characters from the name on
+		for _, r := range s[l[3]:] {
+			if !unicode.Is(unicode.Han, r) {
+				break
+			}
+			run += string(r)
+		}
 		b.WriteString(s[last:l[2]])
-		b.WriteString(fn(s[l[2]:l[3]]))
+		if notSignature(run) {
+			b.WriteString(name)
+		} else {
+			b.WriteString(MaskName(name))
+		}
 		last = l[3]
 	}
 	b.WriteString(s[last:])

@@ -103,6 +103,12 @@ func Write(ctx context.Context, e *Edition, dir string) (Files, error) {
 		return Files{}, fmt.Errorf("写出通报时出错（%s 中原有文件未改动）：%w", dir, err)
 	}
 	out := Files{}
+	if f.PDF == "" {
+		// no Chromium this time: a PDF of an earlier run would disagree
+		for _, p := range []string{e.BaseName() + ".pdf", e.BaseName() + "_附件_数据来源与口径.pdf"} {
+			os.Remove(filepath.Join(dir, p))
+		}
+	}
 	for _, x := range []struct{ from, to *string }{{&f.HTML, &out.HTML}, {&f.Markdown, &out.Markdown}, {&f.XLSX, &out.XLSX},
 		{&f.DOCX, &out.DOCX}, {&f.PDF, &out.PDF}, {&f.Annex, &out.Annex}, {&f.AnnexMarkdown, &out.AnnexMarkdown}, {&f.AnnexPDF, &out.AnnexPDF}} {
 		if *x.from == "" {

@@ -218,3 +218,14 @@ UPDATE row_flags SET value = regexp_replace(value, '([0-9]{6})\*{8}[0-9]{3}[0-9X
     note = regexp_replace(note, '([0-9]{6})\*{8}[0-9]{3}[0-9Xx]', '\1************', 'g')
 WHERE NOT EXISTS (SELECT 1 FROM migrations WHERE name = 'id_mask_v2');
 INSERT INTO migrations VALUES ('id_mask_v2') ON CONFLICT DO NOTHING;
+
+-- ID numbers in free text were masked keeping their first three and last
+-- four digits (140***********2753): the last four dropped too, once.
+UPDATE raw_rows SET cells = regexp_replace(regexp_replace(cells,
+        '([0-9]{3})\*{11}[0-9]{3}[0-9Xx]', '\1***************', 'g'),
+        '([0-9]{3})\*{8}[0-9]{4}', '\1************', 'g')
+WHERE NOT EXISTS (SELECT 1 FROM migrations WHERE name = 'id_mask_v3') AND regexp_matches(cells, '[0-9]{3}\*{8}');
+UPDATE rejects SET value = regexp_replace(regexp_replace(value, '([0-9]{3})\*{11}[0-9]{3}[0-9Xx]', '\1***************', 'g'), '([0-9]{3})\*{8}[0-9]{4}', '\1************', 'g'),
+    reason = regexp_replace(regexp_replace(reason, '([0-9]{3})\*{11}[0-9]{3}[0-9Xx]', '\1***************', 'g'), '([0-9]{3})\*{8}[0-9]{4}', '\1************', 'g')
+WHERE NOT EXISTS (SELECT 1 FROM migrations WHERE name = 'id_mask_v3');
+INSERT INTO migrations VALUES ('id_mask_v3') ON CONFLICT DO NOTHING;

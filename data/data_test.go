@@ -144,8 +144,8 @@ func TestPolicyLaterKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.PersonTimesMax != 10000 || p.SiteAreaMaxM2 != 10000 || p.FundAmountMaxYuan != 10_000_000 || p.FileMaxMB != 2048 ||
-		p.XLSXUnzipMaxMB != 4096 || p.SheetMaxRows != 10_000_000 || p.CellMaxChars != 32767 {
+	if p.PersonTimesMax != 10000 || p.SiteAreaMaxM2 != 10000 || p.FundAmountMaxYuan != 10_000_000 || p.FileMaxMB != 512 ||
+		p.XLSXUnzipMaxMB != 4096 || p.SheetMaxRows != 2_000_000 || p.CellMaxChars != 32767 {
 		t.Errorf("built-in values not taken: %+v", p)
 	}
 	if !strings.Contains(p.About["person_times_max"], "政策参数文件未列，取内置默认值") {

@@ -365,3 +365,34 @@ func TestLinkedFolder(t *testing.T) {
 		t.Errorf("a link to /dev/zero given directly: %s %s", r.Status, r.Reason)
 	}
 }
+
+// TestReloadAfterPolicyChange: a row rejected under a policy bound loads
+// when the bound is raised and the same file is loaded with --reload
+// (Loader.Reload), once; without it the file is unchanged.
+func TestReloadAfterPolicyChange(t *testing.T) {
+	dir := t.TempDir()
+	sta := filepath.Join(dir, "站点信息.csv")
+	svc := filepath.Join(dir, "服务记录.csv")
+	_ = os.WriteFile(sta, []byte("站点编号,所属区划,信息录入时间\nS1,140702101,2023-05-01 09:00\n"), 0o644)
+	_ = os.WriteFile(svc, []byte("服务记录编号,站点编号,服务开始日期,服务人次,录入时间\nF1,S1,2023-11-20,20000,2023-11-21 09:00\nF2,S1,2023-11-20,2,2023-11-21 09:00\n"), 0o644)
+	db := testDB(t)
+	l := &Loader{DB: db, Conv: converter(t), Now: time.Now}
+	if res, _ := l.Load(context.Background(), []string{sta, svc}); res[1].Status != Partly {
+		t.Fatalf("first load: %s %s", res[1].Status, res[1].Reason)
+	}
+	lim := DefaultLimits()
+	lim.PersonTimes = 50000
+	l.Conv.Limits = lim
+	if res, _ := l.Load(context.Background(), []string{svc}); res[0].Status != Unchanged {
+		t.Errorf("without --reload: %s", res[0].Status)
+	}
+	l.Reload = true
+	if res, _ := l.Load(context.Background(), []string{svc}); res[0].Status != Loaded {
+		t.Errorf("with --reload: %s %s", res[0].Status, res[0].Reason)
+	}
+	var n, files int
+	_ = db.QueryRow(`SELECT (SELECT count(*) FROM sys_services), (SELECT count(*) FROM files WHERE file_name = '服务记录.csv')`).Scan(&n, &files)
+	if n != 2 || files != 1 {
+		t.Errorf("after --reload: %d services, %d files rows; want 2 and 1", n, files)
+	}
+}

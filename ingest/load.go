@@ -92,6 +92,10 @@ type Loader struct {
 	// Progress, when set, hears of each file read (stage "读取") and
 	// written (stage "写入").
 	Progress func(stage string, done, total int, path string)
+	// Reload loads again files loaded before (sgz ingest --reload): after
+	// a policy bound or the holiday calendar changed, rows rejected under
+	// the old rules load. A ledger a correction replaced stays replaced.
+	Reload bool
 }
 
 func (l *Loader) progress(stage string, done, total int, path string) {
@@ -275,7 +279,9 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 		return res
 	}
 	var prevName string
-	if err := l.DB.QueryRowContext(ctx, `SELECT f.file_name FROM files f
+	if l.Reload {
+		prevName = "" // the full check below decides
+	} else if err := l.DB.QueryRowContext(ctx, `SELECT f.file_name FROM files f
 		WHERE f.load_key = ? AND f.replaced_by IS NULL AND NOT (f.file_class = 'ledger' AND f.has_funds_sheet IS NULL)
 		  AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号')`, res.sha).Scan(&prevName); err == nil {
 		res.Status, res.Reason = Unchanged, "此前已作为 "+prevName+" 载入，内容相同"
@@ -301,17 +307,21 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 	}
 	var prev string
 	var prevID int64
-	var replaced, fundsSetAside bool
+	var replaced, newest, fundsSetAside bool
 	var unknown []any
 	err = l.DB.QueryRowContext(ctx, `SELECT file_name, file_id, replaced_by IS NOT NULL,
 		coalesce((SELECT list(DISTINCT r.value) FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号'), []),
-		-- a ledger loaded by an sgz that set funds sheets aside, not
-		-- followed by a correction for the same county and date
-		f.file_class = 'ledger' AND f.has_funds_sheet IS NULL AND f.replaced_by IS NULL
-		  AND NOT EXISTS (SELECT 1 FROM files n WHERE n.file_class = 'ledger' AND n.county_code = f.county_code
-		                  AND n.report_date = f.report_date AND n.file_id > f.file_id)
-		FROM files f WHERE load_key = ?`, res.key).Scan(&prev, &prevID, &replaced, &unknown, &fundsSetAside)
+		-- not replaced, not followed by a correction for the same county and date
+		f.replaced_by IS NULL AND (f.file_class <> 'ledger' OR NOT EXISTS (SELECT 1 FROM files n WHERE n.file_class = 'ledger'
+		  AND n.county_code = f.county_code AND n.report_date = f.report_date AND n.file_id > f.file_id)),
+		-- a ledger loaded by an sgz that set funds sheets aside
+		f.file_class = 'ledger' AND f.has_funds_sheet IS NULL
+		FROM files f WHERE load_key = ?`, res.key).Scan(&prev, &prevID, &replaced, &unknown, &newest, &fundsSetAside)
+	fundsSetAside = fundsSetAside && newest
 	switch {
+	case err == nil && l.Reload && newest:
+		res.reloads = prevID
+		res.Parsed.Notes = append(res.Parsed.Notes, "按 --reload 重新载入（此前载入的内容先删除）")
 	case err == nil && fundsSetAside && res.Parsed.Holds(string(LedgerFunds)):
 		// Its funds sheet was set aside by an older sgz: loaded again, so
 		// that the funds are in the database.

@@ -23,6 +23,7 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 	fs := e.flags(name)
 	so := storeFlags(fs)
 	quiet := fs.Bool("quiet", false, "只列出有问题的文件")
+	reload := fs.Bool("reload", false, "此前载入过的文件也重新载入（改了政策参数或节假日日历后，让当时按旧规则拒收的行载入）")
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}
@@ -63,6 +64,7 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 	if err != nil {
 		return fail(err)
 	}
+	ld.Reload = *reload
 	results, err := ld.Load(e.ctx, paths)
 	printResults(e, results, *quiet)
 	if !write {

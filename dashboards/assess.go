@@ -155,22 +155,7 @@ func buildAssessmentFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	if len(p.Losses.Rows) == 0 {
 		p.Losses.Empty = "各县均未失分。"
 	}
-	page, err := renderPage(assessmentTmpl, AssessmentFile, p)
-	if err != nil {
-		return nil, err
-	}
-	files := []siteFile{page}
-	for _, f := range []struct {
-		name    string
-		records [][]string
-	}{{AssessmentCSV, records}, {AssessmentLossesCSV, losses}} {
-		csv, err := csvFile(f.name, withAsOf(f.records, s.AsOf))
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, csv)
-	}
-	return files, nil
+	return pageFiles(assessmentTmpl, AssessmentFile, p, s.AsOf, []csvTable{{AssessmentCSV, records}, {AssessmentLossesCSV, losses}})
 }
 
 // assessmentChart stacks each county's points by part, highest total

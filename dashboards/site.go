@@ -153,6 +153,30 @@ func writeSiteFiles(dir string, files []siteFile) error {
 	return nil
 }
 
+// csvTable is a page's CSV download: its file name and records.
+type csvTable struct {
+	name    string
+	records [][]string
+}
+
+// pageFiles renders a page and its CSV downloads (each with the as-of
+// date in a last column).
+func pageFiles(t *template.Template, name string, data any, asOf time.Time, tables []csvTable) ([]siteFile, error) {
+	page, err := renderPage(t, name, data)
+	if err != nil {
+		return nil, err
+	}
+	files := []siteFile{page}
+	for _, c := range tables {
+		csv, err := csvFile(c.name, withAsOf(c.records, asOf))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, csv)
+	}
+	return files, nil
+}
+
 // renderPage executes a page template into a site file.
 func renderPage(t *template.Template, name string, data any) (siteFile, error) {
 	var buf bytes.Buffer

@@ -85,22 +85,7 @@ func buildStagesFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 				strconv.Itoa(x.ByStage[metrics.StageStartup]), strconv.Itoa(x.ByStage[metrics.StageImproving]), strconv.Itoa(x.ByStage[metrics.StageProfessional])})
 		}
 	}
-	page, err := renderPage(stagesTmpl, StagesFile, p)
-	if err != nil {
-		return nil, err
-	}
-	files := []siteFile{page}
-	for _, f := range []struct {
-		name    string
-		records [][]string
-	}{{StageCountiesFile, countyRecords}, {StageHistoryFile, history}, {StageTransitionsFile, transitionRecords}} {
-		csv, err := csvFile(f.name, withAsOf(f.records, s.AsOf))
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, csv)
-	}
-	return files, nil
+	return pageFiles(stagesTmpl, StagesFile, p, s.AsOf, []csvTable{{StageCountiesFile, countyRecords}, {StageHistoryFile, history}, {StageTransitionsFile, transitionRecords}})
 }
 
 // stageCountiesTable: per county, the stage counts at both month ends and

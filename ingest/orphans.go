@@ -43,37 +43,21 @@ func (o Orphans) String() string {
 // that may write.
 func RemoveOrphans(ctx context.Context, db *sql.DB) (Orphans, error) {
 	// The cheap question first: which file ids do the tables hold?
-	known := map[int64]bool{}
-	rows, err := db.QueryContext(ctx, `SELECT file_id FROM files`)
+	known, err := fileIDs(ctx, db, `SELECT file_id FROM files`)
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		known[id] = true
-	}
-	rows.Close()
 	stray := map[string]bool{}
 	for _, t := range fileTables {
-		rows, err := db.QueryContext(ctx, `SELECT DISTINCT file_id FROM `+t)
+		ids, err := fileIDs(ctx, db, `SELECT DISTINCT file_id FROM `+t)
 		if err != nil {
 			return nil, err
 		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
+		for id := range ids {
 			if !known[id] {
 				stray[t] = true
 			}
 		}
-		rows.Close()
 	}
 	if len(stray) == 0 {
 		return nil, nil
@@ -101,4 +85,22 @@ func RemoveOrphans(ctx context.Context, db *sql.DB) (Orphans, error) {
 		return out, err
 	}
 	return out, nil
+}
+
+// fileIDs runs a query of file ids.
+func fileIDs(ctx context.Context, db *sql.DB, q string) (map[int64]bool, error) {
+	rows, err := db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
 }

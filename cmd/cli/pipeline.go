@@ -59,13 +59,9 @@ func openStore(e *env, o storeOpts) (*store, error) {
 	}
 	ctx := e.ctx
 	path := o.db
-	ref, err := data.Load()
+	ref, pol, err := referenceAndPolicy(o)
 	if err != nil {
-		return nil, fmt.Errorf("参考数据: %w", err)
-	}
-	pol, err := data.LoadPolicy(o.policy)
-	if err != nil {
-		return nil, fmt.Errorf("政策参数: %w", err)
+		return nil, err
 	}
 	db, err := openDB(e, path, o.wait)
 	if err != nil {
@@ -117,6 +113,19 @@ func openStore(e *env, o storeOpts) (*store, error) {
 	return s, nil
 }
 
+// referenceAndPolicy loads the reference data and the policy of a store.
+func referenceAndPolicy(o storeOpts) (*data.Reference, data.Policy, error) {
+	ref, err := data.Load()
+	if err != nil {
+		return nil, data.Policy{}, fmt.Errorf("参考数据: %w", err)
+	}
+	pol, err := data.LoadPolicy(o.policy)
+	if err != nil {
+		return nil, data.Policy{}, fmt.Errorf("政策参数: %w", err)
+	}
+	return ref, pol, nil
+}
+
 // openReadOnly opens the store of a command that only reads, read-only,
 // so that readers run side by side (and from read-only media): a database
 // of an older sgz is first brought up to date by a writing open; the
@@ -124,13 +133,9 @@ func openStore(e *env, o storeOpts) (*store, error) {
 // one connection.
 func openReadOnly(e *env, o storeOpts) (*store, error) {
 	ctx := e.ctx
-	ref, err := data.Load()
+	ref, pol, err := referenceAndPolicy(o)
 	if err != nil {
-		return nil, fmt.Errorf("参考数据: %w", err)
-	}
-	pol, err := data.LoadPolicy(o.policy)
-	if err != nil {
-		return nil, fmt.Errorf("政策参数: %w", err)
+		return nil, err
 	}
 	db, err := openDuck(e, o.db+"?access_mode=READ_ONLY", o.db, o.wait)
 	if err != nil {

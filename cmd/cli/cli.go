@@ -45,6 +45,7 @@ func commands() []command {
 		{"dashboard", "--as-of D --out DIR", "写出静态看板网站", runDashboard},
 		{"bulletin", "--month YYYY-MM --out DIR", "写出当月系统使用情况通报：HTML、Markdown、XLSX、PDF", runBulletin},
 		{"assess", "--year YYYY --out FILE.xlsx", "写出年度目标考核评分工作簿（年度未结束时为预评估）", runAssess},
+		{"export", "--format parquet --out DIR", "把规范化后的表和各月末指标导出为 Parquet（Hive 分区：省、市、月），供 Spark、Trino 或 DuckDB 使用", runExport},
 		{"backup", "FILE", "把数据库及其个人信息密钥备份到一个文件（备份期间其他 sgz 不能写入）", runBackup},
 		{"restore", "FILE [--force]", "从备份文件恢复数据库（--db）及其密钥", runRestore},
 		{"template", "--county NAME --out FILE.xlsx", "写出某县带下拉选项的台账模板", runTemplate},

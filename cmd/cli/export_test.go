@@ -1,0 +1,75 @@
+package cli_test
+
+import (
+	"database/sql"
+	"encoding/json"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestExportParquet: the exported indicators, read back by DuckDB from
+// the Hive layout, equal report indicators for every county at 2023-12-31
+// and 2023-06-30; the canonical tables keep every row; a reference table
+// is one file.
+func TestExportParquet(t *testing.T) {
+	d := loadDemo(t)
+	dir := filepath.Join(t.TempDir(), "parquet")
+	if out, code := run("export", "--format", "parquet", "--out", dir, "--db", d.db, "--as-of", "2023-12-31"); code != 0 || !strings.Contains(out, "已导出到") {
+		t.Fatalf("export: exit %d %s", code, out)
+	}
+	pq, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pq.Close()
+	glob := func(table string) string {
+		return "read_parquet('" + filepath.Join(dir, table, "**", "*.parquet") + "', hive_partitioning = true)"
+	}
+	for _, asOf := range []string{"2023-12-31", "2023-06-30"} {
+		out, code := run("report", "indicators", "--db", d.db, "--as-of", asOf, "--format", "json")
+		if code != 0 {
+			t.Fatal(out)
+		}
+		var want []map[string]any
+		if err := json.Unmarshal([]byte(out), &want); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range want {
+			code := w["county_code"].(string)
+			var cov, score sql.NullFloat64
+			var services int
+			var province, city string
+			err := pq.QueryRow(`SELECT coverage_rate, system_use_score, services_month, province, city FROM `+glob("indicators")+`
+				WHERE month = ? AND county_code = ?`, asOf[:7], code).Scan(&cov, &score, &services, &province, &city)
+			if err != nil {
+				t.Fatalf("%s %s: %v", asOf, code, err)
+			}
+			same := func(a sql.NullFloat64, b any) bool {
+				if b == nil {
+					return !a.Valid
+				}
+				return a.Valid && math.Abs(a.Float64-b.(float64)) < 1e-12
+			}
+			if !same(cov, w["coverage_rate"]) || !same(score, w["system_use_score"]) || float64(services) != w["services_month"].(float64) ||
+				province != "14" || city != "1407" {
+				t.Errorf("%s %s: parquet %v %v %d %s/%s, report %v %v %v", asOf, code, cov, score, services, province, city,
+					w["coverage_rate"], w["system_use_score"], w["services_month"])
+			}
+		}
+	}
+	db, err := sql.Open("duckdb", d.db+"?access_mode=READ_ONLY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inDB, inPQ, townships int
+	_ = db.QueryRow(`SELECT count(*) FROM (SELECT DISTINCT service_id FROM sys_services WHERE file_id IN (SELECT file_id FROM files))`).Scan(&inDB)
+	db.Close()
+	if err := pq.QueryRow(`SELECT count(*) FROM ` + glob("sys_services")).Scan(&inPQ); err != nil || inPQ != inDB {
+		t.Errorf("services: %d in the parquet, %d in the database (%v)", inPQ, inDB, err)
+	}
+	if err := pq.QueryRow(`SELECT count(*) FROM read_parquet('` + filepath.Join(dir, "ref_townships.parquet") + `')`).Scan(&townships); err != nil || townships != 130 {
+		t.Errorf("ref_townships: %d rows (%v), want 130", townships, err)
+	}
+}

@@ -1,0 +1,134 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// The Parquet hand-off (sgz export): the canonical tables and the monthly
+// indicators as Parquet files in the Hive layout, partitioned by province,
+// city and month (province=14/city=1407/month=2023-12/…), so that Spark,
+// Trino or DuckDB itself can take over when one machine is outgrown.
+
+// ExportTable is one exported table: its name, the query that gives its
+// rows, and the month column it is partitioned by ("" for a reference
+// table written as one file).
+type ExportTable struct {
+	Name, Query, Month string
+}
+
+// ExportTables are the canonical tables sgz exports. Every query has a
+// county_code; province and city are its first two and four digits.
+var ExportTables = []ExportTable{
+	{"ledgers", `SELECT * FROM stg_ledgers`, "report_date"},
+	{"ledger_stations", `SELECT * FROM stg_ledger_stations`, "report_date"},
+	{"ledger_staff", `SELECT * FROM stg_ledger_staff`, "report_date"},
+	{"ledger_funds", `SELECT * FROM stg_ledger_funds`, "report_date"},
+	{"sys_stations", `SELECT * FROM stg_sys_stations`, "established_date"},
+	{"sys_services", `SELECT * FROM stg_sys_services`, "end_date"},
+	{"sys_summaries", `SELECT m.*, s.county_code FROM stg_sys_summaries m JOIN stg_sys_stations s USING (station_id)`, "summary_month"},
+	{"ref_counties", `SELECT * FROM ref_counties`, ""},
+	{"ref_townships", `SELECT * FROM ref_townships`, ""},
+}
+
+// Export writes the tables and the indicators of every month end from the
+// first month with data to asOf (the indicators table, one row per county
+// and the city per month end, partitioned by that month) into dir, whole:
+// into a new folder beside it first, then moved into place. It returns the
+// rows written per table.
+func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time) (map[string]int64, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	parent := filepath.Dir(abs)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("无法建立输出文件夹 %s：%w", parent, err)
+	}
+	work, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".new-")
+	if err != nil {
+		return nil, fmt.Errorf("无法写入输出文件夹 %s：%w", parent, err)
+	}
+	defer os.RemoveAll(work)
+	_ = os.Chmod(work, 0o755)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	counts := map[string]int64{}
+	quote := func(p string) string { return "'" + strings.ReplaceAll(p, "'", "''") + "'" }
+	for _, t := range ExportTables {
+		q := t.Query
+		if t.Month != "" {
+			q = fmt.Sprintf(`SELECT *, left(county_code, 2) AS province, left(county_code, 4) AS city,
+				coalesce(strftime(%s, '%%Y-%%m'), 'none') AS month FROM (%s)`, t.Month, t.Query)
+		}
+		var n int64
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+q+`)`).Scan(&n); err != nil {
+			return nil, fmt.Errorf("export %s: %w", t.Name, err)
+		}
+		counts[t.Name] = n
+		target := filepath.Join(work, t.Name)
+		copyQ := fmt.Sprintf(`COPY (%s) TO %s (FORMAT PARQUET, PARTITION_BY (province, city, month))`, q, quote(target))
+		if t.Month == "" {
+			copyQ = fmt.Sprintf(`COPY (%s) TO %s (FORMAT PARQUET)`, q, quote(target+".parquet"))
+		}
+		if n == 0 && t.Month != "" {
+			continue // nothing to partition: no folder (a reader finds no files)
+		}
+		if _, err := conn.ExecContext(ctx, copyQ); err != nil {
+			return nil, fmt.Errorf("export %s: %w", t.Name, err)
+		}
+	}
+	// The indicators at every month end, each as of that day, gathered in
+	// a temporary table of one connection (a read-only database allows it).
+	var first sql.NullTime
+	if err := conn.QueryRowContext(ctx, `SELECT CAST(least((SELECT min(report_date) FROM stg_ledgers),
+		(SELECT min(end_date) FROM stg_sys_services)) AS DATE)`).Scan(&first); err != nil {
+		return nil, err
+	}
+	if first.Valid {
+		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE sgz_export_indicators AS
+			SELECT *, DATE '2000-01-01' AS as_of FROM county_indicators(DATE '2000-01-01') WHERE false`); err != nil {
+			return nil, err
+		}
+		ends := MonthEnds(first.Time, asOf)
+		for _, end := range ends {
+			if _, err := conn.ExecContext(ctx, `INSERT INTO sgz_export_indicators SELECT *, CAST($1 AS DATE) FROM county_indicators(CAST($1 AS DATE))`, end); err != nil {
+				return nil, fmt.Errorf("export indicators %s: %w", end.Format("2006-01"), err)
+			}
+		}
+		q := `SELECT *, left(county_code, 2) AS province, left(county_code, 4) AS city, strftime(as_of, '%Y-%m') AS month FROM sgz_export_indicators`
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO %s (FORMAT PARQUET, PARTITION_BY (province, city, month))`,
+			q, quote(filepath.Join(work, "indicators")))); err != nil {
+			return nil, fmt.Errorf("export indicators: %w", err)
+		}
+		_, _ = conn.ExecContext(ctx, `DROP TABLE IF EXISTS sgz_export_indicators`)
+		counts["indicators"] = int64(len(ends))
+	}
+	// Into place: each table's folder or file replaces the earlier one;
+	// nothing else in dir is touched.
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(work)
+	if err != nil {
+		return nil, err
+	}
+	for _, en := range entries {
+		to := filepath.Join(abs, en.Name())
+		if err := os.RemoveAll(to); err != nil {
+			return nil, err
+		}
+		if err := os.Rename(filepath.Join(work, en.Name()), to); err != nil {
+			return nil, err
+		}
+	}
+	return counts, nil
+}

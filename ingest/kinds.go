@@ -26,42 +26,64 @@ var tableColumns = map[Kind][]string{
 
 // convertSheet converts the data rows of one recognised sheet.
 func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
+	st := c.startSheet(p, s, l)
+	if l.HeaderRow+1 >= len(s.Rows) {
+		return nil
+	}
+	return c.convertRows(p, st, s.Rows[l.HeaderRow+1:], l.HeaderRow+2)
+}
+
+// sheetState is what converting a sheet's rows carries from one run of
+// rows to the next (a sheet may come in chunks: see Loader.StreamBytes).
+type sheetState struct {
+	name     string
+	layout   Layout
+	seen     map[string][]placement // person key -> rows so far, within this sheet
+	personal map[int]string         // column -> field, for masking raw rows
+	blanks   int                    // blank rows not yet counted
+}
+
+// startSheet keeps the sheet's title and header rows and readies its rows.
+func (c *Converter) startSheet(p *Parsed, s Sheet, l Layout) *sheetState {
 	table := string(l.Kind)
 	if p.Tables[table] == nil {
 		p.Tables[table] = &TableRows{Columns: tableColumns[l.Kind]}
 	}
 	p.addRaw(s, 0, l.HeaderTop, l.Kind, "title")
 	p.addRaw(s, l.HeaderTop, l.HeaderRow+1, l.Kind, "header")
-	header := l.Header
-	seen := map[string][]placement{} // person key -> rows so far, within this sheet
-	personal := map[int]string{}     // column -> field, for masking raw rows
+	st := &sheetState{name: s.Name, layout: l, seen: map[string][]placement{}, personal: map[int]string{}}
 	for f, j := range l.Columns {
-		personal[j] = f
+		st.personal[j] = f
 	}
-	// Blank rows count as skipped between data rows, not after the last
-	// (a template's empty formatted rows).
-	last := len(s.Rows) - 1
-	for last > l.HeaderRow && blankRow(s.Rows[last]) {
-		last--
-	}
-	for i := l.HeaderRow + 1; i <= last; i++ {
-		row := s.Rows[i]
+	return st
+}
+
+// convertRows converts data rows; rows[0] is spreadsheet row first. Blank
+// rows count as skipped between data rows, not after the last (a
+// template's empty formatted rows): they are counted when a row follows.
+func (c *Converter) convertRows(p *Parsed, st *sheetState, rows [][]string, first int) error {
+	l := st.layout
+	table := string(l.Kind)
+	for k, row := range rows {
+		num := first + k
 		if blankRow(row) {
-			p.Skipped["blank"]++
+			st.blanks++
 			continue
 		}
+		p.Skipped["blank"] += st.blanks
+		st.blanks = 0
 		if why := skipReason(row, l); why != "" {
 			p.Skipped[why]++
-			p.addRawRow(s.Name, i+1, row, l.Kind, "skip:"+why, personal)
+			p.addRawRow(st.name, num, row, l.Kind, "skip:"+why, st.personal)
 			continue
 		}
-		r := &rowCtx{row: row, layout: l, header: header, sheet: s.Name, rowNum: i + 1}
+		r := &rowCtx{row: row, layout: l, header: l.Header, sheet: st.name, rowNum: num}
 		var vals []any
 		switch l.Kind {
 		case LedgerStations:
 			vals = c.ledgerStation(p, r)
 		case LedgerStaff:
-			vals = c.ledgerStaff(p, r, seen)
+			vals = c.ledgerStaff(p, r, st.seen)
 		case LedgerFunds:
 			vals = c.ledgerFund(p, r)
 		case SysStations:
@@ -71,17 +93,17 @@ func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 		case SysSummaries:
 			vals = c.sysSummary(r)
 		default:
-			return fmt.Errorf("sheet %s: kind %s has no converter", s.Name, l.Kind)
+			return fmt.Errorf("sheet %s: kind %s has no converter", st.name, l.Kind)
 		}
 		if len(r.rejects) > 0 {
 			p.Rejected[table]++
 			p.Rejects = append(p.Rejects, r.rejects...)
-			p.addRawRow(s.Name, i+1, row, l.Kind, "rejected", personal)
+			p.addRawRow(st.name, num, row, l.Kind, "rejected", st.personal)
 			continue
 		}
 		p.Flags = append(p.Flags, r.flags...)
-		p.addRawRow(s.Name, i+1, row, l.Kind, "data", personal)
-		p.Tables[table].Rows = append(p.Tables[table].Rows, Row{Sheet: s.Name, RowNum: i + 1, Values: vals})
+		p.addRawRow(st.name, num, row, l.Kind, "data", st.personal)
+		p.Tables[table].Rows = append(p.Tables[table].Rows, Row{Sheet: st.name, RowNum: num, Values: vals})
 	}
 	return nil
 }

@@ -37,7 +37,45 @@ type Parsed struct {
 	// Rejected counts rejected rows per table.
 	Rejected map[string]int
 	Notes    []string // sheets not loaded and why
+
+	// A streamed file (Loader.StreamBytes) is appended chunk by chunk: its
+	// rows counted in flushed, the first rejects and remarks kept for the
+	// summary, the others counted.
+	streamed                                   bool
+	flushed                                    map[string]int
+	keptRejects, keptFlags                     []Reject
+	omittedRejects, omittedFlags, flushedFlags int
 }
+
+// TableCount is how many rows of table the file gave.
+func (p *Parsed) TableCount(table string) int {
+	n := p.flushed[table]
+	if t := p.Tables[table]; t != nil {
+		n += len(t.Rows)
+	}
+	return n
+}
+
+// RejectedRows is how many rows were rejected.
+func (p *Parsed) RejectedRows() int {
+	n := 0
+	for _, v := range p.Rejected {
+		n += v
+	}
+	return n
+}
+
+// FlagCount is how many remarks the loaded rows have.
+func (p *Parsed) FlagCount() int {
+	if p.streamed {
+		return p.flushedFlags + len(p.Flags) - len(p.keptFlags)
+	}
+	return len(p.Flags)
+}
+
+// Omitted says how many rejects and remarks of a streamed file are in the
+// database but not in Rejects and Flags.
+func (p *Parsed) Omitted() (rejects, flags int) { return p.omittedRejects, p.omittedFlags }
 
 // TableRows are typed rows bound for one table; Columns follow the
 // provenance columns (file_id, sheet_name, row_number) in the schema.
@@ -89,11 +127,11 @@ func (p *Parsed) markRaw(sheet string, rowNum int, role string) {
 	}
 }
 
-// Loaded counts the typed rows per table.
+// Loaded counts the typed rows of all tables.
 func (p *Parsed) Loaded() int {
 	n := 0
-	for _, t := range p.Tables {
-		n += len(t.Rows)
+	for t := range p.Tables {
+		n += p.TableCount(t)
 	}
 	return n
 }

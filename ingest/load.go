@@ -92,6 +92,9 @@ type Loader struct {
 	// Progress, when set, hears of each file read (stage "读取") and
 	// written (stage "写入").
 	Progress func(stage string, done, total int, path string)
+	// StreamBytes is the size from which a CSV export is streamed (read,
+	// converted and appended a chunk at a time); 0: DefaultStreamBytes.
+	StreamBytes int64
 	// Reload loads again files loaded before (sgz ingest --reload): after
 	// a policy bound or the holiday calendar changed, rows rejected under
 	// the old rules load. A ledger a correction replaced stays replaced.
@@ -264,14 +267,29 @@ func order(r *Result) int {
 func (l *Loader) prepare(ctx context.Context, path string, batch map[string]string) *Result {
 	res := &Result{Path: path}
 	lim := l.Conv.limits()
-	b, modTime, err := readInput(path, lim)
+	var b []byte
+	var modTime time.Time
+	shell, streamed := (*Parsed)(nil), false
+	target, st, err := inputFile(path, lim)
+	if err == nil {
+		// A large CSV export is hashed here and read again, a chunk at a
+		// time, when it is written; anything else is read whole.
+		if shell, streamed = l.peekStream(target, st.Size()); streamed {
+			res.sha, err = hashFile(target)
+			res.size, modTime = st.Size(), st.ModTime()
+		} else {
+			b, modTime, err = readInput(path, lim)
+		}
+	}
 	if err != nil {
 		res.Status, res.Reason = Refused, err.Error()
 		return res
 	}
 	res.modTime = modTime
-	sum := sha256.Sum256(b)
-	res.sha, res.size = hex.EncodeToString(sum[:]), int64(len(b))
+	if !streamed {
+		sum := sha256.Sum256(b)
+		res.sha, res.size = hex.EncodeToString(sum[:]), int64(len(b))
+	}
 	// The same bytes loaded before, plainly (not dated by the file name,
 	// nothing to load again): unchanged, without reading a cell.
 	if prev, ok := batch[res.sha]; ok {
@@ -287,9 +305,14 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 		res.Status, res.Reason = Unchanged, "此前已作为 "+prevName+" 载入，内容相同"
 		return res
 	}
-	sheets, err := ReadSheetsLimited(path, b, lim)
-	if err == nil {
-		res.Parsed, err = l.Conv.Convert(path, sheets)
+	if streamed {
+		res.Parsed = shell
+	} else {
+		var sheets []Sheet
+		sheets, err = ReadSheetsLimited(path, b, lim)
+		if err == nil {
+			res.Parsed, err = l.Conv.Convert(path, sheets)
+		}
 	}
 	if err != nil {
 		res.Status, res.Reason = Refused, refusalReason(err)
@@ -357,22 +380,22 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 	return res
 }
 
-// readInput reads one input within lim.FileBytes, refusing whatever is
-// not a regular file (a FIFO would block the batch, a device such as
-// /dev/zero never ends): after following links, saying where they point.
-func readInput(path string, lim Limits) ([]byte, time.Time, error) {
-	var zero time.Time
+// inputFile checks one input before it is read: a regular file (a FIFO
+// would block the batch, a device such as /dev/zero never ends: refused,
+// after following links, saying where they point) within lim.FileBytes.
+// It returns the file a link points to and its information.
+func inputFile(path string, lim Limits) (string, os.FileInfo, error) {
 	target := path
 	if lst, err := os.Lstat(path); err == nil && lst.Mode()&os.ModeSymlink != 0 {
 		t, err := filepath.EvalSymlinks(path)
 		if err != nil {
-			return nil, zero, fmt.Errorf("是一个链接，指向的文件不存在或无法访问（%v）", err)
+			return "", nil, fmt.Errorf("是一个链接，指向的文件不存在或无法访问（%v）", err)
 		}
 		target = t
 	}
 	st, err := os.Stat(target)
 	if err != nil {
-		return nil, zero, err
+		return "", nil, err
 	}
 	if !st.Mode().IsRegular() {
 		what := "不是普通文件"
@@ -387,12 +410,36 @@ func readInput(path string, lim Limits) ([]byte, time.Time, error) {
 			what = "是套接字"
 		}
 		if target != path {
-			return nil, zero, fmt.Errorf("是指向 %s 的链接，而 %s %s，不是台账或导出文件；未读取", ScrubText(target), ScrubText(target), what)
+			return "", nil, fmt.Errorf("是指向 %s 的链接，而 %s %s，不是台账或导出文件；未读取", ScrubText(target), ScrubText(target), what)
 		}
-		return nil, zero, fmt.Errorf("%s，不是台账或导出文件；未读取", what)
+		return "", nil, fmt.Errorf("%s，不是台账或导出文件；未读取", what)
 	}
 	if st.Size() > lim.FileBytes {
-		return nil, zero, fmt.Errorf("文件大小 %d MB，超出上限 %d MB（政策参数 file_max_mb）；请按月或按县分成几个文件", st.Size()>>20, lim.FileBytes>>20)
+		return "", nil, fmt.Errorf("文件大小 %d MB，超出上限 %d MB（政策参数 file_max_mb）；请按月或按县分成几个文件", st.Size()>>20, lim.FileBytes>>20)
+	}
+	return target, st, nil
+}
+
+// hashFile is the SHA-256 of a file, read as a stream.
+func hashFile(path string) (string, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// readInput reads one input whole, within lim.FileBytes (inputFile).
+func readInput(path string, lim Limits) ([]byte, time.Time, error) {
+	var zero time.Time
+	target, st, err := inputFile(path, lim)
+	if err != nil {
+		return nil, zero, err
 	}
 	// Opened without blocking and checked again: a FIFO put in the file's
 	// place after the check above must not hold the batch.
@@ -503,45 +550,11 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	if err != nil {
 		return err
 	}
-	err = conn.Raw(func(dc any) error {
-		c := dc.(driver.Conn)
-		raw := make([][]any, len(p.Raw))
-		for i, x := range p.Raw {
-			raw[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Kind, x.Role, x.Cells}
-		}
-		if err := appendRows(ctx, c, "raw_rows", raw); err != nil {
-			return err
-		}
-		rej := make([][]any, len(p.Rejects))
-		for i, x := range p.Rejects {
-			rej[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Column, x.Value, x.Reason}
-		}
-		if err := appendRows(ctx, c, "rejects", rej); err != nil {
-			return err
-		}
-		flags := make([][]any, len(p.Flags))
-		for i, x := range p.Flags {
-			flags[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Column, x.Value, x.Reason}
-		}
-		if err := appendRows(ctx, c, "row_flags", flags); err != nil {
-			return err
-		}
-		names := make([]string, 0, len(p.Tables))
-		for t := range p.Tables {
-			names = append(names, t)
-		}
-		slices.Sort(names)
-		for _, t := range names {
-			rows := make([][]any, len(p.Tables[t].Rows))
-			for i, x := range p.Tables[t].Rows {
-				rows[i] = append([]any{fileID, x.Sheet, int64(x.RowNum)}, x.Values...)
-			}
-			if err := appendRows(ctx, c, t, rows); err != nil {
-				return fmt.Errorf("table %s: %w", t, err)
-			}
-		}
-		return nil
-	})
+	if p.streamed {
+		err = l.stream(ctx, conn, fileID, r)
+	} else {
+		err = conn.Raw(func(dc any) error { return p.appendAll(ctx, dc.(driver.Conn), fileID) })
+	}
 	if err != nil {
 		return err
 	}
@@ -715,6 +728,47 @@ func logOverlaps(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) e
 				return err
 			}
 			r.Parsed.Flags = append(r.Parsed.Flags, f)
+		}
+	}
+	return nil
+}
+
+// appendAll appends the file's raw rows, rejects, remarks and typed rows
+// on a driver connection, in its transaction.
+func (p *Parsed) appendAll(ctx context.Context, c driver.Conn, fileID int64) error {
+	raw := make([][]any, len(p.Raw))
+	for i, x := range p.Raw {
+		raw[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Kind, x.Role, x.Cells}
+	}
+	if err := appendRows(ctx, c, "raw_rows", raw); err != nil {
+		return err
+	}
+	rej := make([][]any, len(p.Rejects))
+	for i, x := range p.Rejects {
+		rej[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Column, x.Value, x.Reason}
+	}
+	if err := appendRows(ctx, c, "rejects", rej); err != nil {
+		return err
+	}
+	flags := make([][]any, len(p.Flags))
+	for i, x := range p.Flags {
+		flags[i] = []any{fileID, x.Sheet, int64(x.RowNum), x.Column, x.Value, x.Reason}
+	}
+	if err := appendRows(ctx, c, "row_flags", flags); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(p.Tables))
+	for t := range p.Tables {
+		names = append(names, t)
+	}
+	slices.Sort(names)
+	for _, t := range names {
+		rows := make([][]any, len(p.Tables[t].Rows))
+		for i, x := range p.Tables[t].Rows {
+			rows[i] = append([]any{fileID, x.Sheet, int64(x.RowNum)}, x.Values...)
+		}
+		if err := appendRows(ctx, c, t, rows); err != nil {
+			return fmt.Errorf("table %s: %w", t, err)
 		}
 	}
 	return nil

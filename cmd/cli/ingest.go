@@ -158,11 +158,11 @@ func printResults(e *env, results []*ingest.Result, quiet bool) {
 		}
 		sort.Strings(tables)
 		for _, t := range tables {
-			parts = append(parts, fmt.Sprintf("%s %d 行", ingest.KindLabel[ingest.Kind(t)], len(p.Tables[t].Rows)))
+			parts = append(parts, fmt.Sprintf("%s %d 行", ingest.KindLabel[ingest.Kind(t)], p.TableCount(t)))
 		}
 		label := map[ingest.Status]string{ingest.Loaded: "载入", ingest.Partly: "部分载入"}[r.Status]
 		fmt.Fprintf(e.stdout, "%s  %s (%s): %s; 拒收 %d 行, 跳过 %d 行%s, 提示 %d 条\n", label, name, what,
-			strings.Join(parts, ", "), rejectedRows(p), p.SkippedTotal(), skippedDetail(p), len(p.Flags))
+			strings.Join(parts, ", "), max(rejectedRows(p), p.RejectedRows()), p.SkippedTotal(), skippedDetail(p), p.FlagCount())
 		if r.Overlap > 0 {
 			fmt.Fprintf(e.stdout, "      与此前载入的导出重复 %d 条记录，按一条计；其中 %d 条内容不同，以本文件为准\n", r.Overlap, r.Changed)
 		}
@@ -174,6 +174,9 @@ func printResults(e *env, results []*ingest.Result, quiet bool) {
 		}
 		listProblems(e, "拒收", name, p.Rejects)
 		listProblems(e, "提示", name, p.Flags)
+		if rej, fl := p.Omitted(); rej+fl > 0 {
+			fmt.Fprintf(e.stdout, "      另有拒收 %d 条、提示 %d 条未列出，全部见 sgz report rejects\n", rej, fl)
+		}
 	}
 	fmt.Fprintf(e.stdout, "共 %d 个文件: 载入 %d, 部分载入 %d, 拒收 %d, 未变 %d\n", len(results),
 		counts[ingest.Loaded], counts[ingest.Partly], counts[ingest.Refused], counts[ingest.Unchanged])

@@ -1,0 +1,335 @@
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
+)
+
+// Large CSV exports are streamed: read, converted and appended a chunk of
+// rows at a time inside the file's one transaction, so that memory does not
+// grow with the file. Everything else (ledgers, workbooks, small files) is
+// read whole as before. A streamed file reads and converts exactly as a
+// file read whole (TestStreamEqualsWhole).
+
+// DefaultStreamBytes is the size from which a CSV export is streamed.
+const DefaultStreamBytes = 16 << 20
+
+// streamChunk is how many rows are converted before they are appended.
+const streamChunk = 20000
+
+// shownProblems is how many rejects and remarks of a streamed file are
+// kept for the summary printed after loading (all are in the database).
+const shownProblems = 1000
+
+func (l *Loader) streamBytes() int64 {
+	if l.StreamBytes > 0 {
+		return l.StreamBytes
+	}
+	return DefaultStreamBytes
+}
+
+// csvSource reads a CSV file record by record as spreadsheet rows (a
+// blank line is an empty row, so rows keep the line numbers a clerk sees),
+// decoding UTF-8 (with or without BOM) or GB18030 as DecodeText does, and
+// hashing the bytes as it goes.
+type csvSource struct {
+	f       *os.File
+	hash    hash.Hash
+	r       *csv.Reader
+	isUTF8  bool
+	lines   int      // rows emitted so far
+	pending []string // a record waiting behind the blank rows before it
+	lim     Limits
+	name    string
+}
+
+func openCSVSource(path, name string, lim Limits) (*csvSource, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &csvSource{f: f, hash: sha256.New(), lim: lim, name: name}
+	br := bufio.NewReaderSize(io.TeeReader(f, s.hash), 1<<16)
+	peek, _ := br.Peek(1 << 16)
+	var text io.Reader = br
+	switch {
+	case bytes.HasPrefix(peek, []byte("\xEF\xBB\xBF")):
+		_, _ = br.Discard(3)
+		s.isUTF8 = true
+	case validPrefix(peek):
+		s.isUTF8 = true
+	default:
+		text = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
+	}
+	s.r = csv.NewReader(text)
+	s.r.FieldsPerRecord = -1
+	s.r.LazyQuotes = true
+	s.r.ReuseRecord = false
+	return s, nil
+}
+
+// validPrefix is utf8.Valid for the start of a file, whose last rune may
+// be cut by the end of the peek.
+func validPrefix(b []byte) bool {
+	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
+		if utf8.Valid(b) {
+			return true
+		}
+		b = b[:len(b)-1]
+	}
+	return utf8.Valid(b)
+}
+
+// next returns the next row (nil for a blank line) or io.EOF.
+func (s *csvSource) next() ([]string, error) {
+	if s.pending != nil {
+		line, _ := s.r.FieldPos(0)
+		if s.lines < line-1 {
+			s.lines++
+			return nil, nil
+		}
+		rec := s.pending
+		s.pending = nil
+		s.lines++
+		return rec, nil
+	}
+	rec, err := s.r.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, io.EOF
+		}
+		return nil, refuse(s.name, "无法读取的 CSV 文件（%v）", err)
+	}
+	for _, c := range rec {
+		if !utf8.ValidString(c) || (!s.isUTF8 && strings.ContainsRune(c, utf8.RuneError)) {
+			return nil, refuse(s.name, "文本既不是 UTF-8 也不是 GB18030（第 %d 行）", s.lines+1)
+		}
+		if len(c) > s.lim.CellChars && utf8.RuneCountInString(c) > s.lim.CellChars {
+			return nil, refuse(s.name, "第 %d 行的单元格有 %d 个字符，超出上限 %d（政策参数 cell_max_chars）", s.lines+1, utf8.RuneCountInString(c), s.lim.CellChars)
+		}
+	}
+	if s.lines >= s.lim.SheetRows {
+		return nil, refuse(s.name, "CSV 文件超过 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", s.lim.SheetRows)
+	}
+	s.pending = rec
+	return s.next()
+}
+
+// sum reads what is left of the file and returns the SHA-256 of all of it.
+func (s *csvSource) sum() string {
+	_, _ = io.Copy(io.Discard, s.f)
+	return hex.EncodeToString(s.hash.Sum(nil))
+}
+
+func (s *csvSource) Close() error { return s.f.Close() }
+
+// peekStream decides whether a file is streamed: a CSV larger than
+// streamBytes whose header (within its first rows) is that of a services
+// or summaries export.
+// It returns the parsed shell of such a file, with the kind it holds.
+func (l *Loader) peekStream(path string, size int64) (*Parsed, bool) {
+	ext := strings.ToLower(filepath.Ext(path))
+	if size <= l.streamBytes() || (ext != ".csv" && ext != ".txt") {
+		return nil, false
+	}
+	name := ScrubText(filepath.Base(path))
+	src, err := openCSVSource(path, name, l.Conv.limits())
+	if err != nil {
+		return nil, false
+	}
+	defer src.Close()
+	var rows [][]string
+	for len(rows) < headerScanRows+1 {
+		row, err := src.next()
+		if err != nil {
+			break
+		}
+		rows = append(rows, row)
+	}
+	layout, ok := l.Conv.Recogniser.Recognise(Sheet{Name: sheetName(name), Rows: rows})
+	// Ledgers and station exports are read whole: they are small, and the
+	// batch's checks need their rows before anything is written.
+	if !ok || layout.Kind.IsLedger() || layout.Kind == SysStations {
+		return nil, false
+	}
+	if _, no := NotLoaded[layout.Kind]; no {
+		return nil, false
+	}
+	p := &Parsed{FileName: name, Class: "export", Tables: map[string]*TableRows{string(layout.Kind): {Columns: tableColumns[layout.Kind]}},
+		Skipped: map[string]int{}, Rejected: map[string]int{}, streamed: true}
+	return p, true
+}
+
+func sheetName(fileName string) string { return strings.TrimSuffix(fileName, filepath.Ext(fileName)) }
+
+// stream converts and appends a streamed file chunk by chunk on conn,
+// inside the caller's transaction; rows of a station neither the
+// database nor the file knows are rejected as in rejectUnknownStations.
+func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) error {
+	p := r.Parsed
+	src, err := openCSVSource(r.Path, p.FileName, l.Conv.limits())
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	known := map[string]bool{}
+	if err := eachID(ctx, conn, `SELECT DISTINCT station_id FROM sys_stations`, known); err != nil {
+		return err
+	}
+	var head [][]string
+	for len(head) < headerScanRows+1 {
+		row, err := src.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		head = append(head, row)
+	}
+	sheet := Sheet{Name: sheetName(p.FileName), Rows: head}
+	layout, ok := l.Conv.Recogniser.Recognise(sheet)
+	if !ok {
+		return refuse(p.FileName, "表头与初读时不同：文件在载入过程中被改动")
+	}
+	st := l.Conv.startSheet(p, sheet, layout)
+	flush := func(rows [][]string, first int) error {
+		if err := l.Conv.convertRows(p, st, rows, first); err != nil {
+			return err
+		}
+		if t := p.Tables[string(SysStations)]; t != nil {
+			for _, row := range t.Rows {
+				known[row.Values[0].(string)] = true
+			}
+		}
+		p.rejectUnknown(known)
+		return p.flush(ctx, conn, fileID)
+	}
+	if err := flush(head[layout.HeaderRow+1:], layout.HeaderRow+2); err != nil {
+		return err
+	}
+	next := len(head) + 1
+	for {
+		chunk := make([][]string, 0, streamChunk)
+		var err error
+		for len(chunk) < streamChunk {
+			var row []string
+			if row, err = src.next(); err != nil {
+				break
+			}
+			chunk = append(chunk, row)
+		}
+		if err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		if ferr := flush(chunk, next); ferr != nil {
+			return ferr
+		}
+		next += len(chunk)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+	}
+	p.Rejects, p.Flags = p.keptRejects, p.keptFlags // for the summary
+	if sum := src.sum(); sum != r.sha {
+		return refuse(p.FileName, "文件在载入过程中被改动（内容指纹与初读时不同）；请在文件不再变动时重新载入")
+	}
+	if p.RejectedRows() > 0 && r.Status == Loaded {
+		r.Status = Partly
+	}
+	return nil
+}
+
+func eachID(ctx context.Context, conn *sql.Conn, q string, into map[string]bool) error {
+	rows, err := conn.QueryContext(ctx, q)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return err
+		}
+		into[id] = true
+	}
+	return rows.Err()
+}
+
+// flush appends what has been converted so far and forgets it, keeping
+// the counts and the first rejects and remarks for the summary.
+func (p *Parsed) flush(ctx context.Context, conn *sql.Conn, fileID int64) error {
+	err := conn.Raw(func(dc any) error {
+		return p.appendAll(ctx, dc.(driver.Conn), fileID)
+	})
+	if err != nil {
+		return err
+	}
+	if p.flushed == nil {
+		p.flushed = map[string]int{}
+	}
+	for t, rows := range p.Tables {
+		p.flushed[t] += len(rows.Rows)
+		rows.Rows = rows.Rows[:0]
+	}
+	p.Raw = p.Raw[:0]
+	keep := func(into *[]Reject, from []Reject, omitted *int) {
+		room := max(0, shownProblems-len(*into))
+		if len(from) > room {
+			*omitted += len(from) - room
+			from = from[:room]
+		}
+		*into = append(*into, from...)
+	}
+	keep(&p.keptRejects, p.Rejects, &p.omittedRejects)
+	keep(&p.keptFlags, p.Flags, &p.omittedFlags)
+	p.flushedFlags += len(p.Flags)
+	p.Rejects, p.Flags = p.Rejects[:0], p.Flags[:0]
+	return nil
+}
+
+// rejectUnknown turns the service and summary rows whose station id is
+// not in known into rejects (rejectUnknownStations, for one file).
+func (p *Parsed) rejectUnknown(known map[string]bool) {
+	for _, kind := range []Kind{SysServices, SysSummaries} {
+		t := p.Tables[string(kind)]
+		if t == nil {
+			continue
+		}
+		col := 0
+		for i, c := range tableColumns[kind] {
+			if c == "station_id" {
+				col = i
+			}
+		}
+		kept := t.Rows[:0]
+		for _, row := range t.Rows {
+			id, _ := row.Values[col].(string)
+			if known[id] {
+				kept = append(kept, row)
+				continue
+			}
+			p.Rejected[string(kind)]++
+			p.Rejects = append(p.Rejects, Reject{Sheet: row.Sheet, RowNum: row.RowNum, Column: "站点编号", Value: id,
+				Reason: "站点编号 " + id + " 不在已载入的系统站点信息中；请先载入站点信息导出"})
+			p.markRaw(row.Sheet, row.RowNum, "rejected")
+		}
+		t.Rows = kept
+	}
+}

@@ -220,31 +220,7 @@ func (l *Loader) rejectUnknownStations(ctx context.Context, results []*Result) {
 			continue
 		}
 		p := r.Parsed
-		for _, kind := range []Kind{SysServices, SysSummaries} {
-			t := p.Tables[string(kind)]
-			if t == nil {
-				continue
-			}
-			col := 0 // station_id's place among the kind's columns
-			for i, c := range tableColumns[kind] {
-				if c == "station_id" {
-					col = i
-				}
-			}
-			kept := t.Rows[:0]
-			for _, row := range t.Rows {
-				id, _ := row.Values[col].(string)
-				if known[id] {
-					kept = append(kept, row)
-					continue
-				}
-				p.Rejected[string(kind)]++
-				p.Rejects = append(p.Rejects, Reject{Sheet: row.Sheet, RowNum: row.RowNum, Column: "站点编号", Value: id,
-					Reason: "站点编号 " + id + " 不在已载入的系统站点信息中；请先载入站点信息导出"})
-				p.markRaw(row.Sheet, row.RowNum, "rejected")
-			}
-			t.Rows = kept
-		}
+		p.rejectUnknown(known)
 		if len(p.Rejects) > 0 && r.Status == Loaded {
 			r.Status = Partly
 		}

@@ -305,14 +305,15 @@ func (p *Parsed) flush(ctx context.Context, conn *sql.Conn, fileID int64) error 
 }
 
 // rejectUnknown turns the service and summary rows whose station id is
-// not in known into rejects (rejectUnknownStations, for one file).
+// not in known into rejects (inputs.md: a service whose station id is
+// unknown is a reject, not a silently dropped row).
 func (p *Parsed) rejectUnknown(known map[string]bool) {
 	for _, kind := range []Kind{SysServices, SysSummaries} {
 		t := p.Tables[string(kind)]
 		if t == nil {
 			continue
 		}
-		col := 0
+		col := 0 // station_id's place among the kind's columns
 		for i, c := range tableColumns[kind] {
 			if c == "station_id" {
 				col = i

@@ -519,6 +519,14 @@ func text(s string) (string, error) {
 	return s, nil
 }
 
+// freeText is a cell of free text (摘要, 备注, 承接机构, 特色项目), which a
+// clerk may fill with an ID or phone number or a signed name: kept as
+// ScrubText leaves it.
+func freeText(s string) (string, error) {
+	t, err := text(s)
+	return ScrubText(t), err
+}
+
 func date(s string) (time.Time, error) {
 	d, err := ParseDate(s)
 	return d.Time, err

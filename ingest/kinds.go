@@ -161,10 +161,10 @@ func (c *Converter) ledgerStation(p *Parsed, r *rowCtx) []any {
 		name = t.Name + "社会工作服务站"
 	}
 	vals := []any{county, t.Code, name, est, approx,
-		parse(r, "mode", false, text), parse(r, "operator", false, text),
+		parse(r, "mode", false, text), parse(r, "operator", false, freeText),
 		parse(r, "has_site", false, ParseYesNo), parse(r, "site_area", false, c.siteArea),
 		parse(r, "has_rules", false, ParseYesNo), parse(r, "has_signage", false, ParseYesNo),
-		parse(r, "signature", false, text), parse(r, "remarks", false, text)}
+		parse(r, "signature", false, freeText), parse(r, "remarks", false, freeText)}
 	if !ok {
 		return nil
 	}
@@ -352,7 +352,7 @@ func (c *Converter) ledgerFund(p *Parsed, r *rowCtx) []any {
 	if len(r.rejects) > 0 {
 		return nil
 	}
-	return []any{county, town, source, day, approx, parse(r, "summary", false, text), purpose, received, spent}
+	return []any{county, town, source, day, approx, parse(r, "summary", false, freeText), purpose, received, spent}
 }
 
 func (c *Converter) sysStation(r *rowCtx) []any {

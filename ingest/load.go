@@ -250,7 +250,7 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 	if err == nil {
 		// A large CSV export is hashed here and read again, a chunk at a
 		// time, when it is written; anything else is read whole.
-		if shell, streamed = l.peekStream(target, st.Size()); streamed {
+		if shell, streamed = l.peekStream(path, target, st.Size()); streamed {
 			res.sha, err = hashFile(target)
 			res.size, modTime = st.Size(), st.ModTime()
 		} else {
@@ -403,6 +403,9 @@ func hashFile(path string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return "", fmt.Errorf("不是普通文件，不是台账或导出文件；未读取")
+	}
 	h := sha256.New()
 	if _, err := io.Copy(h, f); err != nil {
 		return "", err
@@ -463,7 +466,12 @@ func (l *Loader) Load(ctx context.Context, paths []string) ([]*Result, error) {
 			// A file that fails to load is refused whole and the others go
 			// on: its transaction left the database as it was.
 			if err := l.write(ctx, r); err != nil {
-				r.Status, r.Reason, r.Parsed = Refused, fmt.Sprintf("写入失败，未载入任何内容：%v", err), nil
+				reason := fmt.Sprintf("写入失败，未载入任何内容：%v", err)
+				var ref *Refusal
+				if errors.As(err, &ref) {
+					reason = ref.Reason // what a streamed file's content was refused for
+				}
+				r.Status, r.Reason, r.Parsed = Refused, reason, nil
 				if _, err := l.DB.ExecContext(ctx, `INSERT INTO refused_files VALUES (?, ?, ?, ?, ?)`,
 					ScrubText(filepath.Base(r.Path)), ScrubText(r.Path), r.sha, r.Reason, l.Now()); err != nil {
 					return results, err
@@ -699,12 +707,22 @@ func logOverlaps(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) e
 			}
 		}
 		rows.Close()
-		for _, f := range flags {
-			if _, err := conn.ExecContext(ctx, `INSERT INTO row_flags VALUES (?, ?, ?, ?, ?, ?)`, fileID, f.Sheet, f.RowNum, f.Column, f.Value, f.Reason); err != nil {
-				return err
-			}
-			r.Parsed.Flags = append(r.Parsed.Flags, f)
+		// appended in one go (a re-export can change thousands of records)
+		vals := make([][]any, len(flags))
+		for i, f := range flags {
+			vals[i] = []any{fileID, f.Sheet, int64(f.RowNum), f.Column, f.Value, f.Reason}
 		}
+		if err := conn.Raw(func(dc any) error { return appendRows(ctx, dc.(driver.Conn), "row_flags", vals) }); err != nil {
+			return err
+		}
+		p := r.Parsed
+		if p.streamed && len(p.Flags)+len(flags) > shownProblems {
+			keep := max(0, shownProblems-len(p.Flags))
+			p.omittedFlags += len(flags) - keep
+			p.flushedFlags += len(flags) - keep
+			flags = flags[:keep]
+		}
+		p.Flags = append(p.Flags, flags...)
 	}
 	return nil
 }

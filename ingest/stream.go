@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
@@ -60,9 +61,15 @@ type csvSource struct {
 }
 
 func openCSVSource(path, name string, lim Limits) (*csvSource, error) {
-	f, err := os.Open(path)
+	// As readInput: without blocking, a regular file within the limit (it
+	// may have been swapped since it was first looked at).
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
+	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() || st.Size() > lim.FileBytes {
+		f.Close()
+		return nil, refuse(name, "文件在载入过程中被换成了别的东西（不是普通文件，或超出大小上限）")
 	}
 	s := &csvSource{f: f, hash: sha256.New(), lim: lim, name: name}
 	br := bufio.NewReaderSize(io.TeeReader(f, s.hash), 1<<16)
@@ -98,44 +105,40 @@ func validPrefix(b []byte) bool {
 
 // next returns the next row (nil for a blank line) or io.EOF.
 func (s *csvSource) next() ([]string, error) {
-	if s.pending != nil {
-		line, _ := s.r.FieldPos(0)
-		if s.lines < line-1 {
-			s.lines++
-			return nil, nil
+	if s.pending == nil {
+		rec, err := s.r.Read()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil, io.EOF
+			}
+			return nil, refuse(s.name, "无法读取的 CSV 文件（%v）", err)
 		}
-		rec := s.pending
-		s.pending = nil
-		s.lines++
-		return rec, nil
+		for _, c := range rec {
+			if !utf8.ValidString(c) || (!s.isUTF8 && strings.ContainsRune(c, utf8.RuneError)) {
+				return nil, refuse(s.name, "文本既不是 UTF-8 也不是 GB18030（第 %d 行）", s.lines+1)
+			}
+			if len(c) > s.lim.CellChars && utf8.RuneCountInString(c) > s.lim.CellChars {
+				return nil, refuse(s.name, "第 %d 行的单元格有 %d 个字符，超出上限 %d（政策参数 cell_max_chars）", s.lines+1, utf8.RuneCountInString(c), s.lim.CellChars)
+			}
+		}
+		s.pending = rec
 	}
-	rec, err := s.r.Read()
-	if err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, io.EOF
-		}
-		return nil, refuse(s.name, "无法读取的 CSV 文件（%v）", err)
-	}
-	for _, c := range rec {
-		if !utf8.ValidString(c) || (!s.isUTF8 && strings.ContainsRune(c, utf8.RuneError)) {
-			return nil, refuse(s.name, "文本既不是 UTF-8 也不是 GB18030（第 %d 行）", s.lines+1)
-		}
-		if len(c) > s.lim.CellChars && utf8.RuneCountInString(c) > s.lim.CellChars {
-			return nil, refuse(s.name, "第 %d 行的单元格有 %d 个字符，超出上限 %d（政策参数 cell_max_chars）", s.lines+1, utf8.RuneCountInString(c), s.lim.CellChars)
-		}
-	}
+	// every row counts, the blank lines before a record too (as readCSV)
 	if s.lines >= s.lim.SheetRows {
 		return nil, refuse(s.name, "CSV 文件超过 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", s.lim.SheetRows)
 	}
-	s.pending = rec
-	return s.next()
+	s.lines++
+	if line, _ := s.r.FieldPos(0); s.lines < line {
+		return nil, nil // a blank line before the record
+	}
+	rec := s.pending
+	s.pending = nil
+	return rec, nil
 }
 
-// sum reads what is left of the file and returns the SHA-256 of all of it.
-func (s *csvSource) sum() string {
-	_, _ = io.Copy(io.Discard, s.f)
-	return hex.EncodeToString(s.hash.Sum(nil))
-}
+// sum is the SHA-256 of the bytes read, all of them once next has
+// returned io.EOF.
+func (s *csvSource) sum() string { return hex.EncodeToString(s.hash.Sum(nil)) }
 
 func (s *csvSource) Close() error { return s.f.Close() }
 
@@ -143,13 +146,13 @@ func (s *csvSource) Close() error { return s.f.Close() }
 // streamBytes whose header (within its first rows) is that of a services
 // or summaries export.
 // It returns the parsed shell of such a file, with the kind it holds.
-func (l *Loader) peekStream(path string, size int64) (*Parsed, bool) {
+func (l *Loader) peekStream(path, target string, size int64) (*Parsed, bool) {
 	ext := strings.ToLower(filepath.Ext(path))
 	if size <= l.streamBytes() || (ext != ".csv" && ext != ".txt") {
 		return nil, false
 	}
-	name := ScrubText(filepath.Base(path))
-	src, err := openCSVSource(path, name, l.Conv.limits())
+	name := ScrubText(filepath.Base(path)) // the name given, as a whole read names it
+	src, err := openCSVSource(target, name, l.Conv.limits())
 	if err != nil {
 		return nil, false
 	}
@@ -319,6 +322,7 @@ func (p *Parsed) rejectUnknown(known map[string]bool) {
 				col = i
 			}
 		}
+		var raw map[[2]any]int // (sheet, row) -> index in p.Raw, made when needed
 		kept := t.Rows[:0]
 		for _, row := range t.Rows {
 			id, _ := row.Values[col].(string)
@@ -329,7 +333,15 @@ func (p *Parsed) rejectUnknown(known map[string]bool) {
 			p.Rejected[string(kind)]++
 			p.Rejects = append(p.Rejects, Reject{Sheet: row.Sheet, RowNum: row.RowNum, Column: "站点编号", Value: id,
 				Reason: "站点编号 " + id + " 不在已载入的系统站点信息中；请先载入站点信息导出"})
-			p.markRaw(row.Sheet, row.RowNum, "rejected")
+			if raw == nil {
+				raw = make(map[[2]any]int, len(p.Raw))
+				for i, x := range p.Raw {
+					raw[[2]any{x.Sheet, x.RowNum}] = i
+				}
+			}
+			if i, ok := raw[[2]any{row.Sheet, row.RowNum}]; ok {
+				p.Raw[i].Role = "rejected"
+			}
 		}
 		t.Rows = kept
 	}

@@ -3,11 +3,14 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"sgz/data"
 	"sgz/gen"
@@ -126,3 +129,55 @@ func TestStreamKeepsFewProblems(t *testing.T) {
 }
 
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o644) }
+
+// TestCSVSourceRowsAsWhole: the streamed reader gives the rows readCSV
+// gives: blank lines as empty rows, a quoted field across lines, CRLF, a
+// BOM, GB18030; and refuses one row past sheet_max_rows as readCSV does.
+func TestCSVSourceRowsAsWhole(t *testing.T) {
+	gbk, _ := simplifiedchinese.GB18030.NewEncoder().String("站点编号,名称\nS1,昭馀镇\n\nS2,东观镇\n")
+	for i, text := range []string{
+		"a,b\n1,2\n\n\n3,\"x\ny\"\n4,5\n\n",
+		"\xEF\xBB\xBFa,b\r\n1,2\r\n\r\n3,4\r\n",
+		gbk,
+	} {
+		path := filepath.Join(t.TempDir(), "x.csv")
+		if err := writeFile(path, text); err != nil {
+			t.Fatal(err)
+		}
+		whole, err := readCSV("x.csv", []byte(text), DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := openCSVSource(path, "x.csv", DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows [][]string
+		for {
+			row, err := src.next()
+			if err != nil {
+				break
+			}
+			rows = append(rows, row)
+		}
+		src.Close()
+		if fmt.Sprint(rows) != fmt.Sprint(whole[0].Rows) {
+			t.Errorf("case %d: streamed %q, whole %q", i, rows, whole[0].Rows)
+		}
+	}
+	lim := DefaultLimits()
+	lim.SheetRows = 3
+	text := "a,b\n1,2\n\n\n3,4\n"
+	path := filepath.Join(t.TempDir(), "y.csv")
+	_ = writeFile(path, text)
+	_, wholeErr := readCSV("y.csv", []byte(text), lim)
+	src, _ := openCSVSource(path, "y.csv", lim)
+	var err error
+	for err == nil {
+		_, err = src.next()
+	}
+	src.Close()
+	if wholeErr == nil || err == io.EOF {
+		t.Errorf("five rows with sheet_max_rows 3: whole %v, streamed %v; want both refused", wholeErr, err)
+	}
+}

@@ -304,3 +304,12 @@ func TestCleanDropsInvisibles(t *testing.T) {
 		}
 	}
 }
+
+// TestFreeTextScrubbed: free-text cells (摘要, 备注, 承接机构, 特色项目) keep
+// no ID or phone number and no signed name.
+func TestFreeTextScrubbed(t *testing.T) {
+	got, err := freeText("支付3月工资 身份证140729199001011234 电话13912345678 经办人：王小明")
+	if err != nil || strings.Contains(got, "199001011234") || strings.Contains(got, "12345678") || strings.Contains(got, "小明") {
+		t.Errorf("freeText = %q, %v", got, err)
+	}
+}

@@ -15,6 +15,9 @@ import (
 // city and month (province=14/city=1407/month=2023-12/…), so that Spark,
 // Trino or DuckDB itself can take over when one machine is outgrown.
 
+// exportMarker names an output folder sgz export wrote (and may replace).
+const exportMarker = ".sgz-export"
+
 // ExportTable is one exported table: its name, the query that gives its
 // rows, and the month column it is partitioned by ("" for a reference
 // table written as one file).
@@ -28,7 +31,8 @@ var ExportTables = []ExportTable{
 	{"ledgers", `SELECT * FROM stg_ledgers`, "report_date"},
 	{"ledger_stations", `SELECT * FROM stg_ledger_stations`, "report_date"},
 	{"ledger_staff", `SELECT * FROM stg_ledger_staff`, "report_date"},
-	{"ledger_funds", `SELECT * FROM stg_ledger_funds`, "report_date"},
+	// 摘要 is free text a clerk may fill with a payee's name: not exported
+	{"ledger_funds", `SELECT * EXCLUDE (summary) FROM stg_ledger_funds`, "report_date"},
 	{"sys_stations", `SELECT * FROM stg_sys_stations`, "established_date"},
 	{"sys_services", `SELECT * FROM stg_sys_services`, "end_date"},
 	{"sys_summaries", `SELECT m.*, s.county_code FROM stg_sys_summaries m JOIN stg_sys_stations s USING (station_id)`, "summary_month"},
@@ -41,18 +45,27 @@ var ExportTables = []ExportTable{
 // and the city per month end, partitioned by that month) into dir, whole:
 // into a new folder beside it first, then moved into place. It returns the
 // rows written per table.
-func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time) (map[string]int64, error) {
+func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time, firstYear int) (map[string]int64, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, err
 	}
-	parent := filepath.Dir(abs)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("无法建立输出文件夹 %s：%w", parent, err)
+	// Only an empty folder or one an earlier export wrote: nothing else of
+	// the user's is ever replaced.
+	marker := filepath.Join(abs, exportMarker)
+	if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
+		if _, err := os.Stat(marker); err != nil {
+			return nil, fmt.Errorf("输出文件夹 %s 不是空的，也不是此前 sgz export 的输出：为免覆盖其中的文件，请另给一个空文件夹", dir)
+		}
 	}
-	work, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".new-")
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("无法建立输出文件夹 %s：%w", dir, err)
+	}
+	// the work folder inside the output folder: one file system, and a
+	// name readers of the Hive layout skip
+	work, err := os.MkdirTemp(abs, ".sgz-export-new-")
 	if err != nil {
-		return nil, fmt.Errorf("无法写入输出文件夹 %s：%w", parent, err)
+		return nil, fmt.Errorf("无法写入输出文件夹 %s：%w", dir, err)
 	}
 	defer os.RemoveAll(work)
 	_ = os.Chmod(work, 0o755)
@@ -93,7 +106,10 @@ func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time) (map[st
 		(SELECT min(end_date) FROM stg_sys_services)) AS DATE)`).Scan(&first); err != nil {
 		return nil, err
 	}
-	if first.Valid {
+	if start := time.Date(firstYear, 1, 1, 0, 0, 0, 0, time.UTC); first.Valid && first.Time.Before(start) {
+		first.Time = start // month ends within the holiday calendar only
+	}
+	if first.Valid && !first.Time.After(asOf) {
 		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE sgz_export_indicators AS
 			SELECT *, DATE '2000-01-01' AS as_of FROM county_indicators(DATE '2000-01-01') WHERE false`); err != nil {
 			return nil, err
@@ -112,23 +128,29 @@ func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time) (map[st
 		_, _ = conn.ExecContext(ctx, `DROP TABLE IF EXISTS sgz_export_indicators`)
 		counts["indicators"] = int64(len(ends))
 	}
-	// Into place: each table's folder or file replaces the earlier one;
-	// nothing else in dir is touched.
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return nil, err
+	// Into place: every table of the export replaces the earlier one, one
+	// with no rows this time included; nothing else in dir is touched.
+	names := []string{"indicators"}
+	for _, t := range ExportTables {
+		if t.Month == "" {
+			names = append(names, t.Name+".parquet")
+		} else {
+			names = append(names, t.Name)
+		}
 	}
-	entries, err := os.ReadDir(work)
-	if err != nil {
-		return nil, err
-	}
-	for _, en := range entries {
-		to := filepath.Join(abs, en.Name())
+	for _, n := range names {
+		to := filepath.Join(abs, n)
 		if err := os.RemoveAll(to); err != nil {
 			return nil, err
 		}
-		if err := os.Rename(filepath.Join(work, en.Name()), to); err != nil {
-			return nil, err
+		if _, err := os.Stat(filepath.Join(work, n)); err == nil {
+			if err := os.Rename(filepath.Join(work, n), to); err != nil {
+				return nil, err
+			}
 		}
+	}
+	if err := os.WriteFile(marker, []byte("sgz export "+asOf.Format(time.DateOnly)+"\n"+strings.Join(names, "\n")+"\n"), 0o644); err != nil {
+		return nil, err
 	}
 	return counts, nil
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"sgz/data"
 	"sgz/metrics"
 )
 
@@ -33,11 +34,14 @@ func runExport(e *env, args []string) int {
 		return e.fail(err)
 	}
 	defer st.Close()
+	if *asOf == "" {
+		*asOf = "latest" // the data's last day, not today
+	}
 	d, err := asOfFlag(e, st, *asOf)
 	if err != nil {
 		return e.fail(err)
 	}
-	counts, err := metrics.Export(e.ctx, st.db, *out, d)
+	counts, err := metrics.Export(e.ctx, st.db, *out, d, data.NewCalendar(st.ref.Holidays).Years()[0])
 	if err != nil {
 		return e.fail(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,5 +72,36 @@ func TestExportParquet(t *testing.T) {
 	}
 	if err := pq.QueryRow(`SELECT count(*) FROM read_parquet('` + filepath.Join(dir, "ref_townships.parquet") + `')`).Scan(&townships); err != nil || townships != 130 {
 		t.Errorf("ref_townships: %d rows (%v), want 130", townships, err)
+	}
+}
+
+// TestExportKeepsOthersFiles: export refuses a folder that holds other
+// files; into its own earlier output it replaces every table, an empty
+// one included; its work folder is inside the output folder.
+func TestExportKeepsOthersFiles(t *testing.T) {
+	d := loadDemo(t)
+	other := t.TempDir()
+	if err := os.Mkdir(filepath.Join(other, "ledgers"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run("export", "--out", other, "--db", d.db); code != 2 || !strings.Contains(out, "不是空的，也不是此前 sgz export 的输出") {
+		t.Errorf("export into a folder of other files: exit %d %s", code, out)
+	}
+	if _, err := os.Stat(filepath.Join(other, "ledgers")); err != nil {
+		t.Error("the folder's ledgers were removed")
+	}
+	dir := filepath.Join(t.TempDir(), "pq")
+	for i := 0; i < 2; i++ {
+		if out, code := run("export", "--out", dir, "--db", d.db); code != 0 {
+			t.Fatalf("export %d: %s", i+1, out)
+		}
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if got := strings.Join(names, " "); got != ".sgz-export indicators ledger_funds ledger_staff ledger_stations ledgers ref_counties.parquet ref_townships.parquet sys_services sys_stations sys_summaries" {
+		t.Errorf("the export folder holds %s", got)
 	}
 }

@@ -157,6 +157,13 @@ func openReadOnly(e *env, o storeOpts) (*store, error) {
 		}
 	}
 	db.SetMaxOpenConns(1) // temporary objects belong to one connection
+	// A query too big for memory spills to DuckDB's temporary folder, by
+	// default beside the database: on read-only media, the system's.
+	spill := filepath.Join(os.TempDir(), "sgz-duckdb-spill")
+	if _, err := db.ExecContext(ctx, `SET temp_directory = '`+strings.ReplaceAll(spill, "'", "''")+`'`); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := transform.ApplyTemp(ctx, db, ref, pol); err != nil {
 		db.Close()
 		return nil, err

@@ -118,15 +118,6 @@ func (p *Parsed) Holds(table string) bool {
 	return t != nil && (len(t.Rows) > 0 || p.Rejected[table] == 0)
 }
 
-// markRaw changes the role of a kept raw row.
-func (p *Parsed) markRaw(sheet string, rowNum int, role string) {
-	for i := range p.Raw {
-		if p.Raw[i].Sheet == sheet && p.Raw[i].RowNum == rowNum {
-			p.Raw[i].Role = role
-		}
-	}
-}
-
 // Loaded counts the typed rows of all tables.
 func (p *Parsed) Loaded() int {
 	n := 0
@@ -290,14 +281,7 @@ func (p *Parsed) addRawRow(sheet string, rowNum int, cells []string, kind Kind, 
 	}
 	masked := make([]string, len(cells))
 	for i, c := range cells {
-		switch m, ok := maskColumn(cols[i], c); {
-		case ok:
-			masked[i] = m
-		case kind == LedgerStaff && datedFields[cols[i]] && looksLikeName(c):
-			masked[i] = MaskName(c) // a name typed in a date column
-		default:
-			masked[i] = ScrubText(c)
-		}
+		masked[i] = maskCell(kind, cols[i], c)
 	}
 	b, _ := json.Marshal(masked)
 	p.Raw = append(p.Raw, RawRow{Sheet: sheet, RowNum: rowNum, Kind: string(kind), Role: role, Cells: string(b)})
@@ -491,7 +475,7 @@ func (r *rowCtx) problem(field, value, format string, args ...any) Reject {
 }
 
 // shown is a value as a message may show it: personal columns masked.
-func shown(kind Kind, field, value string) string { return maskCell(kind, field, value) }
+func shown(kind Kind, field, value string) string { return maskCell(kind, field, Clean(value)) }
 
 // parse applies fn to the field's text; a blank value is nil, or a reject
 // when required.

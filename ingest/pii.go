@@ -316,10 +316,10 @@ func looksLikeName(s string) bool {
 	return han >= 2 && (han <= 4 || strings.ContainsAny(string(r), "·•"))
 }
 
-// maskCell is how a cell of a sheet of kind is kept in raw rows and
-// messages: a personal column masked whole; in a staff sheet's date
-// columns, a name masked as a name; everything else scrubbed of ID- and
-// phone-like numbers and signed names.
+// maskCell is how a cell of a sheet of kind is kept in raw rows (as it
+// stood) and messages (cleaned first): a personal column masked whole; in
+// a staff sheet's date columns, a name masked as a name; everything else
+// scrubbed of ID- and phone-like numbers and signed names.
 func maskCell(kind Kind, field, value string) string {
 	if m, ok := maskColumn(field, value); ok {
 		return m
@@ -327,5 +327,5 @@ func maskCell(kind Kind, field, value string) string {
 	if kind == LedgerStaff && datedFields[field] && looksLikeName(value) {
 		return MaskName(value)
 	}
-	return ScrubText(Clean(value))
+	return ScrubText(value)
 }

@@ -200,11 +200,7 @@ func Assess(ctx context.Context, db *sql.DB, pol data.Policy, year int, asOf tim
 	}
 	for _, monthEnd := range MonthEnds(yearStart(year), asOf) {
 		label := monthEnd.Format("2006-01")
-		at := monthEnd
-		if at.After(asOf) {
-			at = asOf
-		}
-		rows, err := Indicators(ctx, db, at)
+		rows, err := Indicators(ctx, db, monthEnd) // the last is asOf itself (MonthEnds)
 		if err != nil {
 			return nil, err
 		}

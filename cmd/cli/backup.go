@@ -12,7 +12,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"sgz/ingest"
@@ -171,7 +170,8 @@ func runRestore(e *env, args []string) int {
 			return e.fail(fmt.Errorf("数据库 %s 已存在：恢复会以备份（%s）替换它，此后载入的内容将丢失；确需如此，请加 --force", path, info.Made.Format(time.DateTime)))
 		}
 		if held, err = openStore(e, *so); err != nil {
-			if strings.Contains(err.Error(), "正被另一个程序使用") {
+			var held *heldError
+			if errors.As(err, &held) {
 				return e.fail(err)
 			}
 			damaged := path + ".damaged-" + stamp

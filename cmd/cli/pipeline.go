@@ -189,6 +189,11 @@ func openDB(e *env, path string, wait bool) (*sql.DB, error) {
 	return db, nil
 }
 
+// heldError is the refusal to open a database another process holds.
+type heldError struct{ msg string }
+
+func (h *heldError) Error() string { return h.msg }
+
 // lockHeld is DuckDB's message for a database file another process holds.
 var lockHeld = regexp.MustCompile(`Conflicting lock is held in (.*?) \(PID (\d+)\)`)
 
@@ -219,7 +224,7 @@ func openDuck(e *env, dsn, path string, wait bool) (*sql.DB, error) {
 			holder += "（" + printable(m[1]) + "）"
 		}
 		if !wait || time.Now().After(deadline) {
-			return nil, fmt.Errorf("数据库 %s 正被另一个程序使用（%s）：请等它结束后再试，或加 --wait 排队等候", path, holder)
+			return nil, &heldError{fmt.Sprintf("数据库 %s 正被另一个程序使用（%s）：请等它结束后再试，或加 --wait 排队等候", path, holder)}
 		}
 		if !told {
 			fmt.Fprintf(e.stderr, "sgz: 数据库 %s 正被另一个程序使用（%s），等候中……\n", path, holder)

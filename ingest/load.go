@@ -247,25 +247,23 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 	var modTime time.Time
 	shell, streamed := (*Parsed)(nil), false
 	target, st, err := inputFile(path, lim)
-	if err == nil {
-		// A large CSV export is hashed here and read again, a chunk at a
-		// time, when it is written; anything else is read whole.
-		if shell, streamed = l.peekStream(path, target, st.Size()); streamed {
-			res.sha, err = hashFile(target)
-			res.size, modTime = st.Size(), st.ModTime()
-		} else {
-			b, modTime, err = readInput(path, lim)
-		}
+	// A large file is hashed first (an unchanged one is known without
+	// reading a cell); a large export is read again, a chunk at a time,
+	// when it is written; anything else is read whole.
+	big := err == nil && st.Size() > l.streamBytes()
+	if big {
+		res.sha, err = hashFile(target)
+		res.size, modTime = st.Size(), st.ModTime()
+	} else if err == nil {
+		b, modTime, err = readInput(path, lim)
+		sum := sha256.Sum256(b)
+		res.sha, res.size = hex.EncodeToString(sum[:]), int64(len(b))
 	}
 	if err != nil {
 		res.Status, res.Reason = Refused, err.Error()
 		return res
 	}
 	res.modTime = modTime
-	if !streamed {
-		sum := sha256.Sum256(b)
-		res.sha, res.size = hex.EncodeToString(sum[:]), int64(len(b))
-	}
 	// The same bytes loaded before, plainly (not dated by the file name,
 	// nothing to load again): unchanged, without reading a cell.
 	if prev, ok := batch[res.sha]; ok {
@@ -281,15 +279,24 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 		res.Status, res.Reason = Unchanged, "此前已作为 "+prevName+" 载入，内容相同"
 		return res
 	}
+	if big {
+		if shell, streamed = l.peekStream(path, st.Size()); !streamed {
+			b, _, err = readInput(path, lim)
+			if sum := sha256.Sum256(b); err == nil && hex.EncodeToString(sum[:]) != res.sha {
+				err = refuse(filepath.Base(path), "文件在载入过程中被改动（内容指纹与初读时不同）；请在文件不再变动时重新载入")
+			}
+		}
+	}
 	if streamed {
 		res.Parsed = shell
-	} else {
+	} else if err == nil {
 		var sheets []Sheet
 		sheets, err = ReadSheetsLimited(path, b, lim)
 		if err == nil {
 			res.Parsed, err = l.Conv.Convert(path, sheets)
 		}
 	}
+	b = nil
 	if err != nil {
 		res.Status, res.Reason = Refused, refusalReason(err)
 		return res

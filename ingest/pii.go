@@ -135,25 +135,41 @@ func notSignature(s string) bool {
 // parts of identifiers (ZD14070200101) and stay readable; so do shorter
 // codes.
 func ScrubText(s string) string {
-	if hasFullWidth(s) {
-		s = width.Fold.String(s)
-	}
-	if strings.ContainsAny(s, "人:") {
-		s = maskSignatures(s)
+	// (The checks before each regular expression are only for speed: a
+	// cell without Han characters has no signature, one without E no
+	// number in E notation, one without a space, dash or plus no grouped
+	// number; most cells of an export are such.)
+	if !isASCII(s) {
+		if hasFullWidth(s) {
+			s = width.Fold.String(s)
+		}
+		if strings.ContainsAny(s, "人:") {
+			s = maskSignatures(s)
+		}
 	}
 	if digitCount(s) < 10 { // a phone or ID number has at least 10 digits
 		return s
 	}
-	s = reENotation.ReplaceAllStringFunc(s, func(m string) string { return strings.Repeat("*", len(m)) })
-	s = reGroupedNumber.ReplaceAllStringFunc(s, func(m string) string {
-		switch {
-		case strings.HasPrefix(m, "+86"):
-			return maskDigits(m, 5, 4) // +86 and a mobile number
-		case !strings.ContainsAny(strings.TrimSpace(m), " -") || digitCount(m) < 11:
-			return m // one run of digits: the scan below decides
-		}
-		return maskDigits(m, 3, 4)
-	})
+	if strings.ContainsAny(s, "Ee") {
+		s = reENotation.ReplaceAllStringFunc(s, func(m string) string { return strings.Repeat("*", len(m)) })
+	}
+	if strings.ContainsAny(s, " -+") {
+		s = reGroupedNumber.ReplaceAllStringFunc(s, func(m string) string {
+			switch {
+			case strings.HasPrefix(m, "+86"):
+				return maskDigits(m, 5, 4) // +86 and a mobile number
+			case !strings.ContainsAny(strings.TrimSpace(m), " -") || digitCount(m) < 11:
+				return m // one run of digits: the scan below decides
+			}
+			return maskDigits(m, 3, 4)
+		})
+	}
+	return scrubDigitRuns(s)
+}
+
+// scrubDigitRuns masks ID, mobile and landline numbers written as runs of
+// digits (ScrubText's last step).
+func scrubDigitRuns(s string) string {
 	b := []byte(s)
 	isDigit := func(i int) bool { return i < len(b) && b[i] >= '0' && b[i] <= '9' }
 	isLetter := func(i int) bool {
@@ -240,6 +256,15 @@ func MaskName(s string) string {
 		return ""
 	}
 	return string(r[0]) + strings.Repeat("*", len(r)-1)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func digitCount(s string) int {

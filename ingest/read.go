@@ -120,6 +120,53 @@ func checkCells(name string, sheets []Sheet, lim Limits) error {
 // applied: 6.5× faster, see docs); date columns are converted from their
 // serial numbers by the field parsers.
 func readXLSX(name string, b []byte, lim Limits) ([]Sheet, error) {
+	src, err := openXLSXSource(name, b, lim)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	var out []Sheet
+	for {
+		sheet, hidden, err := src.nextSheet()
+		if errors.Is(err, io.EOF) {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		s := Sheet{Name: sheet, Hidden: hidden}
+		for {
+			row, err := src.next()
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			s.Rows = append(s.Rows, row)
+		}
+		out = append(out, s)
+	}
+}
+
+// xlsxSource reads a workbook a sheet at a time and each sheet a row at a
+// time, with raw cell values, within the limits: the whole read
+// (readXLSX) and the streamed one (Loader.stream) see the same rows.
+// excelize keeps a worksheet or shared-strings part larger than 16 MB
+// unpacked in a temporary file and reads it from there, so memory does not
+// grow with the sheet; the zipped bytes are held (within file_max_mb).
+type xlsxSource struct {
+	f      *excelize.File
+	name   string
+	lim    Limits
+	sheets []string
+	i      int // sheets begun
+	rows   *excelize.Rows
+	n      int // rows of the current sheet so far
+	total  int // rows of the file so far
+}
+
+func openXLSXSource(name string, b []byte, lim Limits) (*xlsxSource, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{RawCellValue: true,
 		UnzipSizeLimit: lim.UnzipBytes, UnzipXMLSizeLimit: min(lim.UnzipBytes, 16<<20)})
 	if err != nil && strings.Contains(err.Error(), "unzip size exceeds") { // excelize's newUnzipSizeLimitError
@@ -128,33 +175,74 @@ func readXLSX(name string, b []byte, lim Limits) ([]Sheet, error) {
 	if err != nil {
 		return nil, refuse(name, "无法读取的 .xlsx 工作簿（%v）", err)
 	}
-	defer f.Close()
-	var out []Sheet
-	for _, sheet := range f.GetSheetList() {
-		rows, err := f.Rows(sheet)
-		if err != nil {
-			return nil, refuse(name, "工作表 %s 无法读取（%v）", sheet, err)
-		}
-		visible, _ := f.GetSheetVisible(sheet)
-		s := Sheet{Name: sheet, Hidden: !visible}
-		for rows.Next() {
-			cols, err := rows.Columns(excelize.Options{RawCellValue: true})
-			if err != nil {
-				rows.Close()
-				return nil, refuse(name, "工作表 %s 第 %d 行无法读取（%v）", sheet, len(s.Rows)+1, err)
-			}
-			s.Rows = append(s.Rows, cols)
-			if len(s.Rows) > lim.SheetRows {
-				rows.Close()
-				return nil, refuse(name, "工作表 %s 超过 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", sheet, lim.SheetRows)
-			}
-		}
-		if err := rows.Close(); err != nil {
-			return nil, refuse(name, "工作表 %s 无法读取（%v）", sheet, err)
-		}
-		out = append(out, s)
+	return &xlsxSource{f: f, name: name, lim: lim, sheets: f.GetSheetList()}, nil
+}
+
+// nextSheet begins the next worksheet, or returns io.EOF after the last.
+func (s *xlsxSource) nextSheet() (sheet string, hidden bool, err error) {
+	if err := s.closeRows(); err != nil {
+		return "", false, err
 	}
-	return out, nil
+	if s.i >= len(s.sheets) {
+		return "", false, io.EOF
+	}
+	sheet = s.sheets[s.i]
+	s.i++
+	if s.rows, err = s.f.Rows(sheet); err != nil {
+		return "", false, refuse(s.name, "工作表 %s 无法读取（%v）", sheet, err)
+	}
+	s.n = 0
+	visible, _ := s.f.GetSheetVisible(sheet)
+	return sheet, !visible, nil
+}
+
+// next returns the current sheet's next row, or io.EOF after its last.
+func (s *xlsxSource) next() ([]string, error) {
+	sheet := s.sheets[s.i-1]
+	if s.rows == nil || !s.rows.Next() {
+		if err := s.closeRows(); err != nil {
+			return nil, err
+		}
+		return nil, io.EOF
+	}
+	cols, err := s.rows.Columns(excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, refuse(s.name, "工作表 %s 第 %d 行无法读取（%v）", sheet, s.n+1, err)
+	}
+	s.n++
+	s.total++
+	if s.n > s.lim.SheetRows {
+		return nil, refuse(s.name, "工作表 %s 超过 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", sheet, s.lim.SheetRows)
+	}
+	if s.total > s.lim.SheetRows {
+		return nil, refuse(s.name, "文件共 %d 行以上，超出上限 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", s.total, s.lim.SheetRows)
+	}
+	for j, c := range cols {
+		if len(c) > s.lim.CellChars && utf8.RuneCountInString(c) > s.lim.CellChars {
+			col, _ := excelize.ColumnNumberToName(j + 1)
+			return nil, refuse(s.name, "工作表 %s 第 %d 行 %s 列的单元格有 %d 个字符，超出上限 %d（政策参数 cell_max_chars）",
+				sheet, s.n, col, utf8.RuneCountInString(c), s.lim.CellChars)
+		}
+	}
+	return cols, nil
+}
+
+func (s *xlsxSource) closeRows() error {
+	if s.rows == nil {
+		return nil
+	}
+	err := s.rows.Close()
+	s.rows = nil
+	if err != nil {
+		return refuse(s.name, "工作表 %s 无法读取（%v）", s.sheets[s.i-1], err)
+	}
+	return nil
+}
+
+// Close removes excelize's temporary files.
+func (s *xlsxSource) Close() error {
+	_ = s.closeRows()
+	return s.f.Close()
 }
 
 // readCSV detects the encoding (UTF-8 with or without BOM, else GB18030,

@@ -10,11 +10,13 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"unicode/utf8"
 
@@ -58,6 +60,26 @@ type csvSource struct {
 	pending []string // a record waiting behind the blank rows before it
 	lim     Limits
 	name    string
+	begun   bool // its one sheet
+}
+
+// rowSource gives a file's sheets in order and each sheet's rows in order,
+// as the whole read gives them: a CSV is one sheet, a workbook its
+// worksheets.
+type rowSource interface {
+	nextSheet() (name string, hidden bool, err error) // io.EOF after the last
+	next() ([]string, error)                          // a row (nil when blank), io.EOF after the sheet's last
+	sum() string                                      // SHA-256 of the file's bytes, once all are read
+	Close() error
+}
+
+// nextSheet begins the file's one sheet, named by the file.
+func (s *csvSource) nextSheet() (string, bool, error) {
+	if s.begun {
+		return "", false, io.EOF
+	}
+	s.begun = true
+	return sheetName(s.name), false, nil
 }
 
 func openCSVSource(path, name string, lim Limits) (*csvSource, error) {
@@ -142,51 +164,113 @@ func (s *csvSource) sum() string { return hex.EncodeToString(s.hash.Sum(nil)) }
 
 func (s *csvSource) Close() error { return s.f.Close() }
 
-// peekStream decides whether a file is streamed: a CSV larger than
-// streamBytes whose header (within its first rows) is that of a services
-// or summaries export.
-// It returns the parsed shell of such a file, with the kind it holds.
-func (l *Loader) peekStream(path, target string, size int64) (*Parsed, bool) {
-	ext := strings.ToLower(filepath.Ext(path))
-	if size <= l.streamBytes() || (ext != ".csv" && ext != ".txt") {
+// openSource opens a large file for streaming: a CSV (by name) is read as
+// it goes; a workbook (by content) is read whole, zipped, within
+// file_max_mb, and unpacked a sheet at a time. Anything else is not
+// streamed (errNotStreamed).
+func (l *Loader) openSource(path, name string) (rowSource, error) {
+	lim := l.Conv.limits()
+	if ext := strings.ToLower(filepath.Ext(path)); ext == ".csv" || ext == ".txt" {
+		return openCSVSource(path, name, lim)
+	}
+	b, _, err := readInput(path, lim)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(b, []byte("PK\x03\x04")) {
+		return nil, errNotStreamed
+	}
+	sum := sha256.Sum256(b)
+	src, err := openXLSXSource(name, b, lim)
+	if err != nil {
+		return nil, err
+	}
+	return &summed{src, hex.EncodeToString(sum[:])}, nil
+}
+
+var errNotStreamed = errors.New("not a CSV or a workbook")
+
+// summed is a workbook source with the SHA-256 of its bytes.
+type summed struct {
+	*xlsxSource
+	sha string
+}
+
+func (s *summed) sum() string { return s.sha }
+
+// readHead reads a sheet's first rows, as far as a header is looked for.
+func readHead(src rowSource) ([][]string, error) {
+	var head [][]string
+	for len(head) < headerScanRows+1 {
+		row, err := src.next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		head = append(head, row)
+	}
+	return head, nil
+}
+
+// peekStream decides whether a file is streamed: a CSV or a workbook
+// larger than streamBytes whose recognised sheets are all services or
+// summaries exports (sheets without a header, or of a kind sgz does not
+// load, may stand beside them). Ledgers and station exports are read
+// whole: they are small, and the batch's checks need their rows before
+// anything is written. It returns the parsed shell of such a file.
+func (l *Loader) peekStream(path string, size int64) (*Parsed, bool) {
+	if size <= l.streamBytes() {
 		return nil, false
 	}
 	name := ScrubText(filepath.Base(path)) // the name given, as a whole read names it
-	src, err := openCSVSource(target, name, l.Conv.limits())
+	src, err := l.openSource(path, name)
 	if err != nil {
 		return nil, false
 	}
 	defer src.Close()
-	var rows [][]string
-	for len(rows) < headerScanRows+1 {
-		row, err := src.next()
-		if err != nil {
+	p := &Parsed{FileName: name, Class: "export", Tables: map[string]*TableRows{},
+		Skipped: map[string]int{}, Rejected: map[string]int{}, streamed: true}
+	for {
+		sheet, hidden, err := src.nextSheet()
+		if errors.Is(err, io.EOF) {
 			break
 		}
-		rows = append(rows, row)
+		if err != nil {
+			return nil, false // the whole read says why
+		}
+		head, err := readHead(src)
+		if err != nil {
+			return nil, false
+		}
+		layout, ok := l.Conv.Recogniser.Recognise(Sheet{Name: sheet, Hidden: hidden, Rows: head})
+		if !ok {
+			continue
+		}
+		if _, no := NotLoaded[layout.Kind]; no {
+			continue
+		}
+		if layout.Kind.IsLedger() || layout.Kind == SysStations {
+			return nil, false
+		}
+		p.Tables[string(layout.Kind)] = &TableRows{Columns: tableColumns[layout.Kind]}
 	}
-	layout, ok := l.Conv.Recogniser.Recognise(Sheet{Name: sheetName(name), Rows: rows})
-	// Ledgers and station exports are read whole: they are small, and the
-	// batch's checks need their rows before anything is written.
-	if !ok || layout.Kind.IsLedger() || layout.Kind == SysStations {
-		return nil, false
-	}
-	if _, no := NotLoaded[layout.Kind]; no {
-		return nil, false
-	}
-	p := &Parsed{FileName: name, Class: "export", Tables: map[string]*TableRows{string(layout.Kind): {Columns: tableColumns[layout.Kind]}},
-		Skipped: map[string]int{}, Rejected: map[string]int{}, streamed: true}
-	return p, true
+	return p, len(p.Tables) > 0
 }
 
 func sheetName(fileName string) string { return strings.TrimSuffix(fileName, filepath.Ext(fileName)) }
 
 // stream converts and appends a streamed file chunk by chunk on conn,
-// inside the caller's transaction; rows of a station neither the
-// database nor the file knows are rejected as in rejectUnknownStations.
+// inside the caller's transaction, sheet by sheet as Converter.Convert
+// reads them whole; rows of a station neither the database nor the file
+// knows are rejected as in rejectUnknownStations.
 func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) error {
 	p := r.Parsed
-	src, err := openCSVSource(r.Path, p.FileName, l.Conv.limits())
+	src, err := l.openSource(r.Path, p.FileName)
+	if errors.Is(err, errNotStreamed) {
+		return refuse(p.FileName, "文件在载入过程中被换成了别的东西（不再是表格文件）")
+	}
 	if err != nil {
 		return err
 	}
@@ -195,27 +279,7 @@ func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Re
 	if err := eachID(ctx, conn, `SELECT DISTINCT station_id FROM sys_stations`, known); err != nil {
 		return err
 	}
-	var head [][]string
-	for len(head) < headerScanRows+1 {
-		row, err := src.next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return err
-		}
-		head = append(head, row)
-	}
-	sheet := Sheet{Name: sheetName(p.FileName), Rows: head}
-	layout, ok := l.Conv.Recogniser.Recognise(sheet)
-	if !ok {
-		return refuse(p.FileName, "表头与初读时不同：文件在载入过程中被改动")
-	}
-	st := l.Conv.startSheet(p, sheet, layout)
-	flush := func(rows [][]string, first int) error {
-		if err := l.Conv.convertRows(p, st, rows, first); err != nil {
-			return err
-		}
+	flush := func() error {
 		if t := p.Tables[string(SysStations)]; t != nil {
 			for _, row := range t.Rows {
 				known[row.Values[0].(string)] = true
@@ -224,30 +288,121 @@ func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Re
 		p.rejectUnknown(known)
 		return p.flush(ctx, conn, fileID)
 	}
-	if err := flush(head[layout.HeaderRow+1:], layout.HeaderRow+2); err != nil {
-		return err
-	}
-	next := len(head) + 1
-	for {
-		chunk := make([][]string, 0, streamChunk)
-		var err error
-		for len(chunk) < streamChunk {
-			var row []string
-			if row, err = src.next(); err != nil {
-				break
+	// chunks hands on the sheet's rows after head, streamChunk at a time,
+	// with the spreadsheet row number of the first. One goroutine reads
+	// (decoding and parsing the file) while this one converts and appends
+	// the chunk before: both cores work.
+	chunks := func(head [][]string, each func(rows [][]string, first int) error) error {
+		type chunk struct {
+			rows [][]string
+			err  error // io.EOF after the sheet's last row
+		}
+		ch := make(chan chunk, 1)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(ch)
+			for {
+				c := chunk{rows: make([][]string, 0, streamChunk)}
+				for len(c.rows) < streamChunk {
+					var row []string
+					if row, c.err = src.next(); c.err != nil {
+						break
+					}
+					c.rows = append(c.rows, row)
+				}
+				select {
+				case ch <- c:
+				case <-stop:
+					return
+				}
+				if c.err != nil {
+					return
+				}
 			}
-			chunk = append(chunk, row)
+		}()
+		// the reader is done with src before src is used again
+		defer wg.Wait()
+		defer close(stop)
+		next := len(head) + 1
+		for c := range ch {
+			if c.err != nil && !errors.Is(c.err, io.EOF) {
+				return c.err
+			}
+			if err := each(c.rows, next); err != nil {
+				return err
+			}
+			next += len(c.rows)
 		}
-		if err != nil && !errors.Is(err, io.EOF) {
-			return err
-		}
-		if ferr := flush(chunk, next); ferr != nil {
-			return ferr
-		}
-		next += len(chunk)
+		return nil
+	}
+	changed := refuse(p.FileName, "表头与初读时不同：文件在载入过程中被改动")
+	recognised := false
+	for {
+		name, hidden, err := src.nextSheet()
 		if errors.Is(err, io.EOF) {
 			break
 		}
+		if err != nil {
+			return err
+		}
+		head, err := readHead(src)
+		if err != nil {
+			return err
+		}
+		sheet := Sheet{Name: name, Hidden: hidden, Rows: head}
+		layout, ok := l.Conv.Recogniser.Recognise(sheet)
+		if !ok {
+			// As Convert: a visible sheet with rows is named and kept as
+			// raw rows; a hidden one (drop-down lists) is passed over.
+			if hidden {
+				continue
+			}
+			noted := false
+			raw := func(rows [][]string, first int) error {
+				for k, row := range rows {
+					if !blankRow(row) && !noted {
+						noted = true
+						p.Notes = append(p.Notes, fmt.Sprintf("工作表 %s：找不到可识别的表头行，未载入", name))
+					}
+					p.addRawRow(name, first+k, row, "", "unrecognised", nil)
+				}
+				return flush()
+			}
+			if err := raw(head, 1); err != nil {
+				return err
+			}
+			if err := chunks(head, raw); err != nil {
+				return err
+			}
+			continue
+		}
+		if why, no := NotLoaded[layout.Kind]; no {
+			p.Notes = append(p.Notes, fmt.Sprintf("工作表 %s：%s", name, why))
+			continue
+		}
+		if layout.Kind.IsLedger() || layout.Kind == SysStations {
+			return changed
+		}
+		recognised = true
+		st := l.Conv.startSheet(p, sheet, layout)
+		rows := func(rows [][]string, first int) error {
+			if err := l.Conv.convertRows(p, st, rows, first); err != nil {
+				return err
+			}
+			return flush()
+		}
+		if err := rows(head[min(layout.HeaderRow+1, len(head)):], layout.HeaderRow+2); err != nil {
+			return err
+		}
+		if err := chunks(head, rows); err != nil {
+			return err
+		}
+	}
+	if !recognised {
+		return changed
 	}
 	p.Rejects, p.Flags = p.keptRejects, p.keptFlags // for the summary
 	if sum := src.sum(); sum != r.sha {

@@ -6,10 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"sgz/data"
@@ -35,59 +37,116 @@ func TestStreamEqualsWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dump := func(stream int64) (string, int) {
-		db := testDB(t)
-		l := &Loader{DB: db, Conv: converter(t), Now: func() time.Time { return time.Date(2024, 1, 20, 0, 0, 0, 0, time.UTC) }, StreamBytes: stream}
-		res, err := l.Load(context.Background(), paths)
-		if err != nil {
-			t.Fatal(err)
-		}
-		streamed := 0
-		var b strings.Builder
-		for _, r := range res {
-			if r.Parsed != nil && r.Parsed.streamed {
-				streamed++
-			}
-			loaded := 0
-			if r.Parsed != nil {
-				loaded = r.Parsed.Loaded()
-			}
-			fmt.Fprintf(&b, "%s %s loaded=%d\n", filepath.Base(r.Path), r.Status, loaded)
-		}
-		for _, q := range []string{
-			`SELECT file_id, file_name, count_loaded, count_rejected, count_skipped, count_overlap FROM files ORDER BY file_id`,
-			`SELECT * FROM sys_services ORDER BY file_id, row_number`,
-			`SELECT * FROM sys_summaries ORDER BY file_id, row_number`,
-			`SELECT * FROM sys_stations ORDER BY file_id, row_number`,
-			`SELECT * FROM raw_rows ORDER BY file_id, sheet_name, row_number`,
-			`SELECT * FROM rejects ORDER BY ALL`,
-			`SELECT * FROM row_flags ORDER BY ALL`,
-		} {
-			rows, err := db.Query(q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cols, _ := rows.Columns()
-			for rows.Next() {
-				vals := make([]any, len(cols))
-				ptrs := make([]any, len(cols))
-				for i := range vals {
-					ptrs[i] = &vals[i]
-				}
-				if err := rows.Scan(ptrs...); err != nil {
-					t.Fatal(err)
-				}
-				fmt.Fprintln(&b, vals...)
-			}
-			rows.Close()
-		}
-		return b.String(), streamed
+	whole, n0 := dumpLoad(t, paths, 1<<40)
+	chunked, n1 := dumpLoad(t, paths, 1)
+	if len(n0) != 0 || len(n1) < 6 || !slices.Contains(n1, "服务记录_2023Q2.xlsx") {
+		t.Fatalf("streamed files: %q read whole (want none), %q streamed (want the services and summaries exports, .xlsx too)", n0, n1)
 	}
-	whole, n0 := dump(1 << 40)
-	chunked, n1 := dump(1)
-	if n0 != 0 || n1 < 5 {
-		t.Fatalf("streamed files: %d read whole (want 0), %d streamed (want the CSV exports)", n0, n1)
+	sameLoad(t, whole, chunked)
+}
+
+// TestXLSXStreamEqualsWhole: a workbook of system exports streamed sheet
+// by sheet loads as it does read whole: a visible sheet without a header
+// kept as raw rows and named, a hidden one passed over, a recipients list
+// named and not loaded, services under title rows with serial and text
+// dates, blank and rejected rows, and a summaries sheet; a workbook that
+// holds a ledger sheet is not streamed.
+func TestXLSXStreamEqualsWhole(t *testing.T) {
+	ref, err := data.Load()
+	if err != nil {
+		t.Fatal(err)
 	}
+	dir := t.TempDir()
+	if _, _, err := gen.Generate(ref, 11, dir, gen.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	stations, _ := filepath.Glob(filepath.Join(dir, "system", "站点信息_*.csv"))
+	if len(stations) != 1 {
+		t.Fatalf("stations exports: %q", stations)
+	}
+	b, _ := os.ReadFile(stations[0])
+	sheets, err := ReadSheets(stations[0], b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := sheets[0].Rows[1][0] // the first station's 站点编号
+	f := excelize.NewFile()
+	_ = f.SetSheetName("Sheet1", "填表说明")
+	_ = f.SetSheetRow("填表说明", "A1", &[]any{"本表由系统导出"})
+	_ = f.SetSheetRow("填表说明", "A4", &[]any{"联系人：张三丰 13912345678"})
+	_ = f.SetSheetRow("填表说明", "A40", &[]any{"（完）"}) // below the rows a header is looked for in
+	_, _ = f.NewSheet("下拉")
+	_ = f.SetSheetRow("下拉", "A1", &[]any{"需求评估", "个案服务"})
+	_ = f.SetSheetVisible("下拉", false)
+	_, _ = f.NewSheet("服务记录")
+	_ = f.SetSheetRow("服务记录", "A1", &[]any{"服务记录导出"})
+	_ = f.SetSheetRow("服务记录", "A2", &[]any{"导出时间：2024-01-10"})
+	_ = f.SetSheetRow("服务记录", "A3", &[]any{"服务记录编号", "站点编号", "服务类型", "服务对象类别", "服务开始日期", "服务结束日期", "服务人次", "录入时间", "录入人"})
+	row := 4
+	for i := 0; i < 60; i++ {
+		start, entered := any(45250+i%20), any(45251.5+float64(i%20)) // serial dates
+		if i%3 == 0 {
+			start, entered = "2023-11-05", "2023-11-06 10:00:00"
+		}
+		times := any(1 + i%7)
+		station := known
+		switch i {
+		case 10:
+			times = "很多"
+		case 20:
+			times = 2147483648
+		case 30:
+			station = "ZD99999999999"
+		case 40:
+			row++ // a blank row
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		_ = f.SetSheetRow("服务记录", cell, &[]any{fmt.Sprintf("FW-X-%03d", i), station, "个案服务", "低保对象", start, nil, times, entered, "李四光"})
+		row++
+	}
+	cell, _ := excelize.CoordinatesToCellName(1, row)
+	_ = f.SetSheetRow("服务记录", cell, &[]any{"合计", nil, nil, nil, nil, nil, 240})
+	_, _ = f.NewSheet("服务对象")
+	_ = f.SetSheetRow("服务对象", "A1", &[]any{"对象编号", "站点编号", "姓名", "身份证号", "联系电话"})
+	_ = f.SetSheetRow("服务对象", "A2", &[]any{"DX1", known, "王五", "140702199001011234", "13912345678"})
+	_, _ = f.NewSheet("月度总结")
+	_ = f.SetSheetRow("月度总结", "A1", &[]any{"站点编号", "站点名称", "总结月份", "提交时间", "审核状态"})
+	_ = f.SetSheetRow("月度总结", "A2", &[]any{known, "某站", "2023-11", "2023-12-03 09:00:00", "已通过"})
+	_ = f.SetSheetRow("月度总结", "A3", &[]any{known, "某站", "2023-10", 45236.25, "已通过"})
+	book := filepath.Join(dir, "系统导出_202401.xlsx")
+	if err := f.SaveAs(book); err != nil {
+		t.Fatal(err)
+	}
+	paths := []string{stations[0], book}
+	whole, n0 := dumpLoad(t, paths, 1<<40)
+	chunked, n1 := dumpLoad(t, paths, 1)
+	if len(n0) != 0 || !slices.Equal(n1, []string{"系统导出_202401.xlsx"}) {
+		t.Fatalf("streamed: %q whole, %q chunked; want only the workbook, chunked", n0, n1)
+	}
+	for _, want := range []string{"工作表 填表说明：找不到可识别的表头行", "工作表 服务对象：服务对象导出", "partly loaded loaded=59"} {
+		if !strings.Contains(whole, want) {
+			t.Errorf("the load does not say %q:\n%s", want, whole)
+		}
+	}
+	if strings.Contains(whole, "下拉") || strings.Contains(whole, "王五") || strings.Contains(whole, "13912345678") {
+		t.Errorf("the hidden sheet or personal data reached the database:\n%s", whole)
+	}
+	sameLoad(t, whole, chunked)
+
+	// A workbook with a ledger sheet is read whole, streamed or not.
+	_, _ = f.NewSheet("工作人员")
+	_ = f.SetSheetRow("工作人员", "A1", &[]any{"姓名", "身份证号", "所属乡镇（街道）", "入站时间", "持证情况"})
+	if err := f.SaveAs(book); err != nil {
+		t.Fatal(err)
+	}
+	out, n1 := dumpLoad(t, paths, 1)
+	if len(n1) != 0 || !strings.Contains(out, "同一文件中既有县级台账又有系统导出") {
+		t.Errorf("a workbook with a ledger sheet: streamed %q\n%s", n1, out)
+	}
+}
+
+func sameLoad(t *testing.T, whole, chunked string) {
+	t.Helper()
 	if whole != chunked {
 		a, b := strings.Split(whole, "\n"), strings.Split(chunked, "\n")
 		for i := range a {
@@ -126,6 +185,61 @@ func TestStreamKeepsFewProblems(t *testing.T) {
 	if res[0].Status != Partly || len(p.Rejects) != 1000 || rej != 1500 || n != 2500 || p.RejectedRows() != 2500 {
 		t.Errorf("%s: %d rejects kept, %d omitted, %d in the database, %d rows rejected", res[0].Status, len(p.Rejects), rej, n, p.RejectedRows())
 	}
+}
+
+// dumpLoad loads paths with StreamBytes stream and prints every row the
+// load wrote, and how many files were streamed and which.
+func dumpLoad(t *testing.T, paths []string, stream int64) (string, []string) {
+	db := testDB(t)
+	l := &Loader{DB: db, Conv: converter(t), Now: func() time.Time { return time.Date(2024, 1, 20, 0, 0, 0, 0, time.UTC) }, StreamBytes: stream}
+	res, err := l.Load(context.Background(), paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var streamed []string
+	var b strings.Builder
+	for _, r := range res {
+		if r.Parsed != nil && r.Parsed.streamed {
+			streamed = append(streamed, filepath.Base(r.Path))
+		}
+		loaded := 0
+		if r.Parsed != nil {
+			loaded = r.Parsed.Loaded()
+		}
+		var notes []string
+		if r.Parsed != nil {
+			notes = r.Parsed.Notes
+		}
+		fmt.Fprintf(&b, "%s %s loaded=%d reason=%q notes=%q\n", filepath.Base(r.Path), r.Status, loaded, r.Reason, notes)
+	}
+	for _, q := range []string{
+		`SELECT file_id, file_name, count_loaded, count_rejected, count_skipped, count_overlap FROM files ORDER BY file_id`,
+		`SELECT * FROM sys_services ORDER BY file_id, row_number`,
+		`SELECT * FROM sys_summaries ORDER BY file_id, row_number`,
+		`SELECT * FROM sys_stations ORDER BY file_id, row_number`,
+		`SELECT * FROM raw_rows ORDER BY file_id, sheet_name, row_number`,
+		`SELECT * FROM rejects ORDER BY ALL`,
+		`SELECT * FROM row_flags ORDER BY ALL`,
+	} {
+		rows, err := db.Query(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(&b, vals...)
+		}
+		rows.Close()
+	}
+	return b.String(), streamed
 }
 
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o644) }

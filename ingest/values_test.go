@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -312,4 +313,50 @@ func TestFreeTextScrubbed(t *testing.T) {
 	if err != nil || strings.Contains(got, "199001011234") || strings.Contains(got, "12345678") || strings.Contains(got, "小明") {
 		t.Errorf("freeText = %q, %v", got, err)
 	}
+}
+
+// TestScrubTextShortcuts: the checks ScrubText makes before each regular
+// expression (for speed) change nothing: on 50,000 strings built from the
+// pieces personal data is made of, it gives what running every expression
+// on every string gives (scrubAll, ScrubText before the shortcuts).
+func TestScrubTextShortcuts(t *testing.T) {
+	pieces := []string{"1", "3", "9", "0", "13912345678", "140702199001011234", "14070219900101123X", " ", "-", "+86", "86",
+		"E+17", "1.40725198903254", "e", "填表人：", "审核:", "联系人", "李雷雷", "张三", "社工站", "：", ":", "１３９", "　",
+		"2023-11-06 10:00:00", "ZD14070200101", "0354-3012345", "x", "X", ".", "人", "，"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 50000; i++ {
+		var b strings.Builder
+		for n := 1 + rng.IntN(8); n > 0; n-- {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := ScrubText(s), scrubAll(s); got != want {
+			t.Fatalf("ScrubText(%q) = %q, every expression run gives %q", s, got, want)
+		}
+	}
+}
+
+// scrubAll is ScrubText as it was before the shortcuts: every expression
+// on every string.
+func scrubAll(s string) string {
+	if hasFullWidth(s) {
+		s = width.Fold.String(s)
+	}
+	if strings.ContainsAny(s, "人:") {
+		s = maskSignatures(s)
+	}
+	if digitCount(s) < 10 {
+		return s
+	}
+	s = reENotation.ReplaceAllStringFunc(s, func(m string) string { return strings.Repeat("*", len(m)) })
+	s = reGroupedNumber.ReplaceAllStringFunc(s, func(m string) string {
+		switch {
+		case strings.HasPrefix(m, "+86"):
+			return maskDigits(m, 5, 4)
+		case !strings.ContainsAny(strings.TrimSpace(m), " -") || digitCount(m) < 11:
+			return m
+		}
+		return maskDigits(m, 3, 4)
+	})
+	return scrubDigitRuns(s)
 }

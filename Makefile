@@ -9,7 +9,7 @@ TAGS    := duckdb_arrow
 # The china-division release the township list is generated from.
 CHINA_DIVISION := china-division@2.7.0
 
-.PHONY: build test demo bench lint fuzz stress clean assets townships check-generated
+.PHONY: build test demo bench bench-go lint fuzz stress clean assets townships check-generated
 
 build: assets
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/sgz
@@ -36,7 +36,15 @@ test: assets
 demo: build
 	./$(BIN) demo --out demo
 
-bench: assets
+# Speed and memory side by side (bench/README.md): sgz's ingest against
+# DuckDB's and excelize's own readers, indicators and the site; the table
+# goes to bench/results.md. BENCH_RUNS sets the runs per case.
+BENCH_RUNS ?= 3
+bench: build
+	$(GO) run -tags $(TAGS) ./bench -runs $(BENCH_RUNS) -sgz $(BIN)
+
+# Go's micro-benchmarks (converter, Appender against Arrow).
+bench-go: assets
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
 
 lint:

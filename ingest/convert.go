@@ -376,15 +376,12 @@ func (c *Converter) countyFromText(meta []string, name string) (string, bool) {
 
 // skipReason classifies rows that carry no record: totals, footers, rows
 // with only a 序号, and template rows whose county and township were filled
-// in beforehand (sgz template) and nothing else.
-func skipReason(row []string, l Layout) string {
+// in beforehand (sgz template) and nothing else. col maps a column to its
+// field (the inverse of l.Columns).
+func skipReason(row []string, l Layout, col map[int]string) string {
 	first := ""
 	filled := 0
 	seqOnly, placeOnly := true, true
-	col := map[int]string{}
-	for f, j := range l.Columns {
-		col[j] = f
-	}
 	for j, cell := range row {
 		v := Clean(cell)
 		if v == "" {

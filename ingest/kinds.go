@@ -24,6 +24,15 @@ var tableColumns = map[Kind][]string{
 	SysSummaries: {"station_id", "summary_month", "submitted_at", "review_status"},
 }
 
+// recordOnly are the kinds whose accepted rows keep no raw row: the
+// services and summaries exports, millions of rows at national scale. Their
+// typed row names its file, sheet and row and holds every column an
+// indicator uses; the columns it leaves out (站点名称, 录入人) are in the
+// file. Their rejected, skipped, title and header rows keep raw rows as
+// every kind's do. (Keeping them cost about a third of the load: see
+// docs/decisions.md.)
+var recordOnly = map[Kind]bool{SysServices: true, SysSummaries: true}
+
 // convertSheet converts the data rows of one recognised sheet.
 func (c *Converter) convertSheet(p *Parsed, s Sheet, l Layout) error {
 	st := c.startSheet(p, s, l)
@@ -72,7 +81,7 @@ func (c *Converter) convertRows(p *Parsed, st *sheetState, rows [][]string, firs
 		}
 		p.Skipped["blank"] += st.blanks
 		st.blanks = 0
-		if why := skipReason(row, l); why != "" {
+		if why := skipReason(row, l, st.personal); why != "" {
 			p.Skipped[why]++
 			p.addRawRow(st.name, num, row, l.Kind, "skip:"+why, st.personal)
 			continue
@@ -102,7 +111,9 @@ func (c *Converter) convertRows(p *Parsed, st *sheetState, rows [][]string, firs
 			continue
 		}
 		p.Flags = append(p.Flags, r.flags...)
-		p.addRawRow(st.name, num, row, l.Kind, "data", st.personal)
+		if !recordOnly[l.Kind] {
+			p.addRawRow(st.name, num, row, l.Kind, "data", st.personal)
+		}
 		p.Tables[table].Rows = append(p.Tables[table].Rows, Row{Sheet: st.name, RowNum: num, Values: vals})
 	}
 	return nil

@@ -288,56 +288,6 @@ func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Re
 		p.rejectUnknown(known)
 		return p.flush(ctx, conn, fileID)
 	}
-	// chunks hands on the sheet's rows after head, streamChunk at a time,
-	// with the spreadsheet row number of the first. One goroutine reads
-	// (decoding and parsing the file) while this one converts and appends
-	// the chunk before: both cores work.
-	chunks := func(head [][]string, each func(rows [][]string, first int) error) error {
-		type chunk struct {
-			rows [][]string
-			err  error // io.EOF after the sheet's last row
-		}
-		ch := make(chan chunk, 1)
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer close(ch)
-			for {
-				c := chunk{rows: make([][]string, 0, streamChunk)}
-				for len(c.rows) < streamChunk {
-					var row []string
-					if row, c.err = src.next(); c.err != nil {
-						break
-					}
-					c.rows = append(c.rows, row)
-				}
-				select {
-				case ch <- c:
-				case <-stop:
-					return
-				}
-				if c.err != nil {
-					return
-				}
-			}
-		}()
-		// the reader is done with src before src is used again
-		defer wg.Wait()
-		defer close(stop)
-		next := len(head) + 1
-		for c := range ch {
-			if c.err != nil && !errors.Is(c.err, io.EOF) {
-				return c.err
-			}
-			if err := each(c.rows, next); err != nil {
-				return err
-			}
-			next += len(c.rows)
-		}
-		return nil
-	}
 	changed := refuse(p.FileName, "表头与初读时不同：文件在载入过程中被改动")
 	recognised := false
 	for {
@@ -374,7 +324,12 @@ func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Re
 			if err := raw(head, 1); err != nil {
 				return err
 			}
-			if err := chunks(head, raw); err != nil {
+			type chunk struct {
+				rows  [][]string
+				first int
+			}
+			keep := func(rows [][]string, first int) (chunk, error) { return chunk{rows, first}, nil }
+			if err := pipeline(src, len(head)+1, keep, func(c chunk) error { return raw(c.rows, c.first) }); err != nil {
 				return err
 			}
 			continue
@@ -388,16 +343,25 @@ func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Re
 		}
 		recognised = true
 		st := l.Conv.startSheet(p, sheet, layout)
-		rows := func(rows [][]string, first int) error {
-			if err := l.Conv.convertRows(p, st, rows, first); err != nil {
-				return err
-			}
-			return flush()
-		}
-		if err := rows(head[min(layout.HeaderRow+1, len(head)):], layout.HeaderRow+2); err != nil {
+		if err := l.Conv.convertRows(p, st, head[min(layout.HeaderRow+1, len(head)):], layout.HeaderRow+2); err != nil {
 			return err
 		}
-		if err := chunks(head, rows); err != nil {
+		if err := flush(); err != nil {
+			return err
+		}
+		// The rest in chunks, each converted into a Parsed of its own (on
+		// the converting goroutine, in order, so that st is its alone) and
+		// taken into p here.
+		table := string(layout.Kind)
+		convert := func(rows [][]string, first int) (*Parsed, error) {
+			cp := &Parsed{Tables: map[string]*TableRows{table: {}}, Skipped: map[string]int{}, Rejected: map[string]int{}}
+			return cp, l.Conv.convertRows(cp, st, rows, first)
+		}
+		take := func(cp *Parsed) error {
+			p.take(cp)
+			return flush()
+		}
+		if err := pipeline(src, len(head)+1, convert, take); err != nil {
 			return err
 		}
 	}
@@ -412,6 +376,99 @@ func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Re
 		r.Status = Partly
 	}
 	return nil
+}
+
+// pipeline streams the rest of the current sheet of src, whose next row
+// is spreadsheet row first: one goroutine reads it, streamChunk rows at a
+// time; a second hands each chunk, in order, to work; the caller's
+// goroutine hands each result, in order, to done. Reading, converting and
+// appending thus run side by side on both cores. The first error stops
+// all three; the goroutines are finished with src when pipeline returns.
+func pipeline[T any](src rowSource, first int, work func(rows [][]string, first int) (T, error), done func(T) error) error {
+	type chunk struct {
+		rows  [][]string
+		first int
+		err   error // io.EOF after the sheet's last row
+	}
+	type result struct {
+		val T
+		err error
+	}
+	read := make(chan chunk, 1)
+	worked := make(chan result, 1)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		defer close(read)
+		for next := first; ; {
+			c := chunk{rows: make([][]string, 0, streamChunk), first: next}
+			for len(c.rows) < streamChunk {
+				var row []string
+				if row, c.err = src.next(); c.err != nil {
+					break
+				}
+				c.rows = append(c.rows, row)
+			}
+			next += len(c.rows)
+			select {
+			case read <- c:
+			case <-stop:
+				return
+			}
+			if c.err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		defer close(worked)
+		for c := range read {
+			var r result
+			if c.err != nil && !errors.Is(c.err, io.EOF) {
+				r.err = c.err
+			} else {
+				r.val, r.err = work(c.rows, c.first)
+			}
+			select {
+			case worked <- r:
+			case <-stop:
+				return
+			}
+			if r.err != nil {
+				return
+			}
+		}
+	}()
+	defer wg.Wait()
+	defer close(stop)
+	for r := range worked {
+		if r.err != nil {
+			return r.err
+		}
+		if err := done(r.val); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// take moves what cp converted into p, after what p holds.
+func (p *Parsed) take(cp *Parsed) {
+	for t, rows := range cp.Tables {
+		p.Tables[t].Rows = append(p.Tables[t].Rows, rows.Rows...)
+	}
+	p.Raw = append(p.Raw, cp.Raw...)
+	p.Rejects = append(p.Rejects, cp.Rejects...)
+	p.Flags = append(p.Flags, cp.Flags...)
+	for k, v := range cp.Skipped {
+		p.Skipped[k] += v
+	}
+	for k, v := range cp.Rejected {
+		p.Rejected[k] += v
+	}
 }
 
 func eachID(ctx context.Context, conn *sql.Conn, q string, into map[string]bool) error {

@@ -1,0 +1,430 @@
+// Command bench runs sgz's speed and memory benchmarks side by side in one
+// run and writes the table to bench/results.md (`make bench`). Each case
+// runs as a child process, so that its wall time and peak RSS are its own;
+// each is run -runs times and the median is reported. Ratios compare cases
+// measured in the same run: this machine is shared and noisy, so absolute
+// seconds move between runs and the ratios are what to read.
+//
+//	go run -tags duckdb_arrow ./bench [-runs 3] [-sgz bin/sgz] [-work build/bench] [-out bench/results.md]
+//
+// The bench binary is also its own helper for the reference readers:
+// `bench -helper read_csv FILE DB` and `bench -helper excelize FILE`.
+package main
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/duckdb/duckdb-go/v2"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/simplifiedchinese"
+)
+
+// services is how many records the CSV and .xlsx exports hold: a million,
+// and for the workbook as many as a sheet holds under its header.
+const (
+	csvRecords  = 1_000_000
+	xlsxRecords = 1_048_575
+)
+
+var header = []string{"服务记录编号", "站点编号", "站点名称", "服务类型", "服务对象类别", "服务开始日期", "服务结束日期", "服务人次", "录入时间", "录入人"}
+
+func main() {
+	helper := flag.String("helper", "", "run a reference reader (read_csv, excelize) and exit")
+	runs := flag.Int("runs", 3, "runs of each case (the median is reported)")
+	sgz := flag.String("sgz", "bin/sgz", "the sgz binary")
+	work := flag.String("work", "build/bench", "folder for inputs and databases")
+	out := flag.String("out", "bench/results.md", "results file")
+	flag.Parse()
+	if *helper != "" {
+		if err := runHelper(*helper, flag.Args()); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(*runs, *sgz, *work, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// runHelper is a reference reader, timed by the parent as a process.
+func runHelper(name string, args []string) error {
+	switch name {
+	case "read_csv": // DuckDB's own reader of the UTF-8 file into a table
+		db, err := sql.Open("duckdb", args[1])
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		var n int64
+		if _, err := db.Exec(`CREATE TABLE t AS SELECT * FROM read_csv(?, header = true, all_varchar = false)`, args[0]); err != nil {
+			return err
+		}
+		if err := db.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil {
+			return err
+		}
+		fmt.Println(n, "rows")
+		return nil
+	case "excelize": // excelize's bare streaming read with raw cell values
+		f, err := excelize.OpenFile(args[0], excelize.Options{RawCellValue: true})
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rows, err := f.Rows(f.GetSheetList()[0])
+		if err != nil {
+			return err
+		}
+		n, cells := 0, 0
+		for rows.Next() {
+			cols, err := rows.Columns(excelize.Options{RawCellValue: true})
+			if err != nil {
+				return err
+			}
+			n++
+			cells += len(cols)
+		}
+		fmt.Println(n, "rows", cells, "cells")
+		return rows.Close()
+	}
+	return fmt.Errorf("no helper %q", name)
+}
+
+type measure struct {
+	wall time.Duration
+	rss  int64 // bytes
+}
+
+// child runs a command and measures it; its output goes to log.
+func child(log io.Writer, name string, args ...string) (measure, error) {
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = log, log
+	start := time.Now()
+	err := cmd.Run()
+	m := measure{wall: time.Since(start)}
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			m.rss = ru.Maxrss << 10 // kilobytes on Linux
+		}
+	}
+	if err != nil {
+		return m, fmt.Errorf("%s %s: %w", name, strings.Join(args, " "), err)
+	}
+	return m, nil
+}
+
+type result struct {
+	name, what string
+	runs       []measure
+}
+
+func (r result) median() measure {
+	ws := make([]time.Duration, len(r.runs))
+	rs := make([]int64, len(r.runs))
+	for i, m := range r.runs {
+		ws[i], rs[i] = m.wall, m.rss
+	}
+	slices.Sort(ws)
+	slices.Sort(rs)
+	return measure{wall: ws[len(ws)/2], rss: rs[len(rs)/2]}
+}
+
+func run(runs int, sgz, work, out string) error {
+	sgz, _ = filepath.Abs(sgz)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return err
+	}
+	logf, err := os.Create(filepath.Join(work, "bench.log"))
+	if err != nil {
+		return err
+	}
+	defer logf.Close()
+	say := func(format string, args ...any) {
+		fmt.Fprintf(os.Stderr, format+"\n", args...)
+		fmt.Fprintf(logf, format+"\n", args...)
+	}
+
+	// The city: the demo's database (stations loaded) and its folder.
+	demo := filepath.Join(work, "demo")
+	demoDB := filepath.Join(demo, "sgz.duckdb")
+	if _, err := os.Stat(demoDB); err != nil {
+		say("准备：sgz demo（示例数据库，站点已载入）")
+		os.RemoveAll(demo)
+		if _, err := child(logf, sgz, "demo", "--out", demo); err != nil {
+			return err
+		}
+	}
+	stations, err := stationIDs(demoDB)
+	if err != nil {
+		return err
+	}
+	gbCSV := filepath.Join(work, "服务记录_1000000.csv")
+	utfCSV := filepath.Join(work, "services_utf8_1000000.csv")
+	book := filepath.Join(work, "服务记录_1048575.xlsx")
+	if err := ensure(gbCSV, func(w io.Writer) error { return writeServicesCSV(w, csvRecords, stations, true) }); err != nil {
+		return err
+	}
+	if err := ensure(utfCSV, func(w io.Writer) error { return writeServicesCSV(w, csvRecords, stations, false) }); err != nil {
+		return err
+	}
+	if _, err := os.Stat(book); err != nil {
+		say("准备：%d 行的 .xlsx 服务记录导出", xlsxRecords)
+		if err := writeServicesXLSX(book, xlsxRecords, stations); err != nil {
+			return err
+		}
+	}
+
+	// A fresh copy of the demo's database for each ingest.
+	db := filepath.Join(work, "run", "sgz.duckdb")
+	fresh := func() error {
+		os.RemoveAll(filepath.Dir(db))
+		if err := os.MkdirAll(filepath.Dir(db), 0o755); err != nil {
+			return err
+		}
+		for _, s := range []string{"", ".key"} {
+			if err := copyFile(demoDB+s, db+s); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	empty := filepath.Join(work, "run", "ref.duckdb")
+	cases := []struct {
+		name, what string
+		prep       func() error
+		args       []string
+		bin        string
+	}{
+		{"csv_ingest", "sgz ingest：100 万条服务记录，GB18030 CSV（解码、校验、脱敏、写入）", fresh, []string{"ingest", "--quiet", "--db", db, gbCSV}, sgz},
+		{"csv_duckdb", "DuckDB read_csv：同样 100 万行（UTF-8）建表", func() error { os.Remove(empty); return os.MkdirAll(filepath.Dir(empty), 0o755) }, []string{"-helper", "read_csv", utfCSV, empty}, self},
+		{"xlsx_ingest", "sgz ingest：1,048,575 行 .xlsx 服务记录", fresh, []string{"ingest", "--quiet", "--db", db, book}, sgz},
+		{"xlsx_excelize", "excelize 流式读取同一工作表（原始值，不转换）", nil, []string{"-helper", "excelize", book}, self},
+		{"city_indicators", "市级：report indicators（示例数据库）", nil, []string{"report", "indicators", "--db", demoDB, "--as-of", "2023-12-31"}, sgz},
+		{"city_site", "市级：dashboard 写出看板网站", func() error { return os.RemoveAll(filepath.Join(work, "site")) }, []string{"dashboard", "--db", demoDB, "--as-of", "2023-12-31", "--out", filepath.Join(work, "site")}, sgz},
+	}
+	var results []result
+	for _, c := range cases {
+		r := result{name: c.name, what: c.what}
+		for i := 0; i < runs; i++ {
+			if c.prep != nil {
+				if err := c.prep(); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(logf, "== %s run %d\n", c.name, i+1)
+			m, err := child(logf, c.bin, c.args...)
+			if err != nil {
+				return err
+			}
+			say("%-16s 第 %d 次：%6.2f s，峰值内存 %4d MB", c.name, i+1, m.wall.Seconds(), m.rss>>20)
+			r.runs = append(r.runs, m)
+		}
+		results = append(results, r)
+	}
+	table := report(results, runs, sgz, work)
+	fmt.Print(table)
+	return os.WriteFile(out, []byte(table), 0o644)
+}
+
+func report(results []result, runs int, sgz, work string) string {
+	med := map[string]measure{}
+	for _, r := range results {
+		med[r.name] = r.median()
+	}
+	var b strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "# sgz benchmarks\n\n")
+	fmt.Fprintf(&b, "Run %s on %s: %s, %d cores, %s; %s. Each case ran %d times as its own process; medians of wall time and peak RSS. Reproduce with `make bench` (inputs are generated into %s the first time).\n\n",
+		time.Now().Format("2006-01-02 15:04"), host, cpuModel(), runtime.NumCPU(), memTotal(), runtime.Version(), runs, work)
+	b.WriteString("| case | what | median s | peak RSS MB | all runs s |\n|---|---|---:|---:|---|\n")
+	for _, r := range results {
+		m := r.median()
+		var all []string
+		for _, x := range r.runs {
+			all = append(all, fmt.Sprintf("%.2f", x.wall.Seconds()))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %.2f | %d | %s |\n", r.name, r.what, m.wall.Seconds(), m.rss>>20, strings.Join(all, ", "))
+	}
+	ratio := func(ref, ours string) float64 { return med[ref].wall.Seconds() / med[ours].wall.Seconds() }
+	b.WriteString("\n| ratio | measured | target |\n|---|---:|---|\n")
+	fmt.Fprintf(&b, "| CSV ingest throughput ÷ DuckDB read_csv | %.2f× | ≥ 0.8× (stretch 1.0×) |\n", ratio("csv_duckdb", "csv_ingest"))
+	fmt.Fprintf(&b, "| xlsx ingest throughput ÷ excelize raw read | %.2f× | ≥ 0.8× |\n", ratio("xlsx_excelize", "xlsx_ingest"))
+	fmt.Fprintf(&b, "| xlsx ingest throughput ÷ openpyxl read-only (86 s per million rows, ../shared/notes/ingest-speed.md; openpyxl is not installable offline here) | %.2f× | ≥ 3× |\n",
+		86.0*float64(xlsxRecords)/1e6/med["xlsx_ingest"].wall.Seconds())
+	fmt.Fprintf(&b, "| CSV ingest peak RSS | %d MB | < 500 MB |\n", med["csv_ingest"].rss>>20)
+	return b.String()
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if k, v, ok := strings.Cut(l, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return runtime.GOARCH
+}
+
+func memTotal() string {
+	b, _ := os.ReadFile("/proc/meminfo")
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "MemTotal:"); ok {
+			var kb int64
+			fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb)
+			return fmt.Sprintf("%.0f GiB", float64(kb)/(1<<20))
+		}
+	}
+	return "memory unknown"
+}
+
+func stationIDs(db string) ([]string, error) {
+	d, err := sql.Open("duckdb", db+"?access_mode=READ_ONLY")
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	rows, err := d.QueryContext(context.Background(), `SELECT DISTINCT station_id FROM sys_stations ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%s has no stations", db)
+	}
+	return ids, rows.Err()
+}
+
+// ensure writes path with write unless it exists (inputs are kept between
+// runs: they are deterministic).
+func ensure(path string, write func(io.Writer) error) error {
+	if _, err := os.Stat(path); err == nil {
+		return nil
+	}
+	tmp := path + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	if err := write(w); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+var (
+	types   = []string{"个案服务", "小组服务", "社区活动", "需求评估", "探访慰问", "政策宣传"}
+	targets = []string{"低保对象", "特困人员", "留守儿童", "困境儿童", "老年人", "残疾人", "低保边缘"}
+)
+
+// record is one service record of 2023, as the system exports it.
+func record(rng *rand.Rand, i int, stations []string) []string {
+	st := stations[rng.IntN(len(stations))]
+	start := time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rng.IntN(360))
+	end := start.AddDate(0, 0, rng.IntN(3))
+	entered := end.Add(time.Duration(rng.IntN(3*86400)) * time.Second)
+	return []string{fmt.Sprintf("FW%s%08d", st[2:min(len(st), 8)], i), st, "社会工作服务站", types[rng.IntN(len(types))], targets[rng.IntN(len(targets))],
+		start.Format(time.DateOnly), end.Format(time.DateOnly), fmt.Sprint(1 + rng.IntN(20)), entered.Format(time.DateTime), "王芳"}
+}
+
+func writeServicesCSV(w io.Writer, n int, stations []string, gb bool) error {
+	if gb {
+		w = simplifiedchinese.GB18030.NewEncoder().Writer(w)
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(header); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := 1; i <= n; i++ {
+		if err := cw.Write(record(rng, i, stations)); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func writeServicesXLSX(path string, n int, stations []string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		return err
+	}
+	row := make([]any, len(header))
+	for i, h := range header {
+		row[i] = h
+	}
+	if err := sw.SetRow("A1", row); err != nil {
+		return err
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i := 1; i <= n; i++ {
+		rec := record(rng, i, stations)
+		for j, v := range rec {
+			row[j] = v
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, row); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	return f.SaveAs(path)
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}

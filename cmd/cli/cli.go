@@ -149,6 +149,8 @@ type storeOpts struct {
 	// readOnly opens the database read-only (commands that only read);
 	// wait queues behind another process that holds it.
 	readOnly, wait bool
+	// memory is DuckDB's memory_limit for the command (memoryLimit).
+	memory string
 }
 
 // storeFlags adds --db (default $SGZ_DB, else ./sgz.duckdb) and --policy

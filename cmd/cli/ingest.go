@@ -36,6 +36,7 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 		return e.fail(err)
 	}
 	opts := *so
+	opts.memory = loadMemory
 	fail := e.fail
 	if !write {
 		// validate loads into a throwaway copy of the database, so that it

@@ -261,3 +261,23 @@ func TestBackupRestore(t *testing.T) {
 		t.Errorf("indicators after restore --force differ")
 	}
 }
+
+// TestMemoryLimitOverride: SGZ_MEMORY_LIMIT reaches DuckDB (a value it
+// cannot read is refused, naming the variable), for readers and loaders.
+func TestMemoryLimitOverride(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	t.Setenv("SGZ_MEMORY_LIMIT", "lots")
+	for _, args := range [][]string{
+		{"report", "indicators", "--db", db, "--as-of", "2023-12-31"},
+		{"ingest", filepath.Join(d.dir, "inputs", "system"), "--db", db},
+	} {
+		if out, code := run(args...); code == 0 || !strings.Contains(out, "SGZ_MEMORY_LIMIT") {
+			t.Errorf("%s with SGZ_MEMORY_LIMIT=lots: exit %d\n%s", args[0], code, out)
+		}
+	}
+	t.Setenv("SGZ_MEMORY_LIMIT", "300MB")
+	if out, code := run("report", "indicators", "--db", db, "--as-of", "2023-12-31"); code != 0 {
+		t.Errorf("with SGZ_MEMORY_LIMIT=300MB: exit %d\n%s", code, out)
+	}
+}

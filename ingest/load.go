@@ -92,6 +92,10 @@ type Loader struct {
 	// Progress, when set, hears of each file read (stage "读取") and
 	// written (stage "写入").
 	Progress func(stage string, done, total int, path string)
+	// Rows, when set, hears how a streamed file goes, after each chunk:
+	// rows converted so far and the part of the file read (0–1; -1 when
+	// the file does not say how big it is).
+	Rows func(path string, rows int, part float64)
 	// StreamBytes is the size from which a CSV export is streamed (read,
 	// converted and appended a chunk at a time); 0: DefaultStreamBytes.
 	StreamBytes int64

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -164,6 +165,16 @@ type xlsxSource struct {
 	rows   *excelize.Rows
 	n      int // rows of the current sheet so far
 	total  int // rows of the file so far
+	// for part: rows read, and the rows the sheets' dimensions promise
+	// (excelize writes them; a workbook may leave them out)
+	got, promised atomic.Int64
+}
+
+func (s *xlsxSource) part() float64 {
+	if p := s.promised.Load(); p > 0 {
+		return min(1, float64(s.got.Load())/float64(p))
+	}
+	return -1
 }
 
 func openXLSXSource(name string, b []byte, lim Limits) (*xlsxSource, error) {
@@ -175,7 +186,16 @@ func openXLSXSource(name string, b []byte, lim Limits) (*xlsxSource, error) {
 	if err != nil {
 		return nil, refuse(name, "无法读取的 .xlsx 工作簿（%v）", err)
 	}
-	return &xlsxSource{f: f, name: name, lim: lim, sheets: f.GetSheetList()}, nil
+	src := &xlsxSource{f: f, name: name, lim: lim, sheets: f.GetSheetList()}
+	for _, sheet := range src.sheets {
+		if dim, err := f.GetSheetDimension(sheet); err == nil {
+			_, last, _ := strings.Cut(dim, ":")
+			if _, row, err := excelize.CellNameToCoordinates(last); err == nil {
+				src.promised.Add(int64(row))
+			}
+		}
+	}
+	return src, nil
 }
 
 // nextSheet begins the next worksheet, or returns io.EOF after the last.
@@ -211,6 +231,7 @@ func (s *xlsxSource) next() ([]string, error) {
 	}
 	s.n++
 	s.total++
+	s.got.Add(1)
 	if s.n > s.lim.SheetRows {
 		return nil, refuse(s.name, "工作表 %s 超过 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", sheet, s.lim.SheetRows)
 	}

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unicode/utf8"
 
@@ -61,6 +62,20 @@ type csvSource struct {
 	lim     Limits
 	name    string
 	begun   bool // its one sheet
+	size    int64
+	read    atomic.Int64 // bytes read so far
+}
+
+// counter counts the bytes written to it.
+type counter struct{ n *atomic.Int64 }
+
+func (c counter) Write(b []byte) (int, error) { c.n.Add(int64(len(b))); return len(b), nil }
+
+func (s *csvSource) part() float64 {
+	if s.size <= 0 {
+		return -1
+	}
+	return min(1, float64(s.read.Load())/float64(s.size))
 }
 
 // rowSource gives a file's sheets in order and each sheet's rows in order,
@@ -70,6 +85,7 @@ type rowSource interface {
 	nextSheet() (name string, hidden bool, err error) // io.EOF after the last
 	next() ([]string, error)                          // a row (nil when blank), io.EOF after the sheet's last
 	sum() string                                      // SHA-256 of the file's bytes, once all are read
+	part() float64                                    // the part read so far, 0–1, or -1 when unknown (safe from any goroutine)
 	Close() error
 }
 
@@ -94,7 +110,10 @@ func openCSVSource(path, name string, lim Limits) (*csvSource, error) {
 		return nil, refuse(name, "文件在载入过程中被换成了别的东西（不是普通文件，或超出大小上限）")
 	}
 	s := &csvSource{f: f, hash: sha256.New(), lim: lim, name: name}
-	br := bufio.NewReaderSize(io.TeeReader(f, s.hash), 1<<16)
+	if st, err := f.Stat(); err == nil {
+		s.size = st.Size()
+	}
+	br := bufio.NewReaderSize(io.TeeReader(f, io.MultiWriter(s.hash, counter{&s.read})), 1<<16)
 	peek, _ := br.Peek(1 << 16)
 	var text io.Reader = br
 	switch {
@@ -359,7 +378,13 @@ func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Re
 		}
 		take := func(cp *Parsed) error {
 			p.take(cp)
-			return flush()
+			if err := flush(); err != nil {
+				return err
+			}
+			if l.Rows != nil {
+				l.Rows(r.Path, p.Loaded()+p.RejectedRows(), src.part())
+			}
+			return nil
 		}
 		if err := pipeline(src, len(head)+1, convert, take); err != nil {
 			return err

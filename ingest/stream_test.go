@@ -295,3 +295,48 @@ func TestCSVSourceRowsAsWhole(t *testing.T) {
 		t.Errorf("five rows with sheet_max_rows 3: whole %v, streamed %v; want both refused", wholeErr, err)
 	}
 }
+
+// TestStreamReportsProgress: a streamed CSV tells Rows after each chunk
+// how many rows it has converted and what part of the file it has read,
+// both growing, the last call at every row and the whole file.
+func TestStreamReportsProgress(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("服务记录编号,站点编号,服务开始日期,服务人次,录入时间\n")
+	for i := 0; i < 50000; i++ {
+		fmt.Fprintf(&b, "F%d,NOSUCH,2023-11-20,2,2023-11-21 09:00\n", i)
+	}
+	path := filepath.Join(dir, "服务记录.csv")
+	if err := writeFile(path, b.String()); err != nil {
+		t.Fatal(err)
+	}
+	type call struct {
+		rows int
+		part float64
+	}
+	var calls []call
+	l := &Loader{DB: testDB(t), Conv: converter(t), Now: time.Now, StreamBytes: 1,
+		Rows: func(p string, rows int, part float64) {
+			if p != path {
+				t.Errorf("Rows named %s", p)
+			}
+			calls = append(calls, call{rows, part})
+		}}
+	if _, err := l.Load(context.Background(), []string{path}); err != nil {
+		t.Fatal(err)
+	}
+	// the header and first rows are converted before the chunks: 30 rows
+	// (headerScanRows+1 less the header), then 20,000, 20,000 and the rest
+	want := []int{20030, 40030, 50000}
+	if len(calls) != len(want) {
+		t.Fatalf("calls %v, want rows %v", calls, want)
+	}
+	for i, c := range calls {
+		if c.rows != want[i] || c.part <= 0 || c.part > 1 || (i > 0 && c.part < calls[i-1].part) {
+			t.Errorf("call %d: %+v (want %d rows, part growing in (0, 1])", i, c, want[i])
+		}
+	}
+	if last := calls[len(calls)-1]; last.part != 1 {
+		t.Errorf("the last call says %v of the file read, want 1", last.part)
+	}
+}

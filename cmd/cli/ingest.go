@@ -67,6 +67,9 @@ func ingestOrValidate(e *env, name string, args []string, write bool) int {
 	}
 	ld.Reload = *reload
 	results, err := ld.Load(e.ctx, paths)
+	if f := terminal(e); f != nil {
+		fmt.Fprint(f, "\r\033[K") // the last progress line
+	}
 	printResults(e, results, *quiet)
 	if !write {
 		fmt.Fprintln(e.stdout, "（以上是检查结果：载入的是数据库的临时副本，数据库本身未作任何改动）")

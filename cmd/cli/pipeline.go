@@ -272,6 +272,51 @@ func openDuck(e *env, dsn, path string, wait bool) (*sql.DB, error) {
 	}
 }
 
+// terminal is the standard error when it is a terminal, else nil (progress
+// is shown on a terminal only: quiet in scripts and logs).
+func terminal(e *env) *os.File {
+	f, ok := e.stderr.(*os.File)
+	if !ok {
+		return nil
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return nil
+	}
+	return f
+}
+
+// terminalRows shows how a streamed file goes: rows so far, rows per
+// second, and the time left when the file says how big it is.
+func terminalRows(e *env) func(string, int, float64) {
+	f := terminal(e)
+	if f == nil {
+		return nil
+	}
+	var current string
+	var t0 time.Time
+	var rows0 int
+	var part0 float64
+	return func(path string, rows int, part float64) {
+		now := time.Now()
+		if path != current {
+			current, t0, rows0, part0 = path, now, rows, part
+		}
+		line := fmt.Sprintf("写入 %s：%d 行", printable(filepath.Base(path)), rows)
+		if dt := now.Sub(t0).Seconds(); dt > 0 {
+			line += fmt.Sprintf("，每秒 %.0f 行", float64(rows-rows0)/dt)
+			if part > part0 && part < 1 {
+				left := int(dt*(1-part)/(part-part0) + 0.5)
+				if left >= 60 {
+					line += fmt.Sprintf("，约剩 %d 分 %d 秒", left/60, left%60)
+				} else {
+					line += fmt.Sprintf("，约剩 %d 秒", left)
+				}
+			}
+		}
+		fmt.Fprintf(f, "\r\033[K%s", line)
+	}
+}
+
 func (s *store) Close() error { return s.db.Close() }
 
 func (s *store) loader(ctx context.Context, e *env) (*ingest.Loader, error) {
@@ -289,17 +334,15 @@ func (s *store) loader(ctx context.Context, e *env) (*ingest.Loader, error) {
 			Limits: ingest.LimitsOf(s.policy), Today: time.Now(), Calendar: data.NewCalendar(s.ref.Holidays)},
 		Now:      func() time.Time { return time.Now().UTC().Truncate(time.Second) },
 		Progress: terminalProgress(e),
+		Rows:     terminalRows(e),
 	}, nil
 }
 
 // terminalProgress shows "读取 12/156 榆次区_2023-06.xlsx" on one line of a
 // terminal, and nothing when stderr is not a terminal (scripts, CI, tests).
 func terminalProgress(e *env) func(string, int, int, string) {
-	f, ok := e.stderr.(*os.File)
-	if !ok {
-		return nil
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+	f := terminal(e)
+	if f == nil {
 		return nil
 	}
 	return func(stage string, done, total int, path string) {

@@ -160,9 +160,14 @@ func Expand(paths []string) ([]string, error) {
 func (l *Loader) Prepare(ctx context.Context, paths []string) []*Result {
 	var out []*Result
 	batch := map[string]string{}
+	loaded, err := l.plainlyLoaded(ctx)
 	for i, path := range paths {
 		l.progress("读取", i+1, len(paths), path)
-		out = append(out, l.prepare(ctx, path, batch))
+		if err != nil {
+			out = append(out, &Result{Path: path, Status: Refused, Reason: "读取数据库中已载入的文件出错：" + err.Error()})
+			continue
+		}
+		out = append(out, l.prepare(ctx, path, batch, loaded))
 	}
 	// Load ledgers, then station exports, then what refers to stations, so
 	// that a service's station is known when it is checked. Within a kind,
@@ -244,7 +249,31 @@ func order(r *Result) int {
 	return 3
 }
 
-func (l *Loader) prepare(ctx context.Context, path string, batch map[string]string) *Result {
+// plainlyLoaded maps the load key of every file loaded plainly (not
+// replaced, not set aside by an older sgz, no rows waiting for their
+// station) to its name: such a file sent again is unchanged without
+// reading a cell. One query for the batch (a query per file cost 1.5 ms
+// each: a folder of 1,000 unchanged files took 1.8 s).
+func (l *Loader) plainlyLoaded(ctx context.Context) (map[string]string, error) {
+	rows, err := l.DB.QueryContext(ctx, `SELECT f.load_key, f.file_name FROM files f
+		WHERE f.replaced_by IS NULL AND NOT (f.file_class = 'ledger' AND f.has_funds_sheet IS NULL)
+		  AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号')`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var key, name string
+		if err := rows.Scan(&key, &name); err != nil {
+			return nil, err
+		}
+		out[key] = name
+	}
+	return out, rows.Err()
+}
+
+func (l *Loader) prepare(ctx context.Context, path string, batch, loaded map[string]string) *Result {
 	res := &Result{Path: path}
 	lim := l.Conv.limits()
 	var b []byte
@@ -274,12 +303,7 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 		res.Status, res.Reason = Unchanged, "与本批中的 "+prev+" 内容相同"
 		return res
 	}
-	var prevName string
-	if l.Reload {
-		prevName = "" // the full check below decides
-	} else if err := l.DB.QueryRowContext(ctx, `SELECT f.file_name FROM files f
-		WHERE f.load_key = ? AND f.replaced_by IS NULL AND NOT (f.file_class = 'ledger' AND f.has_funds_sheet IS NULL)
-		  AND NOT EXISTS (SELECT 1 FROM rejects r WHERE r.file_id = f.file_id AND r.column_name = '站点编号')`, res.sha).Scan(&prevName); err == nil {
+	if prevName, ok := loaded[res.sha]; ok && !l.Reload {
 		res.Status, res.Reason = Unchanged, "此前已作为 "+prevName+" 载入，内容相同"
 		return res
 	}

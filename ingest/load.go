@@ -27,7 +27,7 @@ var schemaSQL string
 // SchemaVersion marks a database whose tables are those of schema.sql as
 // this sgz has it (row of migrations); a database without it is brought
 // up to date by a writing open before it is read.
-const SchemaVersion = "schema:2026-11-29"
+const SchemaVersion = "schema:2026-11-29b"
 
 // EnsureSchema creates the ingest tables if they are missing and brings
 // older databases up to date.
@@ -35,8 +35,89 @@ func EnsureSchema(ctx context.Context, db *sql.DB) error {
 	if _, err := db.ExecContext(ctx, schemaSQL); err != nil {
 		return fmt.Errorf("creating tables: %w", err)
 	}
+	var built int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM migrations WHERE name = 'cur_services_v1'`).Scan(&built); err != nil {
+		return fmt.Errorf("creating tables: %w", err)
+	}
+	if built == 0 {
+		// a database loaded before cur_services existed
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := RecomputeServices(ctx, tx); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO migrations VALUES ('cur_services_v1')`); err != nil {
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO migrations VALUES (?) ON CONFLICT DO NOTHING`, SchemaVersion); err != nil {
 		return fmt.Errorf("creating tables: %w", err)
+	}
+	return nil
+}
+
+// currentServicesSQL selects the current version of the service records of
+// loaded files (%s: a further condition on r). A rebuild orders them by end
+// date; a load appends its file's, which span the months the export covers.
+const currentServicesSQL = `INSERT INTO cur_services
+SELECT r.service_id, r.station_id, r.service_type, r.target_kind, r.start_date, r.end_date, r.person_times,
+       r.entered_at, r.file_id, r.sheet_name, r.row_number
+FROM sys_services r
+WHERE r.file_id IN (SELECT file_id FROM files) %s
+  AND NOT EXISTS (SELECT 1 FROM superseded_services x
+                  WHERE x.old_file_id = r.file_id AND x.old_row_number = r.row_number
+                    AND x.file_id IN (SELECT file_id FROM files))`
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+// RebuildCurrentServices makes cur_services anew from sys_services and
+// superseded_services: after rows were removed (a reload, a torn load
+// swept), or for a database loaded before the table existed.
+func RebuildCurrentServices(ctx context.Context, ex execer) error {
+	if _, err := ex.ExecContext(ctx, `DELETE FROM cur_services`); err != nil {
+		return fmt.Errorf("current services: %w", err)
+	}
+	if _, err := ex.ExecContext(ctx, fmt.Sprintf(currentServicesSQL, "")+" ORDER BY r.end_date, r.station_id"); err != nil {
+		return fmt.Errorf("current services: %w", err)
+	}
+	return nil
+}
+
+// RecomputeServices works out superseded_services and cur_services anew
+// from every loaded service row, as the loads would have written them: for
+// a database loaded before the tables existed, and for rows put into
+// sys_services other than by a load (tests' fixtures).
+func RecomputeServices(ctx context.Context, ex execer) error {
+	for _, q := range []string{`DELETE FROM superseded_services`,
+		`INSERT INTO superseded_services
+		 SELECT DISTINCT n.file_id, o.file_id, o.row_number
+		 FROM sys_services o JOIN sys_services n ON n.service_id = o.service_id
+		      AND (n.file_id > o.file_id OR (n.file_id = o.file_id AND n.row_number > o.row_number))`} {
+		if _, err := ex.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("superseded services: %w", err)
+		}
+	}
+	return RebuildCurrentServices(ctx, ex)
+}
+
+// currentServices brings cur_services up to date after the load of a file
+// (the newest): the records it holds are its rows now.
+func currentServices(ctx context.Context, ex execer, fileID int64) error {
+	// the rows the file superseded (supersede has listed them)
+	if _, err := ex.ExecContext(ctx, `DELETE FROM cur_services WHERE (file_id, row_number) IN
+		(SELECT (old_file_id, old_row_number) FROM superseded_services WHERE file_id = $1)`, fileID); err != nil {
+		return fmt.Errorf("current services: %w", err)
+	}
+	if _, err := ex.ExecContext(ctx, fmt.Sprintf(currentServicesSQL, "AND r.file_id = $1"), fileID); err != nil {
+		return fmt.Errorf("current services: %w", err)
 	}
 	return nil
 }
@@ -541,7 +622,7 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	}()
 	p := r.Parsed
 	if r.reloads != 0 {
-		for _, t := range []string{"ledger_stations", "ledger_staff", "ledger_funds", "sys_stations", "sys_services", "sys_summaries", "raw_rows", "rejects", "row_flags", "files"} {
+		for _, t := range append(slices.Clone(fileTables), "files") {
 			if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", r.reloads); err != nil {
 				return err
 			}
@@ -580,6 +661,22 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	if err := logOverlaps(ctx, conn, fileID, r); err != nil {
 		return err
 	}
+	if p.TableCount(string(SysServices)) > 0 {
+		if err := supersede(ctx, conn, fileID); err != nil {
+			return err
+		}
+	}
+	switch {
+	case r.reloads != 0:
+		// rows of the earlier load were removed: what they superseded
+		// may be current again
+		err = RebuildCurrentServices(ctx, conn)
+	case p.TableCount(string(SysServices)) > 0:
+		err = currentServices(ctx, conn, fileID)
+	}
+	if err != nil {
+		return err
+	}
 	_, err = conn.ExecContext(ctx, `UPDATE files SET
 		count_loaded = (SELECT count(*) FROM ledger_stations WHERE file_id = $1) + (SELECT count(*) FROM ledger_staff WHERE file_id = $1)
 		             + (SELECT count(*) FROM ledger_funds WHERE file_id = $1) + (SELECT count(*) FROM sys_stations WHERE file_id = $1) + (SELECT count(*) FROM sys_services WHERE file_id = $1)
@@ -593,6 +690,23 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 	}
 	_, err = conn.ExecContext(ctx, "COMMIT")
 	return err
+}
+
+// supersede records which service rows the file's rows replace: every
+// older row of a record it holds, and its own earlier rows of a record it
+// holds twice (the later export, and within it the lower row, wins: as
+// stg_sys_services had it when it ranked every row at each query).
+func supersede(ctx context.Context, conn *sql.Conn, fileID int64) error {
+	_, err := conn.ExecContext(ctx, `INSERT INTO superseded_services
+		SELECT $1, o.file_id, o.row_number
+		FROM sys_services o
+		JOIN (SELECT service_id, max(row_number) AS last_row FROM sys_services WHERE file_id = $1 GROUP BY service_id) n
+		  ON n.service_id = o.service_id
+		WHERE o.file_id < $1 OR (o.file_id = $1 AND o.row_number < n.last_row)`, fileID)
+	if err != nil {
+		return fmt.Errorf("superseded services: %w", err)
+	}
+	return nil
 }
 
 // appendRows appends rows to a table on a driver connection, in its

@@ -10,7 +10,7 @@ import (
 
 // fileTables are the tables whose rows belong to a loaded file (file_id).
 var fileTables = []string{"ledger_stations", "ledger_staff", "ledger_funds", "sys_stations", "sys_services", "sys_summaries",
-	"raw_rows", "rejects", "row_flags"}
+	"raw_rows", "rejects", "row_flags", "superseded_services", "cur_services"}
 
 // Orphans counts, per table, rows whose file_id has no row in files.
 type Orphans map[string]int64
@@ -76,6 +76,12 @@ func RemoveOrphans(ctx context.Context, db *sql.DB) (Orphans, error) {
 		n, _ := res.RowsAffected()
 		if n > 0 {
 			out[t] = n
+		}
+	}
+	if stray["sys_services"] || stray["superseded_services"] || stray["cur_services"] {
+		// the torn load may have taken older versions out of cur_services
+		if err := RebuildCurrentServices(ctx, tx); err != nil {
+			return nil, err
 		}
 	}
 	if err := tx.Commit(); err != nil {

@@ -122,6 +122,7 @@ func assessFixture(t *testing.T, db *sql.DB) {
 		f := next()
 		exec(file, f, "和顺县_"+report+".xlsx", "x", "h"+fmt.Sprint(f), "h"+fmt.Sprint(f), "ledger", "140723", report, true, true, false, now)
 	}
+	recompute(t, db)
 }
 
 // assessPolicy is the default policy with the system use counted from

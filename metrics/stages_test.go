@@ -196,6 +196,7 @@ func stageFixture(t *testing.T, cases []stageCase) (*sql.DB, []string) {
 			}
 		}
 	}
+	recompute(t, db)
 	return db, towns[:len(cases)]
 }
 

@@ -50,6 +50,10 @@ func TestLaterExportWins(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// what the loads of the two exports would have kept (ingest: supersede)
+	if err := ingest.RecomputeServices(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
 	var name, status, kind string
 	var pt, n int
 	if err := db.QueryRow(`SELECT station_name, station_status, count(*) OVER () FROM stg_sys_stations`).Scan(&name, &status, &n); err != nil {

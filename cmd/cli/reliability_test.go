@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bufio"
+	"context"
 	"database/sql"
 	"encoding/csv"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"sgz/ingest"
 )
 
 // TestTornLoadRemovedOnOpen: the rows a load killed during its commit can
@@ -93,6 +96,14 @@ func TestAsOfWithinCalendar(t *testing.T) {
 	if _, err := conn.Exec(`INSERT INTO sys_services SELECT file_id, sheet_name, row_number, service_id || '-2999', station_id, service_type, target_kind,
 		start_date, end_date, person_times, TIMESTAMP '2999-11-10 09:00:00' FROM sys_services LIMIT 1`); err != nil {
 		t.Fatal(err)
+	}
+	// as a load would keep it: a current record
+	if err := ingest.RecomputeServices(context.Background(), conn); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := conn.QueryRow(`SELECT count(*) FROM cur_services WHERE entered_at > TIMESTAMP '2999-01-01'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the 2999 service is not current: %d (%v)", n, err)
 	}
 	conn.Close()
 	after, _ := run("report", "indicators", "--db", db, "--as-of", "latest", "--format", "csv")

@@ -229,3 +229,39 @@ UPDATE rejects SET value = regexp_replace(regexp_replace(value, '([0-9]{3})\*{11
     reason = regexp_replace(regexp_replace(reason, '([0-9]{3})\*{11}[0-9]{3}[0-9Xx]', '\1***************', 'g'), '([0-9]{3})\*{8}[0-9]{4}', '\1************', 'g')
 WHERE NOT EXISTS (SELECT 1 FROM migrations WHERE name = 'id_mask_v3');
 INSERT INTO migrations VALUES ('id_mask_v3') ON CONFLICT DO NOTHING;
+
+-- superseded_services: the service rows a later row of the same record
+-- replaces (stg_sys_services leaves them out), one row per (file whose
+-- load superseded it, superseded row). Kept by every load of a services
+-- export (Loader.write): the older rows of each record it holds, and its
+-- own earlier rows of a record it holds twice. A window over every
+-- export's rows at each query did not scale (21,000,000 rows: 54 s per
+-- report). Rows of a file removed (reloaded, replaced, or torn by a kill)
+-- go with it, which restores what it superseded.
+CREATE TABLE IF NOT EXISTS superseded_services (
+    file_id        INTEGER NOT NULL,   -- the file whose load superseded the row
+    old_file_id    INTEGER NOT NULL,
+    old_row_number INTEGER NOT NULL
+);
+
+-- cur_services: the current version of every service record (the rows of
+-- sys_services that superseded_services does not list), ordered by end
+-- date, which stg_sys_services reads: a query of a period then reads only
+-- that period's row groups (21,000,000 records: county_indicators 46 s over
+-- the rows of every export, 1 s over this table). Kept by every load
+-- (ingest: currentServices), rebuilt whole after rows are removed (a
+-- reload, a torn load swept) and, with superseded_services, worked out
+-- once for databases loaded before them (ingest: RecomputeServices).
+CREATE TABLE IF NOT EXISTS cur_services (
+    service_id   VARCHAR NOT NULL,
+    station_id   VARCHAR NOT NULL,
+    service_type VARCHAR,
+    target_kind  VARCHAR,
+    start_date   DATE NOT NULL,
+    end_date     DATE NOT NULL,
+    person_times INTEGER,
+    entered_at   TIMESTAMP NOT NULL,
+    file_id      INTEGER NOT NULL,
+    sheet_name   VARCHAR NOT NULL,
+    row_number   INTEGER NOT NULL
+);

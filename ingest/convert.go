@@ -89,6 +89,11 @@ type Row struct {
 	Sheet  string
 	RowNum int // 1-based spreadsheet row
 	Values []any
+	// cells and their fields of a row that keeps no raw row while accepted
+	// (recordOnly), for the raw row it gets if it is rejected later (its
+	// station unknown: rejectUnknown)
+	cells  []string
+	fields map[int]string
 }
 
 // RawRow is one non-empty row as it stood in the file, personal data masked.

@@ -111,10 +111,13 @@ func (c *Converter) convertRows(p *Parsed, st *sheetState, rows [][]string, firs
 			continue
 		}
 		p.Flags = append(p.Flags, r.flags...)
-		if !recordOnly[l.Kind] {
+		typed := Row{Sheet: st.name, RowNum: num, Values: vals}
+		if recordOnly[l.Kind] {
+			typed.cells, typed.fields = row, st.personal
+		} else {
 			p.addRawRow(st.name, num, row, l.Kind, "data", st.personal)
 		}
-		p.Tables[table].Rows = append(p.Tables[table].Rows, Row{Sheet: st.name, RowNum: num, Values: vals})
+		p.Tables[table].Rows = append(p.Tables[table].Rows, typed)
 	}
 	return nil
 }

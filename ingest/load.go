@@ -71,7 +71,7 @@ SELECT r.service_id, r.station_id, r.service_type, r.target_kind, r.start_date, 
 FROM sys_services r
 WHERE r.file_id IN (SELECT file_id FROM files) %s
   AND NOT EXISTS (SELECT 1 FROM superseded_services x
-                  WHERE x.old_file_id = r.file_id AND x.old_row_number = r.row_number
+                  WHERE x.old_file_id = r.file_id AND x.old_sheet_name = r.sheet_name AND x.old_row_number = r.row_number
                     AND x.file_id IN (SELECT file_id FROM files))`
 
 type execer interface {
@@ -96,11 +96,13 @@ func RebuildCurrentServices(ctx context.Context, ex execer) error {
 // a database loaded before the tables existed, and for rows put into
 // sys_services other than by a load (tests' fixtures).
 func RecomputeServices(ctx context.Context, ex execer) error {
+	// (rows of no file, a torn load's, are left out: the sweep removes them)
 	for _, q := range []string{`DELETE FROM superseded_services`,
 		`INSERT INTO superseded_services
-		 SELECT DISTINCT n.file_id, o.file_id, o.row_number
+		 SELECT DISTINCT n.file_id, o.file_id, o.sheet_name, o.row_number
 		 FROM sys_services o JOIN sys_services n ON n.service_id = o.service_id
-		      AND (n.file_id > o.file_id OR (n.file_id = o.file_id AND n.row_number > o.row_number))`} {
+		      AND (n.file_id, n.sheet_name, n.row_number) > (o.file_id, o.sheet_name, o.row_number)
+		 WHERE o.file_id IN (SELECT file_id FROM files) AND n.file_id IN (SELECT file_id FROM files)`} {
 		if _, err := ex.ExecContext(ctx, q); err != nil {
 			return fmt.Errorf("superseded services: %w", err)
 		}
@@ -112,8 +114,8 @@ func RecomputeServices(ctx context.Context, ex execer) error {
 // (the newest): the records it holds are its rows now.
 func currentServices(ctx context.Context, ex execer, fileID int64) error {
 	// the rows the file superseded (supersede has listed them)
-	if _, err := ex.ExecContext(ctx, `DELETE FROM cur_services WHERE (file_id, row_number) IN
-		(SELECT (old_file_id, old_row_number) FROM superseded_services WHERE file_id = $1)`, fileID); err != nil {
+	if _, err := ex.ExecContext(ctx, `DELETE FROM cur_services WHERE (file_id, sheet_name, row_number) IN
+		(SELECT (old_file_id, old_sheet_name, old_row_number) FROM superseded_services WHERE file_id = $1)`, fileID); err != nil {
 		return fmt.Errorf("current services: %w", err)
 	}
 	if _, err := ex.ExecContext(ctx, fmt.Sprintf(currentServicesSQL, "AND r.file_id = $1"), fileID); err != nil {
@@ -621,7 +623,11 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 		}
 	}()
 	p := r.Parsed
+	removedServices := false // the earlier load's service rows are removed
 	if r.reloads != 0 {
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM sys_services WHERE file_id = ?`, r.reloads).Scan(&removedServices); err != nil {
+			return err
+		}
 		for _, t := range append(slices.Clone(fileTables), "files") {
 			if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", r.reloads); err != nil {
 				return err
@@ -667,9 +673,9 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 		}
 	}
 	switch {
-	case r.reloads != 0:
-		// rows of the earlier load were removed: what they superseded
-		// may be current again
+	case removedServices:
+		// service rows of the earlier load were removed: what they
+		// superseded may be current again
 		err = RebuildCurrentServices(ctx, conn)
 	case p.TableCount(string(SysServices)) > 0:
 		err = currentServices(ctx, conn, fileID)
@@ -694,15 +700,15 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 
 // supersede records which service rows the file's rows replace: every
 // older row of a record it holds, and its own earlier rows of a record it
-// holds twice (the later export, and within it the lower row, wins: as
-// stg_sys_services had it when it ranked every row at each query).
+// holds twice (the later export wins, within it the later sheet by name
+// and the lower row: a row is its file, sheet and row number).
 func supersede(ctx context.Context, conn *sql.Conn, fileID int64) error {
 	_, err := conn.ExecContext(ctx, `INSERT INTO superseded_services
-		SELECT $1, o.file_id, o.row_number
+		SELECT $1, o.file_id, o.sheet_name, o.row_number
 		FROM sys_services o
-		JOIN (SELECT service_id, max(row_number) AS last_row FROM sys_services WHERE file_id = $1 GROUP BY service_id) n
+		JOIN (SELECT service_id, max((sheet_name, row_number)) AS last_row FROM sys_services WHERE file_id = $1 GROUP BY service_id) n
 		  ON n.service_id = o.service_id
-		WHERE o.file_id < $1 OR (o.file_id = $1 AND o.row_number < n.last_row)`, fileID)
+		WHERE o.file_id < $1 OR (o.file_id = $1 AND (o.sheet_name, o.row_number) < n.last_row)`, fileID)
 	if err != nil {
 		return fmt.Errorf("superseded services: %w", err)
 	}

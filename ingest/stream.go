@@ -154,12 +154,13 @@ func (s *csvSource) next() ([]string, error) {
 			}
 			return nil, refuse(s.name, "无法读取的 CSV 文件（%v）", err)
 		}
+		line, _ := s.r.FieldPos(0) // the record's line, as a clerk counts
 		for _, c := range rec {
 			if !utf8.ValidString(c) || (!s.isUTF8 && strings.ContainsRune(c, utf8.RuneError)) {
-				return nil, refuse(s.name, "文本既不是 UTF-8 也不是 GB18030（第 %d 行）", s.lines+1)
+				return nil, refuse(s.name, "文本既不是 UTF-8 也不是 GB18030（第 %d 行）", line)
 			}
 			if len(c) > s.lim.CellChars && utf8.RuneCountInString(c) > s.lim.CellChars {
-				return nil, refuse(s.name, "第 %d 行的单元格有 %d 个字符，超出上限 %d（政策参数 cell_max_chars）", s.lines+1, utf8.RuneCountInString(c), s.lim.CellChars)
+				return nil, refuse(s.name, "第 %d 行的单元格有 %d 个字符，超出上限 %d（政策参数 cell_max_chars）", line, utf8.RuneCountInString(c), s.lim.CellChars)
 			}
 		}
 		s.pending = rec
@@ -216,6 +217,19 @@ type summed struct {
 }
 
 func (s *summed) sum() string { return s.sha }
+
+// drain reads the rest of a sheet that is not loaded, so that its rows
+// count and its cells are checked against the limits as a whole read does.
+func drain(src rowSource) error {
+	for {
+		if _, err := src.next(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
+}
 
 // readHead reads a sheet's first rows, as far as a header is looked for.
 func readHead(src rowSource) ([][]string, error) {
@@ -327,6 +341,9 @@ func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Re
 			// As Convert: a visible sheet with rows is named and kept as
 			// raw rows; a hidden one (drop-down lists) is passed over.
 			if hidden {
+				if err := drain(src); err != nil {
+					return err
+				}
 				continue
 			}
 			noted := false
@@ -355,6 +372,9 @@ func (l *Loader) stream(ctx context.Context, conn *sql.Conn, fileID int64, r *Re
 		}
 		if why, no := NotLoaded[layout.Kind]; no {
 			p.Notes = append(p.Notes, fmt.Sprintf("工作表 %s：%s", name, why))
+			if err := drain(src); err != nil {
+				return err
+			}
 			continue
 		}
 		if layout.Kind.IsLedger() || layout.Kind == SysStations {
@@ -564,6 +584,7 @@ func (p *Parsed) rejectUnknown(known map[string]bool) {
 		for _, row := range t.Rows {
 			id, _ := row.Values[col].(string)
 			if known[id] {
+				row.cells, row.fields = nil, nil // no longer needed
 				kept = append(kept, row)
 				continue
 			}
@@ -578,6 +599,9 @@ func (p *Parsed) rejectUnknown(known map[string]bool) {
 			}
 			if i, ok := raw[[2]any{row.Sheet, row.RowNum}]; ok {
 				p.Raw[i].Role = "rejected"
+			} else if row.cells != nil {
+				// an accepted record kept no raw row: it gets one now
+				p.addRawRow(row.Sheet, row.RowNum, row.cells, kind, "rejected", row.fields)
 			}
 		}
 		t.Rows = kept

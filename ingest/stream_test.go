@@ -133,6 +133,24 @@ func TestXLSXStreamEqualsWhole(t *testing.T) {
 	}
 	sameLoad(t, whole, chunked)
 
+	// A cell over cell_max_chars below the head of a sheet that is not
+	// loaded refuses the workbook, streamed as read whole.
+	lim := DefaultLimits()
+	lim.CellChars = 100
+	_ = f.SetCellValue("服务对象", "C40", strings.Repeat("长", lim.CellChars+1))
+	if err := f.SaveAs(book); err != nil {
+		t.Fatal(err)
+	}
+	whole, _ = dumpLoad(t, paths, 1<<40, lim)
+	chunked, _ = dumpLoad(t, paths, 1, lim)
+	if !strings.Contains(whole, "cell_max_chars") {
+		t.Errorf("read whole, the long cell is not refused:\n%s", whole)
+	}
+	if !strings.Contains(chunked, "cell_max_chars") {
+		t.Errorf("streamed, the long cell is not refused:\n%s", chunked)
+	}
+	_ = f.SetCellValue("服务对象", "C40", "")
+
 	// A workbook with a ledger sheet is read whole, streamed or not.
 	_, _ = f.NewSheet("工作人员")
 	_ = f.SetSheetRow("工作人员", "A1", &[]any{"姓名", "身份证号", "所属乡镇（街道）", "入站时间", "持证情况"})
@@ -185,13 +203,23 @@ func TestStreamKeepsFewProblems(t *testing.T) {
 	if res[0].Status != Partly || len(p.Rejects) != 1000 || rej != 1500 || n != 2500 || p.RejectedRows() != 2500 {
 		t.Errorf("%s: %d rejects kept, %d omitted, %d in the database, %d rows rejected", res[0].Status, len(p.Rejects), rej, n, p.RejectedRows())
 	}
+	// each rejected row keeps its raw row (an accepted record keeps none)
+	var raw int
+	_ = db.QueryRow(`SELECT count(*) FROM raw_rows WHERE row_role = 'rejected'`).Scan(&raw)
+	if raw != 2500 {
+		t.Errorf("%d raw rows of rejected rows, want 2500", raw)
+	}
 }
 
 // dumpLoad loads paths with StreamBytes stream and prints every row the
 // load wrote, and how many files were streamed and which.
-func dumpLoad(t *testing.T, paths []string, stream int64) (string, []string) {
+func dumpLoad(t *testing.T, paths []string, stream int64, lim ...Limits) (string, []string) {
 	db := testDB(t)
-	l := &Loader{DB: db, Conv: converter(t), Now: func() time.Time { return time.Date(2024, 1, 20, 0, 0, 0, 0, time.UTC) }, StreamBytes: stream}
+	conv := converter(t)
+	if len(lim) > 0 {
+		conv.Limits = lim[0]
+	}
+	l := &Loader{DB: db, Conv: conv, Now: func() time.Time { return time.Date(2024, 1, 20, 0, 0, 0, 0, time.UTC) }, StreamBytes: stream}
 	res, err := l.Load(context.Background(), paths)
 	if err != nil {
 		t.Fatal(err)
@@ -293,6 +321,19 @@ func TestCSVSourceRowsAsWhole(t *testing.T) {
 	src.Close()
 	if wholeErr == nil || err == io.EOF {
 		t.Errorf("five rows with sheet_max_rows 3: whole %v, streamed %v; want both refused", wholeErr, err)
+	}
+	// a refusal names the line the record is on, blank lines counted
+	lim = DefaultLimits()
+	lim.CellChars = 3
+	path = filepath.Join(t.TempDir(), "z.csv")
+	_ = writeFile(path, "a,b\n\n\n1,long\n")
+	src, _ = openCSVSource(path, "z.csv", lim)
+	for err = nil; err == nil; {
+		_, err = src.next()
+	}
+	src.Close()
+	if err == nil || !strings.Contains(err.Error(), "第 4 行") {
+		t.Errorf("an over-long cell on line 4: %v", err)
 	}
 }
 

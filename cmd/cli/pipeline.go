@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -194,11 +195,31 @@ const (
 	queryMemory = "4GB"
 )
 
+// memTotalKB is the machine's memory in kB (Linux), 0 when unknown.
+func memTotalKB() int64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb
+		}
+	}
+	return 0
+}
+
 // setMemory sets DuckDB's memory_limit for the command.
 func setMemory(ctx context.Context, db *sql.DB, o storeOpts) error {
 	m := o.memory
 	if m == "" {
 		m = queryMemory
+		// DuckDB's default is 80 % of the machine's memory: on a small
+		// machine that is less than 4 GB, and kept
+		if kb := memTotalKB(); kb > 0 && kb*8/10 < 4<<20 {
+			m = fmt.Sprintf("%dMB", kb*8/10>>10)
+		}
 	}
 	if env := os.Getenv("SGZ_MEMORY_LIMIT"); env != "" {
 		m = env

@@ -7,12 +7,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // rankedServices is stg_sys_services as it was: every loaded row ranked at
 // each query, the later export (within it the lower row) winning.
 const rankedServices = `WITH ranked AS (
-	SELECT *, row_number() OVER (PARTITION BY service_id ORDER BY file_id DESC, row_number DESC) AS rk
+	SELECT *, row_number() OVER (PARTITION BY service_id ORDER BY file_id DESC, sheet_name DESC, row_number DESC) AS rk
 	FROM sys_services WHERE file_id IN (SELECT file_id FROM files))
 SELECT r.service_id, r.file_id, r.row_number FROM ranked r
 JOIN (SELECT station_id FROM sys_stations WHERE file_id IN (SELECT file_id FROM files)) s USING (station_id)
@@ -107,12 +109,44 @@ func TestSupersededEqualsRanked(t *testing.T) {
 	}
 	check("after a newer export")
 
+	// A workbook with two services sheets, a record on row 2 of each; then
+	// an export with the first record again: the second stays current.
+	book := excelize.NewFile()
+	for i, sheet := range []string{"一月", "二月"} {
+		if i == 0 {
+			_ = book.SetSheetName("Sheet1", sheet)
+		} else {
+			_, _ = book.NewSheet(sheet)
+		}
+		_ = book.SetSheetRow(sheet, "A1", &[]any{"服务记录编号", "站点编号", "服务开始日期", "服务人次", "录入时间"})
+		_ = book.SetSheetRow(sheet, "A2", &[]any{fmt.Sprintf("TWO-%d", i), station, "2023-12-04", 1, "2023-12-04 10:00:00"})
+	}
+	two := t.TempDir()
+	if err := book.SaveAs(filepath.Join(two, "服务记录_两表.xlsx")); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run("ingest", "--db", db, two); code != 0 {
+		t.Fatalf("two sheets: %s", out)
+	}
+	again := t.TempDir()
+	if err := os.WriteFile(filepath.Join(again, "服务记录_再报.csv"), []byte("服务记录编号,站点编号,服务开始日期,服务人次,录入时间\n"+
+		"TWO-0,"+station+",2023-12-05,2,2023-12-05 10:00:00\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run("ingest", "--db", db, again); code != 0 {
+		t.Fatalf("again: %s", out)
+	}
+	check("after a two-sheet workbook and a newer export of one of its records")
+	if got, _ := serviceKeys(t, db, `SELECT service_id, file_id, row_number FROM cur_services WHERE service_id LIKE 'TWO-%'`); strings.Count(got, "\n") != 2 {
+		t.Errorf("current two-sheet records:\n%s", got)
+	}
+
 	// A torn load: its rows and what it superseded, with no files row.
 	conn, _ = sql.Open("duckdb", db)
 	for _, q := range []string{
 		`INSERT INTO sys_services SELECT 999999, sheet_name, row_number, service_id, station_id, service_type, target_kind,
 			start_date, end_date, person_times, entered_at FROM sys_services WHERE file_id = (SELECT min(file_id) FROM sys_services) LIMIT 50`,
-		`INSERT INTO superseded_services SELECT 999999, file_id, row_number FROM sys_services WHERE file_id = (SELECT min(file_id) FROM sys_services) LIMIT 50`,
+		`INSERT INTO superseded_services SELECT 999999, file_id, sheet_name, row_number FROM sys_services WHERE file_id = (SELECT min(file_id) FROM sys_services) LIMIT 50`,
 		`INSERT INTO cur_services SELECT service_id, station_id, service_type, target_kind, start_date, end_date, person_times, entered_at,
 			999999, sheet_name, row_number FROM sys_services WHERE file_id = 999999`,
 	} {

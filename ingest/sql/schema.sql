@@ -55,7 +55,9 @@ CREATE TABLE IF NOT EXISTS refused_files (
 );
 
 -- raw_rows: one row per non-empty spreadsheet row of a loaded file, cells
--- as text (JSON array), ID-like and phone-like numbers masked.
+-- as text (JSON array), ID-like and phone-like numbers masked; an accepted
+-- record of a services or summaries export keeps none (its typed row names
+-- its file, sheet and row: docs/decisions.md).
 CREATE TABLE IF NOT EXISTS raw_rows (
     file_id    INTEGER NOT NULL,
     sheet_name VARCHAR NOT NULL,
@@ -240,7 +242,8 @@ INSERT INTO migrations VALUES ('id_mask_v3') ON CONFLICT DO NOTHING;
 -- go with it, which restores what it superseded.
 CREATE TABLE IF NOT EXISTS superseded_services (
     file_id        INTEGER NOT NULL,   -- the file whose load superseded the row
-    old_file_id    INTEGER NOT NULL,
+    old_file_id    INTEGER NOT NULL,   -- the row: file, sheet, row
+    old_sheet_name VARCHAR NOT NULL,
     old_row_number INTEGER NOT NULL
 );
 

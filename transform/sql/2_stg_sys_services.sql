@@ -1,5 +1,7 @@
 -- stg_sys_services: one row per service record id, the later export
--- winning (within an export the lower row), with the county and township
+-- winning (within an export the later sheet by name, then the lower row;
+-- the old ranking by file and row left rows of one number on two sheets
+-- in no order), with the county and township
 -- of its station: cur_services, which every load keeps (ingest:
 -- currentServices; superseded_services lists the rows replaced), joined
 -- with the stations.

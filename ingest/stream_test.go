@@ -180,16 +180,7 @@ func sameLoad(t *testing.T, whole, chunked string) {
 // rows keeps the first 1,000 for the summary and counts the rest; the
 // database has all of them.
 func TestStreamKeepsFewProblems(t *testing.T) {
-	dir := t.TempDir()
-	var b strings.Builder
-	b.WriteString("服务记录编号,站点编号,服务开始日期,服务人次,录入时间\n")
-	for i := 0; i < 2500; i++ {
-		fmt.Fprintf(&b, "F%d,NOSUCH,2023-11-20,2,2023-11-21 09:00\n", i)
-	}
-	path := filepath.Join(dir, "服务记录.csv")
-	if err := writeFile(path, b.String()); err != nil {
-		t.Fatal(err)
-	}
+	path := unknownStationExport(t, 2500)
 	db := testDB(t)
 	l := &Loader{DB: db, Conv: converter(t), Now: time.Now, StreamBytes: 1}
 	res, err := l.Load(context.Background(), []string{path})
@@ -270,6 +261,22 @@ func dumpLoad(t *testing.T, paths []string, stream int64, lim ...Limits) (string
 	return b.String(), streamed
 }
 
+// unknownStationExport writes a services export of n records of a station
+// no database knows, and returns its path.
+func unknownStationExport(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("服务记录编号,站点编号,服务开始日期,服务人次,录入时间\n")
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "F%d,NOSUCH,2023-11-20,2,2023-11-21 09:00\n", i)
+	}
+	path := filepath.Join(t.TempDir(), "服务记录.csv")
+	if err := writeFile(path, b.String()); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o644) }
 
 // TestCSVSourceRowsAsWhole: the streamed reader gives the rows readCSV
@@ -341,16 +348,7 @@ func TestCSVSourceRowsAsWhole(t *testing.T) {
 // how many rows it has converted and what part of the file it has read,
 // both growing, the last call at every row and the whole file.
 func TestStreamReportsProgress(t *testing.T) {
-	dir := t.TempDir()
-	var b strings.Builder
-	b.WriteString("服务记录编号,站点编号,服务开始日期,服务人次,录入时间\n")
-	for i := 0; i < 50000; i++ {
-		fmt.Fprintf(&b, "F%d,NOSUCH,2023-11-20,2,2023-11-21 09:00\n", i)
-	}
-	path := filepath.Join(dir, "服务记录.csv")
-	if err := writeFile(path, b.String()); err != nil {
-		t.Fatal(err)
-	}
+	path := unknownStationExport(t, 50000)
 	type call struct {
 		rows int
 		part float64

@@ -200,7 +200,7 @@ func Assess(ctx context.Context, db *sql.DB, pol data.Policy, year int, asOf tim
 	}
 	for _, monthEnd := range MonthEnds(yearStart(year), asOf) {
 		label := monthEnd.Format("2006-01")
-		rows, err := Indicators(ctx, db, monthEnd) // the last is asOf itself (MonthEnds)
+		rows, err := OperatingByCounty(ctx, db, monthEnd) // the last is asOf itself (MonthEnds)
 		if err != nil {
 			return nil, err
 		}
@@ -271,6 +271,33 @@ func Assess(ctx context.Context, db *sql.DB, pol data.Policy, year int, asOf tim
 	}
 	rankScores(a.Counties)
 	return a, nil
+}
+
+// CountyOperating is a county's operating stations at a date
+// (county_operating: as county_indicators has them).
+type CountyOperating struct {
+	CountyCode        string
+	StationsOperating *int // nil while the county has no ledger
+}
+
+// OperatingByCounty gives each county's operating stations as of asOf.
+func OperatingByCounty(ctx context.Context, db *sql.DB, asOf time.Time) ([]CountyOperating, error) {
+	var out []CountyOperating
+	err := eachRow(ctx, db, `SELECT county_code, stations_operating FROM county_operating(CAST($1 AS DATE)) ORDER BY county_code`,
+		[]any{asOf}, func(rows *sql.Rows) error {
+			var c CountyOperating
+			var n sql.NullInt64
+			if err := rows.Scan(&c.CountyCode, &n); err != nil {
+				return err
+			}
+			if n.Valid {
+				v := int(n.Int64)
+				c.StationsOperating = &v
+			}
+			out = append(out, c)
+			return nil
+		})
+	return out, err
 }
 
 func yearStart(year int) time.Time { return time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC) }

@@ -291,3 +291,67 @@ func near(t *testing.T, what string, got, want float64) {
 		t.Errorf("%s = %.12f, want %.12f", what, got, want)
 	}
 }
+
+// TestCountyOperatingAsIndicators: county_operating gives, at every month
+// end of 2023, the stations_operating of county_indicators, NULL for a
+// county without a ledger included.
+func TestCountyOperatingAsIndicators(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t)
+	assessFixture(t, db)
+	// and an operating station in a township out of scope (祁县 400), which
+	// counts in neither
+	var ledger int
+	if err := db.QueryRowContext(ctx, `SELECT file_id FROM files WHERE county_code = '140727' AND report_date = DATE '2023-12-31'`).Scan(&ledger); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		fmt.Sprintf(`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name,
+			established_date, established_approx, has_site, has_rules, has_signage) VALUES (%d, '站点', 10, '140727', '140727400', 'OUT',
+			DATE '2023-01-01', false, true, true, true)`, ledger),
+		fmt.Sprintf(`INSERT INTO ledger_staff (file_id, sheet_name, row_number, county_code, township_code, person_key, id_status, name_hash,
+			is_fulltime, cert_level, joined_date) VALUES (%d, '人员', 10, '140727', '140727400', 'OUTP', 'valid', 'n', true, '无', DATE '2023-01-01')`, ledger),
+		`INSERT INTO sys_stations VALUES (1, '站点', 90, 'OUTS', 'S', '140727', '140727400', DATE '2023-01-01', TIMESTAMP '2023-05-01 10:00:00', '运营中')`,
+		`INSERT INTO sys_services VALUES (1, '服务', 9999, 'FOUT', 'OUTS', '个案服务', '其他', DATE '2023-12-20', DATE '2023-12-20', 1, TIMESTAMP '2023-12-20 10:00:00')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	recompute(t, db)
+	var outOfScope int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM stations_asof(DATE '2023-12-31') WHERE NOT in_scope AND is_operating`).Scan(&outOfScope); err != nil || outOfScope != 1 {
+		t.Fatalf("operating stations out of scope: %d (%v), want 1", outOfScope, err)
+	}
+	applyPolicy(t, db, assessPolicy(t, map[string]string{}))
+	checked := 0
+	for _, end := range metrics.MonthEnds(time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)) {
+		ind, err := metrics.Indicators(ctx, db, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, err := metrics.OperatingByCounty(ctx, db, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{}
+		for _, x := range ind {
+			if x.CountyCode != "140700" {
+				want[x.CountyCode] = fmt.Sprint(deref(x.StationsOperating))
+			}
+		}
+		got := map[string]string{}
+		for _, x := range op {
+			got[x.CountyCode] = fmt.Sprint(deref(x.StationsOperating))
+			if x.StationsOperating != nil && *x.StationsOperating > 0 {
+				checked++
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: county_operating %v, county_indicators %v", end.Format(time.DateOnly), got, want)
+		}
+	}
+	if checked == 0 {
+		t.Error("no county had an operating station at any month end: the fixture checks nothing")
+	}
+}

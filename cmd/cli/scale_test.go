@@ -1,14 +1,20 @@
 package cli_test
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"sgz/data"
+	"sgz/metrics"
+	"sgz/transform"
 )
 
 // rankedServices is stg_sys_services as it was: every loaded row ranked at
@@ -184,4 +190,74 @@ func stgServices(t *testing.T) string {
 	q = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(q), ";"))
 	// stg_sys_stations as a subquery of the loaded stations
 	return strings.ReplaceAll(q, "JOIN stg_sys_stations s", "JOIN (SELECT DISTINCT station_id, county_code, township_code FROM sys_stations WHERE file_id IN (SELECT file_id FROM files)) s")
+}
+
+// TestCountyOperatingOnDemo: on the demo, county_operating gives the
+// stations_operating of county_indicators at every month end of 2023 (the
+// assessment reads it instead of computing every indicator twelve times).
+func TestCountyOperatingOnDemo(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	ctx := context.Background()
+	conn, err := sql.Open("duckdb", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetMaxOpenConns(1)
+	ref, err := data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := data.LoadPolicy("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := transform.Apply(ctx, conn, ref, pol); err != nil {
+		t.Fatal(err)
+	}
+	if err := metrics.Apply(ctx, conn); err != nil {
+		t.Fatal(err)
+	}
+	var outOfScope int
+	if err := conn.QueryRow(`SELECT count(*) FROM stations_asof(DATE '2023-12-31') WHERE NOT in_scope`).Scan(&outOfScope); err != nil {
+		t.Fatal(err)
+	}
+	operating := 0
+	for _, end := range metrics.MonthEnds(time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)) {
+		ind, err := metrics.Indicators(ctx, conn, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		op, err := metrics.OperatingByCounty(ctx, conn, end)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, got := map[string]any{}, map[string]any{}
+		for _, x := range ind {
+			if x.CountyCode != "140700" {
+				want[x.CountyCode] = intOrNil(x.StationsOperating)
+			}
+		}
+		for _, x := range op {
+			got[x.CountyCode] = intOrNil(x.StationsOperating)
+			if x.StationsOperating != nil {
+				operating += *x.StationsOperating
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: county_operating %v, county_indicators %v", end.Format(time.DateOnly), got, want)
+		}
+	}
+	if operating == 0 {
+		t.Error("no operating station at any month end: nothing compared")
+	}
+	t.Logf("out-of-scope stations at 2023-12-31: %d; operating station-months: %d", outOfScope, operating)
+}
+
+func intOrNil(p *int) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }

@@ -706,9 +706,15 @@ func supersede(ctx context.Context, conn *sql.Conn, fileID int64) error {
 	_, err := conn.ExecContext(ctx, `INSERT INTO superseded_services
 		SELECT $1, o.file_id, o.sheet_name, o.row_number
 		FROM sys_services o
-		JOIN (SELECT service_id, max((sheet_name, row_number)) AS last_row FROM sys_services WHERE file_id = $1 GROUP BY service_id) n
-		  ON n.service_id = o.service_id
-		WHERE o.file_id < $1 OR (o.file_id = $1 AND (o.sheet_name, o.row_number) < n.last_row)`, fileID)
+		WHERE o.file_id < $1 AND o.service_id IN (SELECT service_id FROM sys_services WHERE file_id = $1)
+		UNION ALL
+		SELECT $1, $1, sheet_name, row_number
+		FROM (SELECT sheet_name, row_number,
+		             row_number() OVER (PARTITION BY service_id ORDER BY sheet_name DESC, row_number DESC) AS rk
+		      FROM sys_services
+		      WHERE file_id = $1 AND service_id IN (SELECT service_id FROM sys_services WHERE file_id = $1
+		                                            GROUP BY service_id HAVING count(*) > 1))
+		WHERE rk > 1`, fileID)
 	if err != nil {
 		return fmt.Errorf("superseded services: %w", err)
 	}

@@ -168,7 +168,10 @@ type xlsxSource struct {
 	// for part: rows read, and the rows the sheets' dimensions promise
 	// (excelize writes them; a workbook may leave them out)
 	got, promised atomic.Int64
+	sha           string // of the workbook's bytes, when streamed (openSource)
 }
+
+func (s *xlsxSource) sum() string { return s.sha }
 
 func (s *xlsxSource) part() float64 {
 	if p := s.promised.Load(); p > 0 {

@@ -25,14 +25,7 @@ import (
 // every file whole: the same typed rows, raw rows, rejects, remarks and
 // file counts.
 func TestStreamEqualsWhole(t *testing.T) {
-	ref, err := data.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if _, _, err := gen.Generate(ref, 11, dir, gen.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	dir := generated(t)
 	paths, err := Expand([]string{filepath.Join(dir, "ledgers"), filepath.Join(dir, "system")})
 	if err != nil {
 		t.Fatal(err)
@@ -52,14 +45,7 @@ func TestStreamEqualsWhole(t *testing.T) {
 // dates, blank and rejected rows, and a summaries sheet; a workbook that
 // holds a ledger sheet is not streamed.
 func TestXLSXStreamEqualsWhole(t *testing.T) {
-	ref, err := data.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if _, _, err := gen.Generate(ref, 11, dir, gen.Options{}); err != nil {
-		t.Fatal(err)
-	}
+	dir := generated(t)
 	stations, _ := filepath.Glob(filepath.Join(dir, "system", "站点信息_*.csv"))
 	if len(stations) != 1 {
 		t.Fatalf("stations exports: %q", stations)
@@ -161,6 +147,20 @@ func TestXLSXStreamEqualsWhole(t *testing.T) {
 	if len(n1) != 0 || !strings.Contains(out, "同一文件中既有县级台账又有系统导出") {
 		t.Errorf("a workbook with a ledger sheet: streamed %q\n%s", n1, out)
 	}
+}
+
+// generated writes the generator's inputs (seed 11) into a new folder.
+func generated(t *testing.T) string {
+	t.Helper()
+	ref, err := data.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, _, err := gen.Generate(ref, 11, dir, gen.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func sameLoad(t *testing.T, whole, chunked string) {

@@ -9,7 +9,7 @@ TAGS    := duckdb_arrow
 # The china-division release the township list is generated from.
 CHINA_DIVISION := china-division@2.7.0
 
-.PHONY: build test demo bench bench-go lint fuzz stress clean assets townships check-generated
+.PHONY: build test demo bench bench-national bench-go lint fuzz stress clean assets townships check-generated
 
 build: assets
 	$(GO) build -tags $(TAGS) -o $(BIN) ./cmd/sgz
@@ -43,6 +43,12 @@ BENCH_RUNS ?= 3
 bench: build
 	$(GO) run -tags $(TAGS) ./bench -runs $(BENCH_RUNS) -sgz $(BIN)
 
+# A national year once, step by step (bench/national.md): gen --scale
+# national (about 6 GB into build/national the first time), ingest,
+# indicators, the site, the bulletin; about 10 minutes here.
+bench-national: build
+	$(GO) run -tags $(TAGS) ./bench -national -sgz $(BIN)
+
 # Go's micro-benchmarks (converter, Appender against Arrow).
 bench-go: assets
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchmem ./...
@@ -51,15 +57,16 @@ lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt needed"; exit 1; }
 	$(GO) vet -tags $(TAGS) ./...
 
-# Regenerate data/townships.csv from the pinned china-division release.
+# Regenerate the division lists of data/ (townships.csv, divisions.csv,
+# townships_cn.csv) from the pinned china-division release.
 townships:
 	rm -rf build/china-division && mkdir -p build/china-division
 	cd build/china-division && npm pack --silent $(CHINA_DIVISION) >/dev/null && tar xzf china-division-*.tgz
-	$(GO) run data/townships_gen.go build/china-division/package/dist/streets.csv > data/townships.csv
+	$(GO) run data/townships_gen.go build/china-division/package/dist data
 
 # Generated files must match what their generators make (run in CI).
 check-generated: townships
-	git diff --exit-code -- data/townships.csv
+	git diff --exit-code -- data/townships.csv data/divisions.csv data/townships_cn.csv
 
 # Long reliability runs (README, RELIABILITY): kill an ingest again and
 # again during its commit. SGZ_STRESS_ROWS sets the export's size.

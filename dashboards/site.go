@@ -53,6 +53,8 @@ var (
 //	system-use.html      系统使用 (ranking, score trend, rates, month × county scores)
 //	data-quality.html    数据质量 (ledgers per county, ledger/system differences,
 //	                     reject reasons, loaded files)
+//	areas.html, area-*.html  at a scope wider than the city: the province
+//	                     or the country and each area below it (system view)
 //	*.csv                one per table a leader may want as a list (UTF-8 with BOM)
 //	assets/              the scripts the pages load
 //
@@ -60,10 +62,11 @@ var (
 // Nothing is written when a page cannot be built. s.Counties must contain
 // the city total row (CountyCode == metrics.CityCode).
 func WriteSite(dir string, s metrics.Site) error {
-	nav := siteNav()
+	nav := areasNav(s)
 	var files []siteFile
 	for _, build := range []func(metrics.Site, []navLink) ([]siteFile, error){
 		buildOverviewFiles, buildStagesFiles, buildSystemUseFiles, buildAssessmentFiles, buildDataQualityFiles, buildCountyFiles,
+		buildAreaFiles,
 	} {
 		f, err := build(s, nav)
 		if err != nil {
@@ -256,7 +259,10 @@ type pageMeta struct {
 	// says how this page uses them.
 	Sources     []sourceRow
 	SourcesNote string
-	Scripts     []string
+	// SourcesCount, when set, is how many files the page's figures come
+	// from, the list left to the data-quality page (the area pages).
+	SourcesCount int
+	Scripts      []string
 	// Charts are drawn by the layout's script, in this order.
 	Charts []chartBlock
 	// Definitions are the page's footnotes.

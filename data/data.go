@@ -17,7 +17,7 @@ import (
 	"time"
 )
 
-//go:embed counties.csv townships.csv township_aliases.csv holidays.csv policy.csv headers.csv
+//go:embed counties.csv townships.csv township_aliases.csv holidays.csv policy.csv headers.csv divisions.csv townships_cn.csv
 var files embed.FS
 
 // County is one county-level unit (县/区/市) of 晋中市.
@@ -54,7 +54,28 @@ type Reference struct {
 	// TownshipAliases maps an extra name to a township code.
 	TownshipAliases map[string]string
 	Holidays        []Holiday
+
+	// Scope is the policy's scope (CityScope, ProvinceScope or
+	// NationalScope); Areas are its divisions — the country (code 000000,
+	// national scope only), provinces, cities and counties — and
+	// ScopeTownships its township-level units, for the figures summed by
+	// area from the system exports. At the city scope they are 晋中市, its
+	// counties and Townships.
+	Scope          string
+	Areas          []Area
+	ScopeTownships []Township
 }
+
+// Area is one division of the scope: level country, province, city or
+// county; Parent is the code of the level above ("" for the top). A city
+// without counties (东莞市 441900) is also a county of the same code: an
+// area is known by its level and code.
+type Area struct {
+	Code, Name, Level, Parent string
+}
+
+// CountryCode is the code of the 全国 row of the national scope.
+const CountryCode = "000000"
 
 // Load reads the embedded reference data.
 func Load() (*Reference, error) {
@@ -108,6 +129,59 @@ func Load() (*Reference, error) {
 		return nil, err
 	}
 	return ref, nil
+}
+
+// LoadScope reads the embedded reference data for a policy's scope: Load,
+// with the divisions and townships of the city, the province or the
+// country. The 41,352 townships of the country are read only for a scope
+// wider than the city.
+func LoadScope(scope string) (*Reference, error) {
+	ref, err := Load()
+	if err != nil {
+		return nil, err
+	}
+	prefix := ""
+	switch scope {
+	case CityScope, ProvinceScope:
+		prefix = scope
+	case NationalScope:
+		ref.Areas = append(ref.Areas, Area{Code: CountryCode, Name: "全国", Level: "country"})
+	default:
+		return nil, fmt.Errorf("范围 %q 应为 %s、%s 或 %s", scope, CityScope, ProvinceScope, NationalScope)
+	}
+	ref.Scope = scope
+	err = readCSV("divisions.csv", []string{"code", "name", "level", "parent"}, func(r []string) error {
+		if !strings.HasPrefix(r[0], prefix) {
+			return nil
+		}
+		if r[3] == "" && scope == NationalScope {
+			r[3] = CountryCode
+		}
+		if scope == CityScope && r[2] == "city" {
+			r[3] = "" // the city is the top: its province is not summed
+		}
+		if scope == CityScope && r[2] == "province" {
+			return nil
+		}
+		ref.Areas = append(ref.Areas, Area{Code: r[0], Name: r[1], Level: r[2], Parent: r[3]})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if scope == CityScope {
+		ref.ScopeTownships = ref.Townships
+		return ref, nil
+	}
+	err = readCSV("townships_cn.csv", []string{"township_code", "township_name", "county_code"}, func(r []string) error {
+		if !strings.HasPrefix(r[0], prefix) {
+			return nil
+		}
+		kind, in := TownshipKind(r[0])
+		ref.ScopeTownships = append(ref.ScopeTownships, Township{Code: r[0], Name: r[1], CountyCode: r[2], Kind: kind, InScope: in})
+		return nil
+	})
+	return ref, err
 }
 
 // County returns the county with the given code.
@@ -178,4 +252,26 @@ func Headers() ([]Header, error) {
 		return nil
 	})
 	return out, err
+}
+
+// TownshipKind is the kind of a township-level unit and whether coverage
+// counts it, from the third part of its 9-digit code (GB/T 10114): 001-099
+// 街道, 100-199 镇, 200-399 乡 (民族乡 included), counted; 400 and above
+// (开发区, 农场 and other offices) 其他, not counted.
+func TownshipKind(code string) (kind string, inScope bool) {
+	if len(code) != 9 {
+		return "其他", false
+	}
+	n, err := strconv.Atoi(code[6:9])
+	switch {
+	case err != nil:
+		return "其他", false
+	case n < 100:
+		return "街道", true
+	case n < 200:
+		return "镇", true
+	case n < 400:
+		return "乡", true
+	}
+	return "其他", false
 }

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -154,5 +155,110 @@ func TestPolicyLaterKeys(t *testing.T) {
 	bad := strings.Replace(string(DefaultPolicyCSV()), "person_times_max,10000,", "person_times_max,0,", 1)
 	if _, err := ParsePolicy("bad.csv", []byte(bad)); err == nil || !strings.Contains(err.Error(), "应为 1 到 1000000000 之间的整数") {
 		t.Errorf("person_times_max 0: %v", err)
+	}
+}
+
+// The scopes' lists, against counts taken with awk from china-division
+// 2.7.0 dist/ (streets.csv: 41,352 townships, 38,642 with a code part below
+// 400; Shanxi 1,352 and 1,278; cities.csv: 342, Shanxi 11; areas.csv:
+// 2,978, Shanxi 121).
+func TestLoadScope(t *testing.T) {
+	for _, c := range []struct {
+		scope                                       string
+		towns, inScope, provinces, cities, counties int
+		top                                         string
+	}{
+		{CityScope, 130, 118, 0, 1, 11, "140700"},
+		{ProvinceScope, 1352, 1278, 1, 11, 121, "140000"},
+		{NationalScope, 41352, 38642, 31, 342, 2978, CountryCode},
+	} {
+		ref, err := LoadScope(c.scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := 0
+		for _, tw := range ref.ScopeTownships {
+			if tw.InScope {
+				in++
+			}
+		}
+		if len(ref.ScopeTownships) != c.towns || in != c.inScope {
+			t.Errorf("%s: %d townships, %d in scope; want %d, %d", c.scope, len(ref.ScopeTownships), in, c.towns, c.inScope)
+		}
+		levels := map[string]int{}
+		// a city without counties (东莞市 441900) is also its own county:
+		// an area is known by level and code
+		byCode := map[[2]string]Area{}
+		var tops []string
+		for _, a := range ref.Areas {
+			levels[a.Level]++
+			byCode[[2]string{a.Level, a.Code}] = a
+			if a.Parent == "" {
+				tops = append(tops, a.Code)
+			}
+		}
+		if levels["province"] != c.provinces || levels["city"] != c.cities || levels["county"] != c.counties {
+			t.Errorf("%s: levels %v", c.scope, levels)
+		}
+		if len(tops) != 1 || tops[0] != c.top {
+			t.Errorf("%s: top areas %v, want [%s]", c.scope, tops, c.top)
+		}
+		// every parent is an area one level up; every township's county is
+		// a county of the scope
+		up := map[string]string{"county": "city", "city": "province", "province": "country"}
+		for _, a := range ref.Areas {
+			if _, ok := byCode[[2]string{up[a.Level], a.Parent}]; a.Parent != "" && !ok {
+				t.Errorf("%s: %s %s has parent %q, not a %s", c.scope, a.Code, a.Name, a.Parent, up[a.Level])
+			}
+		}
+		for _, tw := range ref.ScopeTownships {
+			if _, ok := byCode[[2]string{"county", tw.CountyCode}]; !ok {
+				t.Errorf("%s: township %s in %s, not a county of the scope", c.scope, tw.Code, tw.CountyCode)
+			}
+		}
+		// the city's own lists agree with the wider ones
+		jz := map[string]Township{}
+		for _, tw := range ref.ScopeTownships {
+			if strings.HasPrefix(tw.Code, "1407") {
+				jz[tw.Code] = tw
+			}
+		}
+		if len(jz) != len(ref.Townships) {
+			t.Errorf("%s: %d townships of 晋中市, want %d", c.scope, len(jz), len(ref.Townships))
+		}
+		for _, tw := range ref.Townships {
+			if jz[tw.Code] != tw {
+				t.Errorf("%s: %+v, townships.csv has %+v", c.scope, jz[tw.Code], tw)
+			}
+		}
+		for _, cty := range ref.Counties {
+			if a := byCode[[2]string{"county", cty.Code}]; a.Parent != "140700" {
+				t.Errorf("%s: county %s %s is %+v in divisions.csv", c.scope, cty.Code, cty.Name, a)
+			}
+		}
+	}
+	if a := func() Area {
+		ref, _ := LoadScope(NationalScope)
+		for _, a := range ref.Areas {
+			if a.Code == "110100" {
+				return a
+			}
+		}
+		return Area{}
+	}(); a.Name != "北京市" {
+		t.Errorf("110100 is %+v, want 北京市 (市辖区 under its province's name)", a)
+	}
+	if _, err := LoadScope("11"); err == nil {
+		t.Error("scope 11 accepted")
+	}
+}
+
+func TestTownshipKind(t *testing.T) {
+	for code, want := range map[string]string{"140702001": "街道 true", "140702099": "街道 true", "140702100": "镇 true",
+		"140702203": "乡 true", "140702399": "乡 true", "140702400": "其他 false", "14070200": "其他 false", "1407020x1": "其他 false"} {
+		k, in := TownshipKind(code)
+		if got := fmt.Sprintf("%s %v", k, in); got != want {
+			t.Errorf("%s: %s, want %s", code, got, want)
+		}
 	}
 }

@@ -48,6 +48,13 @@ type Policy struct {
 	// sheet, characters of a cell. Beyond them the file is refused.
 	FileMaxMB, XLSXUnzipMaxMB, SheetMaxRows, CellMaxChars int
 
+	// Scope is the area whose system exports are loaded and summed: 1407
+	// (晋中市, the default), 14 (山西省) or 全国. The city's counties keep
+	// their ledgers, pages, bulletin and assessment at every scope; a
+	// wider scope adds the figures of each province and city
+	// (docs/decisions.md, "Province and national scope").
+	Scope string
+
 	AssessPointsCoverage       float64
 	AssessPointsOperating      float64
 	AssessPointsCertification  float64
@@ -139,9 +146,16 @@ func ParsePolicy(name string, b []byte) (Policy, error) {
 	return p, nil
 }
 
+// The scopes a policy may name: the city, its province, the country.
+const (
+	CityScope     = "1407"
+	ProvinceScope = "14"
+	NationalScope = "全国"
+)
+
 // laterKeys are the policy keys added after the first policy file: a
 // file without them takes the built-in values.
-var laterKeys = []string{"fund_amount_max_yuan", "person_times_max", "site_area_max_m2",
+var laterKeys = []string{"scope", "fund_amount_max_yuan", "person_times_max", "site_area_max_m2",
 	"file_max_mb", "xlsx_unzip_max_mb", "sheet_max_rows", "cell_max_chars"}
 
 // builtin is a key's value and 说明 in the embedded data/policy.csv.
@@ -242,6 +256,13 @@ func (p *Policy) set(key, val string) error {
 		}
 		p.BulletinHeader = val
 		return nil
+	case "scope":
+		switch val {
+		case CityScope, ProvinceScope, NationalScope:
+			p.Scope = val
+			return nil
+		}
+		return fmt.Errorf("%s: %q 应为 %s（晋中市）、%s（山西省）或 %s", key, val, CityScope, ProvinceScope, NationalScope)
 	case "warning_lookback_months":
 		return whole(&p.WarningLookbackMonths)
 	case "startup_service_window_days":

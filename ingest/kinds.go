@@ -379,15 +379,10 @@ func (c *Converter) sysStation(r *rowCtx) []any {
 	case !reDigits.MatchString(raw) || (len(raw) != 9 && len(raw) != 12):
 		r.fail("division", raw, "%q 不是9位或12位区划代码", raw)
 	default:
-		found := false
-		for _, t := range c.Resolver.ref.Townships {
-			if t.Code == raw[:9] {
-				county, town, found = t.CountyCode, t.Code, true
-				break
-			}
-		}
-		if !found {
-			r.fail("division", raw, "%s 不是晋中市的乡镇（街道）代码", raw[:9])
+		if t, err := c.Resolver.Division(raw); err != nil {
+			r.fail("division", raw, "%s", err)
+		} else {
+			county, town = t.CountyCode, t.Code
 		}
 	}
 	return []any{id, parse(r, "station_name", false, text), county, town,

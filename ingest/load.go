@@ -182,6 +182,8 @@ type Loader struct {
 	// StreamBytes is the size from which a CSV export is streamed (read,
 	// converted and appended a chunk at a time); 0: DefaultStreamBytes.
 	StreamBytes int64
+	// held is the bytes of the files of this batch read whole.
+	held int64
 	// Reload loads again files loaded before (sgz ingest --reload): after
 	// a policy bound or the holiday calendar changed, rows rejected under
 	// the old rules load. A ledger a correction replaced stays replaced.
@@ -242,6 +244,7 @@ func Expand(paths []string) ([]string, error) {
 // `sgz validate`, and the first half of Load.
 func (l *Loader) Prepare(ctx context.Context, paths []string) []*Result {
 	var out []*Result
+	l.held = 0
 	batch := map[string]string{}
 	loaded, err := l.plainlyLoaded(ctx)
 	for i, path := range paths {
@@ -366,7 +369,10 @@ func (l *Loader) prepare(ctx context.Context, path string, batch, loaded map[str
 	// A large file is hashed first (an unchanged one is known without
 	// reading a cell); a large export is read again, a chunk at a time,
 	// when it is written; anything else is read whole.
-	big := err == nil && st.Size() > l.streamBytes()
+	// So is any file once the files of the batch read whole so far reach
+	// heldBudget: a batch's files are all read before the first is
+	// written, and a province's month of exports read whole took 1.7 GB.
+	big := err == nil && (st.Size() > l.streamBytes() || l.held+st.Size() > heldBudget)
 	if big {
 		res.sha, err = hashFile(target)
 		res.size, modTime = st.Size(), st.ModTime()
@@ -401,6 +407,7 @@ func (l *Loader) prepare(ctx context.Context, path string, batch, loaded map[str
 	if streamed {
 		res.Parsed = shell
 	} else if err == nil {
+		l.held += int64(len(b))
 		var sheets []Sheet
 		sheets, err = ReadSheetsLimited(path, b, lim)
 		if err == nil {

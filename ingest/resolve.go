@@ -16,11 +16,17 @@ type Resolver struct {
 	ref       *data.Reference
 	countyBy  map[string]string // name or alias -> code
 	townships map[string][]data.Township
+	// scopeTowns are the township-level units of the policy's scope by
+	// code, for the division codes of system exports (at the city scope,
+	// the city's own).
+	scopeTowns map[string]data.Township
+	scopeName  string
 }
 
 // NewResolver indexes the reference data.
 func NewResolver(ref *data.Reference) *Resolver {
-	r := &Resolver{ref: ref, countyBy: map[string]string{}, townships: map[string][]data.Township{}}
+	r := &Resolver{ref: ref, countyBy: map[string]string{}, townships: map[string][]data.Township{},
+		scopeTowns: map[string]data.Township{}, scopeName: "晋中市"}
 	for _, c := range ref.Counties {
 		r.countyBy[c.Code] = c.Code
 		r.countyBy[c.Name] = c.Code
@@ -31,7 +37,29 @@ func NewResolver(ref *data.Reference) *Resolver {
 	for _, t := range ref.Townships {
 		r.townships[t.CountyCode] = append(r.townships[t.CountyCode], t)
 	}
+	towns := ref.ScopeTownships
+	if towns == nil {
+		towns = ref.Townships // a Reference from data.Load
+	}
+	for _, t := range towns {
+		r.scopeTowns[t.Code] = t
+	}
+	switch ref.Scope {
+	case data.ProvinceScope:
+		r.scopeName = "山西省"
+	case data.NationalScope:
+		r.scopeName = "全国"
+	}
 	return r
+}
+
+// Division resolves the 9- or 12-digit division code of a system export
+// to a township of the scope.
+func (r *Resolver) Division(code string) (data.Township, error) {
+	if t, ok := r.scopeTowns[code[:9]]; ok {
+		return t, nil
+	}
+	return data.Township{}, fmt.Errorf("%s 不是%s的乡镇（街道）代码", code[:9], r.scopeName)
 }
 
 var reDigits = regexp.MustCompile(`^\d+$`)

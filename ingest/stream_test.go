@@ -200,6 +200,16 @@ func TestStreamKeepsFewProblems(t *testing.T) {
 	if raw != 2500 {
 		t.Errorf("%d raw rows of rejected rows, want 2500", raw)
 	}
+	// once written, the file's result holds none of its rows (a batch
+	// keeps every result until its last file is written)
+	for name, tr := range p.Tables {
+		if cap(tr.Rows) != 0 {
+			t.Errorf("%s: the result still holds %d rows", name, cap(tr.Rows))
+		}
+	}
+	if cap(p.Raw) != 0 {
+		t.Errorf("the result still holds %d raw rows", cap(p.Raw))
+	}
 }
 
 // dumpLoad loads paths with StreamBytes stream and prints every row the

@@ -33,11 +33,14 @@ var ExportTables = []ExportTable{
 	{"ledger_staff", `SELECT * FROM stg_ledger_staff`, "report_date"},
 	// 摘要 is free text a clerk may fill with a payee's name: not exported
 	{"ledger_funds", `SELECT * EXCLUDE (summary) FROM stg_ledger_funds`, "report_date"},
-	{"sys_stations", `SELECT * FROM stg_sys_stations`, "established_date"},
-	{"sys_services", `SELECT * FROM stg_sys_services`, "end_date"},
-	{"sys_summaries", `SELECT m.*, s.county_code FROM stg_sys_summaries m JOIN stg_sys_stations s USING (station_id)`, "summary_month"},
+	// the system's records of the whole scope
+	{"sys_stations", `SELECT * FROM stg_scope_stations`, "established_date"},
+	{"sys_services", `SELECT * FROM stg_scope_services`, "end_date"},
+	{"sys_summaries", `SELECT m.*, s.county_code FROM stg_sys_summaries m JOIN stg_scope_stations s USING (station_id)`, "summary_month"},
 	{"ref_counties", `SELECT * FROM ref_counties`, ""},
 	{"ref_townships", `SELECT * FROM ref_townships`, ""},
+	{"ref_areas", `SELECT * FROM ref_areas`, ""},
+	{"ref_scope_townships", `SELECT * FROM ref_scope_townships`, ""},
 }
 
 // Export writes the tables and the indicators of every month end from the
@@ -127,10 +130,30 @@ func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time, firstYe
 		}
 		_, _ = conn.ExecContext(ctx, `DROP TABLE IF EXISTS sgz_export_indicators`)
 		counts["indicators"] = int64(len(ends))
+
+		// The figures of every area of the scope likewise (area_indicators),
+		// partitioned by the first two and four digits of the area's code
+		// (the country, 000000, under province=00).
+		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE sgz_export_areas AS
+			SELECT *, DATE '2000-01-01' AS as_of FROM area_indicators(DATE '2000-01-01') WHERE false`); err != nil {
+			return nil, err
+		}
+		for _, end := range ends {
+			if _, err := conn.ExecContext(ctx, `INSERT INTO sgz_export_areas SELECT *, CAST($1 AS DATE) FROM area_indicators(CAST($1 AS DATE))`, end); err != nil {
+				return nil, fmt.Errorf("export areas %s: %w", end.Format("2006-01"), err)
+			}
+		}
+		q = `SELECT *, left(area_code, 2) AS province, left(area_code, 4) AS city, strftime(as_of, '%Y-%m') AS month FROM sgz_export_areas`
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO %s (FORMAT PARQUET, PARTITION_BY (province, city, month))`,
+			q, quote(filepath.Join(work, "areas")))); err != nil {
+			return nil, fmt.Errorf("export areas: %w", err)
+		}
+		_, _ = conn.ExecContext(ctx, `DROP TABLE IF EXISTS sgz_export_areas`)
+		counts["areas"] = int64(len(ends))
 	}
 	// Into place: every table of the export replaces the earlier one, one
 	// with no rows this time included; nothing else in dir is touched.
-	names := []string{"indicators"}
+	names := []string{"indicators", "areas"}
 	for _, t := range ExportTables {
 		if t.Month == "" {
 			names = append(names, t.Name+".parquet")

@@ -228,6 +228,11 @@ func TakeSite(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) 
 	if s.Assessment, err = Assess(ctx, db, pol, asOf.Year(), asOf); err != nil {
 		return s, err
 	}
+	if pol.Scope != data.CityScope {
+		if s.Areas, err = Areas(ctx, db, asOf); err != nil {
+			return s, err
+		}
+	}
 	s.Outlooks, err = Outlooks(ctx, db, s.Counties, asOf, pol)
 	return s, err
 }

@@ -196,6 +196,9 @@ type Site struct {
 	// Assessment is the year-end assessment of AsOf's year as of AsOf (a
 	// forecast before the year's last day).
 	Assessment *Assessment `json:"assessment"`
+	// Areas are the areas of a scope wider than the city (the province or
+	// the country first), from area_indicators; nil at the city's scope.
+	Areas []AreaIndicators `json:"areas"`
 	// Generated is when the site was written (the pages say so).
 	Generated time.Time `json:"generated"`
 }

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -109,6 +110,10 @@ func loadReference(ctx context.Context, tx *sql.Tx, ref *data.Reference, pol dat
 	stmts := []string{
 		`CREATE OR REPLACE TABLE ref_counties (county_code VARCHAR PRIMARY KEY, county_name VARCHAR NOT NULL, build_from INTEGER, build_to INTEGER)`,
 		`CREATE OR REPLACE TABLE ref_townships (township_code VARCHAR PRIMARY KEY, township_name VARCHAR NOT NULL, county_code VARCHAR NOT NULL, township_kind VARCHAR NOT NULL, in_scope BOOLEAN NOT NULL)`,
+		// ref_areas and ref_scope_townships: the divisions and townships of
+		// the policy's scope (data.LoadScope), for the figures by area.
+		`CREATE OR REPLACE TABLE ref_areas (area_code VARCHAR NOT NULL, area_name VARCHAR NOT NULL, area_level VARCHAR NOT NULL, parent_code VARCHAR, PRIMARY KEY (area_level, area_code))`,
+		`CREATE OR REPLACE TABLE ref_scope_townships (township_code VARCHAR PRIMARY KEY, township_name VARCHAR NOT NULL, county_code VARCHAR NOT NULL, township_kind VARCHAR NOT NULL, in_scope BOOLEAN NOT NULL)`,
 		`CREATE OR REPLACE TABLE ref_holidays (holiday_date DATE PRIMARY KEY, day_kind VARCHAR NOT NULL, holiday_name VARCHAR NOT NULL)`,
 		`CREATE OR REPLACE TABLE ref_policy (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)`,
 		// ref_calendar: one row per day of the years the holiday file covers.
@@ -137,6 +142,20 @@ func loadReference(ctx context.Context, tx *sql.Tx, ref *data.Reference, pol dat
 		rows = append(rows, []any{t.Code, t.Name, t.CountyCode, t.Kind, t.InScope})
 	}
 	if err := insert(ctx, tx, "ref_townships", rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, a := range ref.Areas {
+		rows = append(rows, []any{a.Code, a.Name, a.Level, nullIfEmpty(a.Parent)})
+	}
+	if err := insert(ctx, tx, "ref_areas", rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, t := range ref.ScopeTownships {
+		rows = append(rows, []any{t.Code, t.Name, t.CountyCode, t.Kind, t.InScope})
+	}
+	if err := insert(ctx, tx, "ref_scope_townships", rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
@@ -179,18 +198,64 @@ func loadReference(ctx context.Context, tx *sql.Tx, ref *data.Reference, pol dat
 	return insert(ctx, tx, "ref_summary_deadlines", deadlines)
 }
 
-// insert writes a few hundred reference rows as one multi-row INSERT.
+func nullIfEmpty(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// insert writes reference rows in one statement: the rows as one text of
+// tab-separated lines, split by DuckDB and cast to the table's columns.
+// The country's 41,352 townships took 1.8 s at every command as a
+// multi-row INSERT of bound parameters, and 2.1 s as literal VALUES.
 func insert(ctx context.Context, tx *sql.Tx, table string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	ph := "(" + strings.TrimSuffix(strings.Repeat("?,", len(rows[0])), ",") + ")"
-	var args []any
-	parts := make([]string, len(rows))
-	for i, r := range rows {
-		parts[i] = ph
-		args = append(args, r...)
+	var b strings.Builder
+	for _, r := range rows {
+		for j, v := range r {
+			if j > 0 {
+				b.WriteByte('\t')
+			}
+			text, err := plainText(v)
+			if err != nil {
+				return fmt.Errorf("%s: %w", table, err)
+			}
+			b.WriteString(text)
+		}
+		b.WriteByte('\n')
 	}
-	_, err := tx.ExecContext(ctx, "INSERT INTO "+table+" VALUES "+strings.Join(parts, ","), args...)
+	cols := make([]string, len(rows[0]))
+	for j := range cols {
+		cols[j] = fmt.Sprintf(`nullif(f[%d], '\N')`, j+1)
+	}
+	_, err := tx.ExecContext(ctx, "INSERT INTO "+table+" SELECT "+strings.Join(cols, ", ")+
+		` FROM (SELECT string_split(line, chr(9)) AS f FROM (SELECT unnest(string_split(rtrim($1, chr(10)), chr(10))) AS line))`, b.String())
 	return err
+}
+
+// plainText is v as insert's text: \N for nil, a date as YYYY-MM-DD. A
+// value holding a tab or a line break is refused (reference data has none).
+func plainText(v any) (string, error) {
+	switch x := v.(type) {
+	case nil:
+		return `\N`, nil
+	case string:
+		if strings.ContainsAny(x, "\t\n") || x == `\N` {
+			return "", fmt.Errorf("%q: a tab or line break in reference data", x)
+		}
+		return x, nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case int:
+		return strconv.Itoa(x), nil
+	case time.Time:
+		if x.Hour() != 0 || x.Minute() != 0 || x.Second() != 0 || x.Nanosecond() != 0 {
+			return "", fmt.Errorf("%v is not a date", x)
+		}
+		return x.Format(time.DateOnly), nil
+	}
+	return "", fmt.Errorf("no text for %T", v)
 }

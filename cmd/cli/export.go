@@ -53,7 +53,7 @@ func runExport(e *env, args []string) int {
 	var parts []string
 	for _, n := range names {
 		unit := "行"
-		if n == "indicators" {
+		if n == "indicators" || n == "areas" {
 			unit = "个月末"
 		}
 		parts = append(parts, fmt.Sprintf("%s %d %s", n, counts[n], unit))

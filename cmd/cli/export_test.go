@@ -3,6 +3,7 @@ package cli_test
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -60,6 +61,48 @@ func TestExportParquet(t *testing.T) {
 			}
 		}
 	}
+	// the figures by area likewise (the city and its counties at the
+	// city's scope), partitioned by the area code's digits
+	for _, asOf := range []string{"2023-12-31", "2023-06-30"} {
+		out, code := run("report", "areas", "--db", d.db, "--as-of", asOf, "--format", "csv")
+		if code != 0 {
+			t.Fatal(out)
+		}
+		var got strings.Builder
+		rows, err := pq.Query(`SELECT area_code, area_name, area_level, coalesce(parent_code, ''), townships_in_scope, stations_established,
+			coalesce(printf('%.6f', coverage_rate), ''), stations_operating, coalesce(printf('%.6f', operating_rate), ''), services_month, person_times_month,
+			coalesce(printf('%.6f', baseinfo_timely_rate), ''), coalesce(printf('%.6f', service_timely_rate), ''),
+			coalesce(printf('%.6f', summary_ontime_rate), ''), coalesce(printf('%.6f', system_use_score), ''), province, city
+			FROM `+glob("areas")+` WHERE month = ? ORDER BY parent_code IS NOT NULL, area_code`, asOf[:7])
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for rows.Next() {
+			v := make([]any, 17)
+			p := make([]any, 17)
+			for i := range v {
+				p[i] = &v[i]
+			}
+			if err := rows.Scan(p...); err != nil {
+				t.Fatal(err)
+			}
+			if code := v[0].(string); fmt.Sprint(v[15]) != code[:2] || fmt.Sprint(v[16]) != code[:4] { // read back as numbers
+				t.Errorf("%s in partition %v/%v", code, v[15], v[16])
+			}
+			var cells []string
+			for _, x := range v[:15] {
+				cells = append(cells, fmt.Sprint(x))
+			}
+			got.WriteString(strings.Join(cells, ",") + "\n")
+			n++
+		}
+		rows.Close()
+		lines := strings.SplitN(strings.ReplaceAll(out, "\r\n", "\n"), "\n", 2)
+		if n != 12 || got.String() != lines[1] {
+			t.Errorf("%s: %d areas in the parquet:\n%s\nreport areas:\n%s", asOf, n, got.String(), lines[1])
+		}
+	}
 	db, err := sql.Open("duckdb", d.db+"?access_mode=READ_ONLY")
 	if err != nil {
 		t.Fatal(err)
@@ -101,7 +144,7 @@ func TestExportKeepsOthersFiles(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if got := strings.Join(names, " "); got != ".sgz-export indicators ledger_funds ledger_staff ledger_stations ledgers ref_counties.parquet ref_townships.parquet sys_services sys_stations sys_summaries" {
+	if got := strings.Join(names, " "); got != ".sgz-export areas indicators ledger_funds ledger_staff ledger_stations ledgers ref_areas.parquet ref_counties.parquet ref_scope_townships.parquet ref_townships.parquet sys_services sys_stations sys_summaries" {
 		t.Errorf("the export folder holds %s", got)
 	}
 }

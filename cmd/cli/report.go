@@ -22,6 +22,7 @@ import (
 const reportUsage = `用法: sgz report 报表 [参数]
 报表:
   indicators   --as-of D     各县指标（定义见 docs/indicators.md）
+  areas        --as-of D     按省、市、县汇总的系统导出指标（政策参数 scope 为 14 或 全国 时含全省、全国）
   stations     --as-of D     各乡镇(街道)社工站明细：运营状态、人员、服务、阶段及尚缺条件
   stages       --as-of D     各月末各县站点阶段（起步、提升、专业）数量
   transitions  --as-of D     近 N 个月站点阶段变化（晋级、回落及原因、新建）
@@ -34,6 +35,7 @@ const reportUsage = `用法: sgz report 报表 [参数]
 
 var reports = map[string]func(*env, []string) int{
 	"indicators":  reportIndicators,
+	"areas":       reportAreas,
 	"stations":    reportStations,
 	"stages":      reportStages,
 	"transitions": reportTransitions,
@@ -45,7 +47,7 @@ var reports = map[string]func(*env, []string) int{
 
 func runReport(e *env, args []string) int {
 	if len(args) == 0 || (strings.HasPrefix(args[0], "-") && !slices.Contains([]string{"-h", "--help", "-help"}, args[0])) {
-		fmt.Fprintln(e.stderr, "sgz report: 请指明报表：indicators、stations、stages、transitions、timeliness、funds、assessment 或 rejects")
+		fmt.Fprintln(e.stderr, "sgz report: 请指明报表：indicators、areas、stations、stages、transitions、timeliness、funds、assessment 或 rejects")
 		fmt.Fprintln(e.stderr, reportUsage)
 		return ExitError
 	}
@@ -57,7 +59,7 @@ func runReport(e *env, args []string) int {
 	if r, ok := reports[args[0]]; ok {
 		return r(e, args[1:])
 	}
-	fmt.Fprintf(e.stderr, "sgz report: 没有报表 %q（可选 indicators、stations、stages、transitions、timeliness、funds、assessment、rejects）\n", args[0])
+	fmt.Fprintf(e.stderr, "sgz report: 没有报表 %q（可选 indicators、areas、stations、stages、transitions、timeliness、funds、assessment、rejects）\n", args[0])
 	return ExitError
 }
 
@@ -147,6 +149,60 @@ var indicatorColumns = []column[metrics.CountyIndicators]{
 	{"stage_professional", "专业", func(c metrics.CountyIndicators) any { return deref(c.StageProfessional) }},
 	{"stations_fully_certified", "全员持证站", func(c metrics.CountyIndicators) any { return deref(c.StationsFullyCertified) }},
 	{"stage_improving_or_above_rate", "提升及以上占比", func(c metrics.CountyIndicators) any { return deref(c.ImprovingOrAboveRate) }},
+}
+
+// areaColumns are area_indicators' columns (docs/indicators.md "Figures
+// by area").
+var areaColumns = []column[metrics.AreaIndicators]{
+	{"area_code", "代码", func(a metrics.AreaIndicators) any { return a.Code }},
+	{"area_name", "区域", func(a metrics.AreaIndicators) any { return a.Name }},
+	{"area_level", "层级", func(a metrics.AreaIndicators) any { return a.Level }},
+	{"parent_code", "上级代码", func(a metrics.AreaIndicators) any { return a.Parent }},
+	{"townships_in_scope", "乡镇数", func(a metrics.AreaIndicators) any { return a.TownshipsInScope }},
+	{"stations_established", "已建站", func(a metrics.AreaIndicators) any { return a.StationsEstablished }},
+	{"coverage_rate", "覆盖率", func(a metrics.AreaIndicators) any { return deref(a.CoverageRate) }},
+	{"stations_operating", "运营", func(a metrics.AreaIndicators) any { return a.StationsOperating }},
+	{"operating_rate", "运营率", func(a metrics.AreaIndicators) any { return deref(a.OperatingRate) }},
+	{"services_month", "本月服务", func(a metrics.AreaIndicators) any { return a.ServicesMonth }},
+	{"person_times_month", "服务人次", func(a metrics.AreaIndicators) any { return a.PersonTimesMonth }},
+	{"baseinfo_timely_rate", "基础信息及时率", func(a metrics.AreaIndicators) any { return deref(a.BaseinfoTimelyRate) }},
+	{"service_timely_rate", "服务记录及时率", func(a metrics.AreaIndicators) any { return deref(a.ServiceTimelyRate) }},
+	{"summary_ontime_rate", "月度总结按时率", func(a metrics.AreaIndicators) any { return deref(a.SummaryOntimeRate) }},
+	{"system_use_score", "系统使用得分", func(a metrics.AreaIndicators) any { return deref(a.SystemUseScore) }},
+}
+
+func reportAreas(e *env, args []string) int {
+	fs := e.flags("report areas")
+	ro := reportFlags(fs)
+	asOf := asOfOption(fs)
+	level := fs.String("level", "", "只列某一层级：country、province、city 或 county（默认全部）")
+	if done, code := parse(fs, args, e.stdout); done {
+		return code
+	}
+	var levels []string
+	switch *level {
+	case "":
+	case "country", "province", "city", "county":
+		levels = []string{*level}
+	default:
+		return e.fail(fmt.Errorf("--level %q: 可选 country、province、city 或 county", *level))
+	}
+	r, err := openAsOfReport(e, ro, *asOf, nil)
+	if err != nil {
+		return e.fail(err)
+	}
+	defer r.st.Close()
+	rows, err := metrics.Areas(e.ctx, r.st.db, r.asOf, levels...)
+	if err != nil {
+		return e.fail(err)
+	}
+	if *ro.format == "table" {
+		fmt.Fprintf(e.stdout, "截至 %s，系统导出口径（运营：近 %d 天有服务记录；不含台账的人员和持证）\n", r.asOf.Format("2006年1月2日"), r.st.policy.OperatingWindowDays)
+	}
+	if err := printRows(e.stdout, *ro.format, areaColumns, rows, nil); err != nil {
+		return e.fail(err)
+	}
+	return ExitOK
 }
 
 func deref[T any](p *T) any {

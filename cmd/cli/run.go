@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,10 +19,10 @@ import (
 
 func runGen(e *env, args []string) int {
 	fs := e.flags("gen")
-	scale := fs.String("scale", "city", "规模：city（晋中市，11 个县级单位）")
+	scale := fs.String("scale", "city", "规模：city（晋中市，11 个县级单位）、province（山西省，约 1,400 个乡级单位）或 national（全国，约 41,000 个乡级单位，一年约 5,000 万条服务记录）")
 	seed := fs.Uint64("seed", 1, "随机种子；同一种子生成相同文件")
 	out := fs.String("out", "", "输出文件夹")
-	clean := fs.Bool("clean", false, "按模板规范写出每个文件（不模拟各县填报习惯和导出格式变化）")
+	clean := fs.Bool("clean", false, "按模板规范写出每个文件（不模拟各县填报习惯和导出格式变化；仅 city）")
 	if done, code := parse(fs, args, e.stdout); done {
 		return code
 	}
@@ -29,21 +30,76 @@ func runGen(e *env, args []string) int {
 		fmt.Fprintln(e.stderr, "sgz gen: 须给出 --out 文件夹")
 		return ExitError
 	}
-	if *scale != "city" {
-		fmt.Fprintf(e.stderr, "sgz gen: --scale %s: 本版本只有 city（晋中市）\n", *scale)
+	scope := map[string]string{"city": data.CityScope, "province": data.ProvinceScope, "national": data.NationalScope}[*scale]
+	if scope == "" {
+		fmt.Fprintf(e.stderr, "sgz gen: --scale %q：可选 city、province 或 national\n", *scale)
 		return ExitError
 	}
-	ref, err := data.Load()
+	ref, err := data.LoadScope(scope)
 	if err != nil {
 		return e.fail(err)
 	}
-	w, manifest, err := gen.Generate(ref, *seed, *out, gen.Options{Clean: *clean})
+	if scope == data.CityScope {
+		w, manifest, err := gen.Generate(ref, *seed, *out, gen.Options{Clean: *clean})
+		if err != nil {
+			return e.fail(err)
+		}
+		fmt.Fprintf(e.stdout, "已写出 %d 个文件（县级台账 %d 个；系统导出：站点 %d 个、服务记录 %d 条、月度总结 %d 份）及 truth.json、manifest.json，位于 %s\n",
+			len(manifest), len(w.Ledgers), len(w.Stations), len(w.Services), len(w.Summaries), *out)
+		return ExitOK
+	}
+	return genScale(e, ref, *seed, *out)
+}
+
+// genScale writes the inputs of a province or the country (gen.GenerateScale),
+// the truth of its areas (scale_truth.json) and the policy file to load
+// them with (policy.csv: the defaults with its scope).
+func genScale(e *env, ref *data.Reference, seed uint64, out string) int {
+	pol, err := data.LoadPolicy("")
 	if err != nil {
 		return e.fail(err)
 	}
-	fmt.Fprintf(e.stdout, "已写出 %d 个文件（县级台账 %d 个；系统导出：站点 %d 个、服务记录 %d 条、月度总结 %d 份）及 truth.json、manifest.json，位于 %s\n",
-		len(manifest), len(w.Ledgers), len(w.Stations), len(w.Services), len(w.Summaries), *out)
+	cal := data.NewCalendar(ref.Holidays)
+	due := func(m time.Time) time.Time {
+		d, err := cal.SummaryDeadline(m, pol.SummaryDueDay, pol.SummaryExtensionWorkdays)
+		if err != nil {
+			panic(err) // 2023 is in the calendar
+		}
+		return d
+	}
+	start := time.Now()
+	res, err := gen.GenerateScale(ref, seed, out, due)
+	if err != nil {
+		return e.fail(err)
+	}
+	if err := writeJSONFile(filepath.Join(out, "scale_truth.json"), res.Truth); err != nil {
+		return e.fail(err)
+	}
+	var b strings.Builder
+	for _, line := range strings.Split(string(data.DefaultPolicyCSV()), "\n") {
+		if strings.HasPrefix(line, "scope,") {
+			k, rest, _ := strings.Cut(line, ",")
+			_, about, _ := strings.Cut(rest, ",")
+			line = k + "," + ref.Scope + "," + about
+		}
+		b.WriteString(line + "\n")
+	}
+	if err := os.WriteFile(filepath.Join(out, "policy.csv"), []byte(strings.TrimSuffix(b.String(), "\n")), 0o644); err != nil {
+		return e.fail(err)
+	}
+	fmt.Fprintf(e.stdout, "已写出 %s（%s）：晋中市的台账和系统导出（站点 %d 个、服务记录 %d 条），其余乡镇的系统导出 %d 个文件（站点 %d 个、服务记录 %d 条、月度总结 %d 份），用时 %s；\n"+
+		"载入：sgz ingest %s %s --policy %s（policy.csv 的 scope 为 %s），各区域真值见 scale_truth.json\n",
+		out, ref.Scope, res.CityStations, res.CityServices, len(res.Files), res.Stations, res.Services, res.Summaries,
+		time.Since(start).Round(time.Second), filepath.Join(out, "ledgers"), filepath.Join(out, "system"), filepath.Join(out, "policy.csv"), ref.Scope)
 	return ExitOK
+}
+
+func writeJSONFile(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
 }
 
 func runDashboard(e *env, args []string) int {

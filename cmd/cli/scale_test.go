@@ -187,9 +187,9 @@ func stgServices(t *testing.T) string {
 	}
 	q := string(b)
 	q = q[strings.Index(q, "SELECT"):]
-	q = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(q), ";"))
-	// stg_sys_stations as a subquery of the loaded stations
-	return strings.ReplaceAll(q, "JOIN stg_sys_stations s", "JOIN (SELECT DISTINCT station_id, county_code, township_code FROM sys_stations WHERE file_id IN (SELECT file_id FROM files)) s")
+	q = strings.TrimSpace(q[:strings.Index(q, ";")]) // stg_scope_services, the file's first view
+	// stg_scope_stations as a subquery of the loaded stations
+	return strings.ReplaceAll(q, "JOIN stg_scope_stations s", "JOIN (SELECT DISTINCT station_id, county_code, township_code FROM sys_stations WHERE file_id IN (SELECT file_id FROM files)) s")
 }
 
 // TestCountyOperatingOnDemo: on the demo, county_operating gives the

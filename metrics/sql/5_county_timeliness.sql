@@ -48,13 +48,6 @@ rates AS (
 SELECT county_code, county, baseinfo_counted, baseinfo_on_time, services_counted, services_on_time,
        summaries_owed, summaries_on_time, summaries_late, summaries_missing,
        baseinfo_timely_rate, service_timely_rate, summary_ontime_rate,
-       -- rounded to 9 decimals: 79.999999999999986 is the 80 a person
-       -- computes, for the warning line and for ties
-       round(100 * (coalesce(policy_number('use_weight_baseinfo') * baseinfo_timely_rate, 0)
-            + coalesce(policy_number('use_weight_services') * service_timely_rate, 0)
-            + coalesce(policy_number('use_weight_summaries') * summary_ontime_rate, 0))
-           / nullif(CASE WHEN baseinfo_timely_rate IS NULL THEN 0 ELSE policy_number('use_weight_baseinfo') END
-                  + CASE WHEN service_timely_rate IS NULL THEN 0 ELSE policy_number('use_weight_services') END
-                  + CASE WHEN summary_ontime_rate IS NULL THEN 0 ELSE policy_number('use_weight_summaries') END, 0), 9) AS system_use_score
+       use_score(baseinfo_timely_rate, service_timely_rate, summary_ontime_rate) AS system_use_score
 FROM rates
 ORDER BY sort_key, county_code;

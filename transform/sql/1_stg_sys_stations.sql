@@ -1,17 +1,9 @@
--- stg_sys_stations: one row per system station id. A station that appears
--- in several exports is one station; the later file wins (inputs.md).
+-- stg_sys_stations: the city's system stations (stg_scope_stations in the
+-- townships of ref_townships), which every figure of the city's counties
+-- reads. At the city's scope it is every station; at a wider scope the
+-- country's 35,000 stations and 50,000,000 service records stay out of
+-- the city's queries (each would otherwise group the country's records:
+-- the site took 162 s), and area_indicators reads the stg_scope_ views.
 CREATE OR REPLACE VIEW stg_sys_stations AS
-WITH source AS (
-    SELECT * FROM sys_stations
-    -- only rows of a loaded file: a load killed during its commit can leave
-    -- rows without one (removed on the next writing open)
-    WHERE file_id IN (SELECT file_id FROM files)
-),
-ranked AS (
-    SELECT *, row_number() OVER (PARTITION BY station_id ORDER BY file_id DESC, row_number DESC) AS rank_in_exports
-    FROM source
-)
-SELECT station_id, station_name, county_code, township_code, established_date,
-       baseinfo_entered_at, station_status, file_id, sheet_name, row_number
-FROM ranked
-WHERE rank_in_exports = 1;
+SELECT * FROM stg_scope_stations
+WHERE township_code IN (SELECT township_code FROM ref_townships);

@@ -30,6 +30,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -377,6 +378,15 @@ func report(results []result, runs int, sgz, work string) string {
 	return b.String()
 }
 
+// thousands writes n with thousands separators (49,690,099).
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 // partly says err is sgz's exit status 1: some rows or files were
 // rejected (the generated city files plant bad rows on purpose).
 func partly(err error) bool {
@@ -454,7 +464,7 @@ func runNational(sgz, work, out string) error {
 	fmt.Fprintf(&b, "# A national year on one machine\n\n")
 	fmt.Fprintf(&b, "Run %s on %s: %s, %d cores, %s; %s. Each step ran once as its own process. Reproduce with `make bench-national` (inputs are generated into %s the first time: about 6 GB).\n\n",
 		time.Now().Format("2006-01-02 15:04"), host, cpuModel(), runtime.NumCPU(), memTotal(), runtime.Version(), work)
-	fmt.Fprintf(&b, "The database holds %d service records from %d files (%.1f GB).\n\n", records, files, float64(size)/(1<<30))
+	fmt.Fprintf(&b, "The database holds %s service records from %s files (%.1f GB).\n\n", thousands(records), thousands(files), float64(size)/(1<<30))
 	b.WriteString("| step | what | wall s | peak RSS MB |\n|---|---|---:|---:|\n")
 	for _, st := range steps {
 		fmt.Fprintf(&b, "| %s | %s | %.1f | %d |\n", st.name, st.what, st.m.wall.Seconds(), st.m.rss>>20)

@@ -63,9 +63,11 @@ func buildAreaFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 		parents[byLevel(a)] = a
 	}
 	up := map[string]string{"county": "city", "city": "province", "province": "country"}
+	// the scope's exports: every loaded one (the city's pages list only
+	// the files of the city's figures)
 	exports := 0
-	for _, src := range s.Sources {
-		if src.Kind == "export" {
+	for _, f := range s.Files {
+		if f.Class == "export" && !f.Replaced {
 			exports++
 		}
 	}
@@ -90,7 +92,7 @@ func buildAreaFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 		p := areasPage{pageMeta: newPageMeta(s, title, file, nav)}
 		// the exports of the whole scope: listed on the data-quality page
 		p.Sources, p.SourcesCount = nil, exports
-		p.SourcesNote = "系统导出；本页各项均取自信息系统导出（不含县级台账），文件清单见“数据质量”页的已载入文件"
+		p.SourcesNote = "已载入的全部系统导出；本页各项均取自信息系统导出（不含县级台账），文件清单见“数据质量”页的已载入文件"
 		if a.Parent != "" {
 			parent := parents[up[a.Level]+a.Parent]
 			p.Intro = "上级：" + parent.Name

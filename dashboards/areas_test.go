@@ -35,7 +35,8 @@ func fixtureAreas() []metrics.AreaIndicators {
 func TestAreaPages(t *testing.T) {
 	s := fixtureSite()
 	s.Areas = fixtureAreas()
-	s.Sources = append(s.Sources, metrics.Source{FileName: "站点信息_14.csv", Kind: "export"}, metrics.Source{FileName: "服务记录_14_2023-12.csv", Kind: "export"})
+	s.Files = append(s.Files, metrics.FileLoad{FileName: "站点信息_14.csv", Class: "export"}, metrics.FileLoad{FileName: "服务记录_14_2023-12.csv", Class: "export"},
+		metrics.FileLoad{FileName: "服务记录_14_旧.csv", Class: "export", Replaced: true})
 	dir := writeSiteFixture(t, s)
 	top := readFile(t, filepath.Join(dir, AreasFile))
 	body, foot := tableText(t, top, "areas")
@@ -45,7 +46,7 @@ func TestAreaPages(t *testing.T) {
 		{"山西省（合计）", "1000", "900", "90.0%", "800", "88.9%", "30000", "400000", "—", "—", "—", "81.25"},
 	})
 	for _, want := range []string{`href="area-140100.html"`, `href="area-140700.html"`, `id="chart_areas"`, "山西省各市（地、州、盟）覆盖率与系统使用得分",
-		"数据来源：2 个文件；系统导出", `"yAxis":[{"type":"category"`} {
+		"数据来源：3 个文件；已载入的全部系统导出", `"yAxis":[{"type":"category"`} {
 		if !strings.Contains(top, want) {
 			t.Errorf("areas.html lacks %q", want)
 		}

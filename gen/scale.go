@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/transform"
 
 	"sgz/data"
 )
@@ -34,6 +35,7 @@ const ScaleDailyServices = 4.5
 // or county code of data.Area, or 000000) for 2023-12-31, for the tests of
 // area_indicators.
 type AreaTruth struct {
+	Townships       int `json:"townships_in_scope"`   // every in-scope township, the city's included
 	Stations        int `json:"stations_established"` // in-scope townships with a station by 2023-12-31
 	ServicesDec     int `json:"services_month"`       // services that ended in December 2023
 	PersonTimesDec  int `json:"person_times_month"`
@@ -59,6 +61,10 @@ type scaleStation struct {
 	town                 data.Township
 	established, entered time.Time
 	idx                  int
+	// closed: 已撤销, with no services or summaries (it counts nowhere);
+	// blankDate: 建站日期 left blank (established is the day its base
+	// information was entered)
+	closed, blankDate bool
 }
 
 // GenerateScale writes into dir the city's inputs (Generate with seed) and
@@ -74,16 +80,31 @@ func GenerateScale(ref *data.Reference, seed uint64, dir string, summaryDue func
 		return nil, err
 	}
 	res := &ScaleResult{Truth: map[string]*AreaTruth{}}
-	// the stations: most in-scope townships, one each; established from
-	// 2021 to late 2023
+	townships := map[string]*AreaTruth{}
+	for _, t := range ref.ScopeTownships {
+		if t.InScope {
+			if townships[t.CountyCode] == nil {
+				townships[t.CountyCode] = &AreaTruth{}
+			}
+			townships[t.CountyCode].Townships++
+		}
+	}
+	for county, t := range townships {
+		res.add(county, t)
+	}
+	// the stations: nine in ten in-scope townships and three in ten of
+	// the others (开发区 and the like, which coverage does not count), one
+	// each, established from 2021 to October 2023; planted: 2 % closed
+	// (已撤销), 5 % with a blank 建站日期, 1 % established in late
+	// December (base information not yet due at the year's end)
 	r := rand.New(rand.NewPCG(seed, 0x5ca1e))
 	byProvince := map[string][]*scaleStation{}
 	var provinces []string
 	for _, t := range ref.ScopeTownships {
-		if strings.HasPrefix(t.Code, "1407") || !t.InScope {
+		if strings.HasPrefix(t.Code, "1407") {
 			continue // the city's own come from Generate
 		}
-		if r.Float64() >= 0.9 {
+		if x := r.Float64(); (t.InScope && x >= 0.9) || (!t.InScope && x >= 0.3) {
 			continue
 		}
 		est := d(2021, 1, 1).AddDate(0, 0, r.IntN(1034)) // to 2023-10-30
@@ -91,8 +112,20 @@ func GenerateScale(ref *data.Reference, seed uint64, dir string, summaryDue func
 		if r.Float64() < 0.15 {
 			lag = 8 + r.IntN(40) // base information entered late
 		}
+		var closed, blank bool
+		switch x := r.Float64(); {
+		case x < 0.02:
+			closed = true
+		case x < 0.07:
+			blank = true
+		case x < 0.08:
+			est, lag = d(2023, 12, 20).AddDate(0, 0, r.IntN(9)), r.IntN(3)
+		}
 		s := &scaleStation{id: "ZD" + t.Code + "01", name: t.Name + "社会工作服务站", town: t,
-			division: t.Code + "000", established: est, entered: est.AddDate(0, 0, lag).Add(clock(r))}
+			division: t.Code + "000", established: est, entered: est.AddDate(0, 0, lag).Add(clock(r)), closed: closed, blankDate: blank}
+		if blank {
+			s.established = dayOf(s.entered)
+		}
 		p := t.Code[:2]
 		if byProvince[p] == nil {
 			provinces = append(provinces, p)
@@ -114,14 +147,26 @@ func GenerateScale(ref *data.Reference, seed uint64, dir string, summaryDue func
 		out("站点编号", "站点名称", "所属区划", "乡镇(街道)", "建站日期", "信息录入时间", "站点状态")
 		for _, p := range provinces {
 			for _, s := range byProvince[p] {
-				out(s.id, s.name, s.division, s.town.Name, s.established.Format(time.DateOnly), s.entered.Format(dateTimeLayout), "运营中")
+				est, status := s.established.Format(time.DateOnly), "运营中"
+				if s.blankDate {
+					est = ""
+				}
+				if s.closed {
+					status = "已撤销"
+				}
+				out(s.id, s.name, s.division, s.town.Name, est, s.entered.Format(dateTimeLayout), status)
 				res.Stations++
+				if s.closed {
+					continue
+				}
 				t := stationTruth[s.town.CountyCode]
 				if t == nil {
 					t = &AreaTruth{}
 					stationTruth[s.town.CountyCode] = t
 				}
-				t.Stations++
+				if s.town.InScope {
+					t.Stations++
+				}
 				if due := maxTime(d(2023, 5, 31), s.established.AddDate(0, 0, 7)); !due.After(End) {
 					t.BaseinfoCounted++
 					if !dayOf(s.entered).After(due) {
@@ -179,14 +224,20 @@ func GenerateScale(ref *data.Reference, seed uint64, dir string, summaryDue func
 	return res, nil
 }
 
-// add adds a county's figures to its county, city, province and country.
+// add adds a county's figures to its county, city, province and country
+// (once: a city without counties, 441900, is its own county).
 func (res *ScaleResult) add(county string, x *AreaTruth) {
-	for _, code := range []string{county, county[:4] + "00", county[:2] + "0000", data.CountryCode} {
+	codes := []string{county, county[:4] + "00", county[:2] + "0000", data.CountryCode}
+	for i, code := range codes {
+		if slices.Contains(codes[:i], code) {
+			continue
+		}
 		t := res.Truth[code]
 		if t == nil {
 			t = &AreaTruth{}
 			res.Truth[code] = t
 		}
+		t.Townships += x.Townships
 		t.Stations += x.Stations
 		t.ServicesDec += x.ServicesDec
 		t.PersonTimesDec += x.PersonTimesDec
@@ -220,6 +271,9 @@ func writeProvince(dir string, seed uint64, p string, stations []*scaleStation, 
 		err := writeStream(filepath.Join(dir, name), func(out func(...string)) {
 			out("服务记录编号", "站点编号", "站点名称", "服务类型", "服务对象类别", "服务开始日期", "服务结束日期", "服务人次", "录入时间", "录入人")
 			for _, s := range stations {
+				if s.closed {
+					continue
+				}
 				r := rand.New(rand.NewPCG(seed^uint64(s.idx)<<20, uint64(m.Month())<<40|codeBits(s.town.Code)))
 				days := daysIn(m)
 				n := int(float64(days)*ScaleDailyServices*(0.5+r.Float64()) + 0.5)
@@ -249,7 +303,7 @@ func writeProvince(dir string, seed uint64, p string, stations []*scaleStation, 
 						if !dayOf(entered).After(end.AddDate(0, 0, 1)) {
 							t.ServicesOnTime++
 						}
-						if end.After(d(2023, 12, 1)) && !operating[s.id] {
+						if end.After(d(2023, 12, 1)) && !operating[s.id] && s.town.InScope {
 							operating[s.id] = true
 							t.Operating++
 						}
@@ -267,6 +321,9 @@ func writeProvince(dir string, seed uint64, p string, stations []*scaleStation, 
 	err := writeStream(filepath.Join(dir, name), func(out func(...string)) {
 		out("站点编号", "站点名称", "总结月份", "提交时间", "审核状态")
 		for _, s := range stations {
+			if s.closed {
+				continue
+			}
 			r := rand.New(rand.NewPCG(seed^uint64(s.idx)<<20, 13<<40|codeBits(s.town.Code)))
 			for m := d(2023, 1, 1); !m.After(End); m = m.AddDate(0, 1, 0) {
 				if s.established.After(m.AddDate(0, 1, -1)) {
@@ -282,6 +339,10 @@ func writeProvince(dir string, seed uint64, p string, stations []*scaleStation, 
 					continue
 				case x < 0.15: // late
 					sub = next.AddDate(0, 0, 8+r.IntN(12)).Add(clock(r))
+				case x < 0.23: // returned, then submitted again (the second counts)
+					back := maxTime(next.AddDate(0, 0, r.IntN(2)).Add(clock(r)), s.entered.Add(time.Hour))
+					out(s.id, s.name, m.Format("2006-01"), back.Format(dateTimeLayout), "已退回")
+					sub = next.AddDate(0, 0, 2+r.IntN(12)).Add(clock(r))
 				default:
 					sub = next.AddDate(0, 0, r.IntN(3)).Add(clock(r))
 				}
@@ -327,7 +388,7 @@ func writeStream(path string, rows func(out func(...string))) error {
 	if err != nil {
 		return err
 	}
-	enc := simplifiedchinese.GB18030.NewEncoder().Writer(f)
+	enc := transform.NewWriter(f, simplifiedchinese.GB18030.NewEncoder())
 	bw := bufio.NewWriterSize(enc, 1<<20)
 	rows(func(cells ...string) {
 		for i, c := range cells {
@@ -339,6 +400,10 @@ func writeStream(path string, rows func(out func(...string))) error {
 		bw.WriteString("\r\n")
 	})
 	if err := bw.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := enc.Close(); err != nil {
 		f.Close()
 		return err
 	}

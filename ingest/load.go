@@ -372,7 +372,7 @@ func (l *Loader) prepare(ctx context.Context, path string, batch, loaded map[str
 	// So is any file once the files of the batch read whole so far reach
 	// heldBudget: a batch's files are all read before the first is
 	// written, and a province's month of exports read whole took 1.7 GB.
-	big := err == nil && (st.Size() > l.streamBytes() || l.held+st.Size() > heldBudget)
+	big := err == nil && (st.Size() > l.streamBytes() || l.held+st.Size() > l.heldLimit())
 	if big {
 		res.sha, err = hashFile(target)
 		res.size, modTime = st.Size(), st.ModTime()
@@ -925,13 +925,35 @@ func (p *Parsed) appendAll(ctx context.Context, c driver.Conn, fileID int64) err
 	}
 	slices.Sort(names)
 	for _, t := range names {
-		rows := make([][]any, len(p.Tables[t].Rows))
-		for i, x := range p.Tables[t].Rows {
-			rows[i] = append([]any{fileID, x.Sheet, int64(x.RowNum)}, x.Values...)
-		}
-		if err := appendRows(ctx, c, t, rows); err != nil {
+		if err := appendTable(c, t, fileID, p.Tables[t].Rows); err != nil {
 			return fmt.Errorf("table %s: %w", t, err)
 		}
 	}
 	return nil
+}
+
+// appendTable appends typed rows, each after its file, sheet and row
+// number, through one reused row of values (a million service records
+// made two million slices).
+func appendTable(c driver.Conn, table string, fileID int64, rows []Row) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	a, err := duckdb.NewAppenderFromConn(c, "", table)
+	if err != nil {
+		return err
+	}
+	vals := make([]driver.Value, 3+len(rows[0].Values))
+	vals[0] = fileID
+	for _, x := range rows {
+		vals = append(vals[:1], x.Sheet, int64(x.RowNum))
+		for _, v := range x.Values {
+			vals = append(vals, v)
+		}
+		if err := a.AppendRow(vals...); err != nil {
+			a.Close()
+			return err
+		}
+	}
+	return a.Close()
 }

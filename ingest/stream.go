@@ -46,6 +46,15 @@ const streamChunk = 20000
 // kept for the summary printed after loading (all are in the database).
 const shownProblems = 1000
 
+// heldLimit is heldBudget, or StreamBytes when that is set (a test's
+// StreamBytes of 1<<40 still means "never stream").
+func (l *Loader) heldLimit() int64 {
+	if l.StreamBytes > 0 {
+		return l.StreamBytes
+	}
+	return heldBudget
+}
+
 func (l *Loader) streamBytes() int64 {
 	if l.StreamBytes > 0 {
 		return l.StreamBytes
@@ -253,7 +262,7 @@ func readHead(src rowSource) ([][]string, error) {
 // whole: they are small, and the batch's checks need their rows before
 // anything is written. It returns the parsed shell of such a file.
 func (l *Loader) peekStream(path string, size int64) (*Parsed, bool) {
-	if size <= l.streamBytes() && l.held+size <= heldBudget {
+	if size <= l.streamBytes() && l.held+size <= l.heldLimit() {
 		return nil, false
 	}
 	name := ScrubText(filepath.Base(path)) // the name given, as a whole read names it

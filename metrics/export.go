@@ -106,7 +106,7 @@ func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time, firstYe
 	// a temporary table of one connection (a read-only database allows it).
 	var first sql.NullTime
 	if err := conn.QueryRowContext(ctx, `SELECT CAST(least((SELECT min(report_date) FROM stg_ledgers),
-		(SELECT min(end_date) FROM stg_sys_services)) AS DATE)`).Scan(&first); err != nil {
+		(SELECT min(end_date) FROM stg_scope_services)) AS DATE)`).Scan(&first); err != nil {
 		return nil, err
 	}
 	if start := time.Date(firstYear, 1, 1, 0, 0, 0, 0, time.UTC); first.Valid && first.Time.Before(start) {

@@ -77,7 +77,8 @@ func LatestDate(ctx context.Context, db *sql.DB) (time.Time, error) {
 		(SELECT max(report_date) FROM stg_ledgers WHERE report_date <= current_date),
 		(SELECT max(CAST(entered_at AS DATE)) FROM stg_sys_services WHERE entered_at < current_date + 1),
 		(SELECT max(CAST(baseinfo_entered_at AS DATE)) FROM stg_sys_stations WHERE baseinfo_entered_at < current_date + 1),
-		(SELECT max(CAST(submitted_at AS DATE)) FROM stg_sys_summaries WHERE submitted_at < current_date + 1)) AS DATE)`).Scan(&t)
+		(SELECT max(CAST(submitted_at AS DATE)) FROM stg_sys_summaries
+		 WHERE submitted_at < current_date + 1 AND station_id IN (SELECT station_id FROM stg_sys_stations))) AS DATE)`).Scan(&t)
 	if err != nil {
 		return time.Time{}, err
 	}
@@ -187,9 +188,14 @@ func Sources(ctx context.Context, db *sql.DB, asOf time.Time) ([]Source, error) 
 		WHERE f.file_id IN (SELECT file_id FROM current_ledger(CAST($1 AS DATE)))
 		   OR (f.file_class = 'export' AND f.replaced_by IS NULL AND f.file_id IN (
 		       -- exports with a record known at asOf: a later export adds nothing
+		       -- (of the city's stations: at a wider scope the other areas' exports
+		       -- are not the city's figures' sources)
 		       SELECT file_id FROM sys_services WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY
+		           AND station_id IN (SELECT station_id FROM stg_sys_stations)
 		       UNION SELECT file_id FROM sys_summaries WHERE submitted_at < CAST($1 AS DATE) + INTERVAL 1 DAY
-		       UNION SELECT file_id FROM sys_stations WHERE baseinfo_entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY))
+		           AND station_id IN (SELECT station_id FROM stg_sys_stations)
+		       UNION SELECT file_id FROM sys_stations WHERE baseinfo_entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY
+		           AND township_code IN (SELECT township_code FROM ref_townships)))
 		ORDER BY f.file_class DESC, f.county_code, f.file_name`, asOf)
 	if err != nil {
 		return nil, err

@@ -7,10 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sgz/data"
 )
 
 // areaTruth is gen.AreaTruth as scale_truth.json has it.
 type areaTruth struct {
+	Townships       int `json:"townships_in_scope"`
 	Stations        int `json:"stations_established"`
 	ServicesDec     int `json:"services_month"`
 	PersonTimesDec  int `json:"person_times_month"`
@@ -28,6 +31,7 @@ type areaRow struct {
 	Level       string   `json:"area_level"`
 	Townships   int      `json:"townships_in_scope"`
 	Stations    int      `json:"stations_established"`
+	Coverage    *float64 `json:"coverage_rate"`
 	Operating   int      `json:"stations_operating"`
 	Services    int      `json:"services_month"`
 	PersonTimes int      `json:"person_times_month"`
@@ -39,7 +43,10 @@ type areaRow struct {
 // TestProvinceScope: the demo's city inputs and, beside them, the system
 // exports gen --scale province writes for the rest of 山西省 (its stations,
 // its December services, its summaries), loaded with the province's
-// policy. Every area outside 晋中市 has the figures of the generator's
+// policy. The generator plants stations in townships coverage does not
+// count, closed stations, blank 建站日期, stations established too late
+// in December for their base information to be due, and returned
+// summaries. Every area outside 晋中市 has the figures of the generator's
 // ground truth (scale_truth.json), the province those plus the city's;
 // and the city's county figures are those of the city alone, to the byte.
 func TestProvinceScope(t *testing.T) {
@@ -58,7 +65,6 @@ func TestProvinceScope(t *testing.T) {
 		}
 		files = append(files, m[0])
 	}
-	// a station outside the province is refused, naming the scope
 	if out, code := run(append([]string{"ingest", "--db", db, "--policy", pol}, files...)...); code != 0 {
 		t.Fatal(out)
 	}
@@ -100,7 +106,7 @@ func TestProvinceScope(t *testing.T) {
 		if p == nil {
 			return "NULL"
 		}
-		return strings.TrimRight(strings.TrimRight(strings.Replace(jsonText(*p), "e", "e", 1), "0"), ".")
+		return jsonText(*p)
 	}
 	checked := 0
 	for _, r := range rows {
@@ -120,10 +126,13 @@ func TestProvinceScope(t *testing.T) {
 			want.Operating += city.Operating
 			r.Baseinfo, r.Service, r.Summary = nil, nil, nil // summed rates: checked by city and county
 		}
-		got := [5]int{r.Stations, r.Operating, r.Services, r.PersonTimes}
-		exp := [5]int{want.Stations, want.Operating, want.ServicesDec, want.PersonTimesDec}
+		got := [5]int{r.Townships, r.Stations, r.Operating, r.Services, r.PersonTimes}
+		exp := [5]int{want.Townships, want.Stations, want.Operating, want.ServicesDec, want.PersonTimesDec}
 		if got != exp {
-			t.Errorf("%s %s %s: stations, operating, services, person-times %v; truth %v", r.Level, r.Code, r.Name, got, exp)
+			t.Errorf("%s %s %s: townships, stations, operating, services, person-times %v; truth %v", r.Level, r.Code, r.Name, got, exp)
+		}
+		if !same(r.Coverage, rate(want.Stations, want.Townships)) {
+			t.Errorf("%s %s %s: coverage %s, truth %d/%d", r.Level, r.Code, r.Name, show(r.Coverage), want.Stations, want.Townships)
 		}
 		if r.Level == "province" {
 			continue
@@ -175,4 +184,89 @@ func TestProvinceScope(t *testing.T) {
 func jsonText(f float64) string {
 	b, _ := json.Marshal(f)
 	return string(b)
+}
+
+// TestNationalScope: two stations loaded at the country's scope, one in
+// 东莞市 (a city without counties: 441900 is its city and its county), one
+// in 北京市东城区, with figures worked out by hand as of 2023-12-31.
+// Townships counted for coverage (code part below 400, awk over
+// data/townships_cn.csv): 东莞市 32, 广东省 1,610, 东城区 17, 北京市 343,
+// the country 38,642.
+func TestNationalScope(t *testing.T) {
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "policy.csv")
+	var b strings.Builder
+	for _, line := range strings.Split(string(data.DefaultPolicyCSV()), "\n") {
+		if strings.HasPrefix(line, "scope,") {
+			line = "scope,全国,范围"
+		}
+		b.WriteString(line + "\n")
+	}
+	files := map[string]string{
+		"policy.csv": b.String(),
+		// A: established 2023-03-01, entered the next day (on time);
+		// B: established 2023-06-01, entered 2023-06-20, after its due
+		// day 2023-06-08 (the later of 05-31 and a week after)
+		"站点信息.csv": "站点编号,站点名称,所属区划,建站日期,信息录入时间,站点状态\n" +
+			"ZD-A,东城街道社工站,441900003000,2023-03-01,2023-03-02 09:00:00,运营中\n" +
+			"ZD-B,东华门街道社工站,110101001,2023-06-01,2023-06-20 09:00:00,运营中\n",
+		// A: two services on 12-10, entered that day (on time), 3 and 4
+		// person-times; B: one on 12-20 entered 12-25 (late), 5
+		"服务记录.csv": "服务记录编号,站点编号,服务开始日期,服务结束日期,服务人次,录入时间\n" +
+			"FW1,ZD-A,2023-12-10,2023-12-10,3,2023-12-10 10:00:00\n" +
+			"FW2,ZD-A,2023-12-10,2023-12-10,4,2023-12-10 11:00:00\n" +
+			"FW3,ZD-B,2023-12-20,2023-12-20,5,2023-12-25 10:00:00\n",
+	}
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db := filepath.Join(dir, "n.duckdb")
+	if out, code := run("ingest", "--db", db, "--policy", pol, filepath.Join(dir, "站点信息.csv"), filepath.Join(dir, "服务记录.csv")); code != 0 {
+		t.Fatal(out)
+	}
+	out, code := run("report", "areas", "--db", db, "--policy", pol, "--as-of", "2023-12-31", "--format", "csv")
+	if code != 0 {
+		t.Fatal(out)
+	}
+	// summaries for November are owed by both (established by 11-30) and
+	// none was submitted: 0 of 2, and each score weighs the three rates
+	// 0.2/0.4/0.4
+	want := map[string]string{
+		// code,name,level,parent,townships,established,coverage,operating,rate,services,person-times,baseinfo,service,summary,score
+		"country":      "000000,全国,country,,38642,2,0.000052,2,1.000000,3,12,0.500000,0.666667,0.000000,36.666667",
+		"440000":       "440000,广东省,province,000000,1610,1,0.000621,1,1.000000,2,7,1.000000,1.000000,0.000000,60.000000",
+		"city441900":   "441900,东莞市,city,440000,32,1,0.031250,1,1.000000,2,7,1.000000,1.000000,0.000000,60.000000",
+		"county441900": "441900,东莞市,county,441900,32,1,0.031250,1,1.000000,2,7,1.000000,1.000000,0.000000,60.000000",
+		"110000":       "110000,北京市,province,000000,343,1,0.002915,1,1.000000,1,5,0.000000,0.000000,0.000000,0.000000",
+		"110101":       "110101,东城区,county,110100,17,1,0.058824,1,1.000000,1,5,0.000000,0.000000,0.000000,0.000000",
+	}
+	lines := strings.Split(strings.ReplaceAll(out, "\r\n", "\n"), "\n")
+	if lines[1] != want["country"] {
+		t.Errorf("first row %q, want the country %q", lines[1], want["country"])
+	}
+	got := map[string]string{}
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if len(f) < 3 {
+			continue
+		}
+		got[f[0]] = l
+		if f[0] == "441900" {
+			got[f[2]+f[0]] = l
+		}
+	}
+	for k, w := range want {
+		if k == "country" {
+			continue
+		}
+		if got[k] != w {
+			t.Errorf("%s: %q\nwant %q", k, got[k], w)
+		}
+	}
+	// 31 provinces, 342 cities, 2,978 counties and the country
+	if n := len(lines) - 2; n != 1+31+342+2978 {
+		t.Errorf("%d areas", n)
+	}
 }

@@ -48,6 +48,10 @@ func runGen(e *env, args []string) int {
 			len(manifest), len(w.Ledgers), len(w.Stations), len(w.Services), len(w.Summaries), *out)
 		return ExitOK
 	}
+	if *clean {
+		fmt.Fprintln(e.stderr, "sgz gen: --clean 只用于 --scale city（全省、全国的系统导出本来就按导出格式写出）")
+		return ExitError
+	}
 	return genScale(e, ref, *seed, *out)
 }
 

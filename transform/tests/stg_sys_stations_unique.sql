@@ -1,2 +1,2 @@
--- stg_sys_stations has one row per station_id.
-SELECT station_id, count(*) AS n FROM stg_sys_stations GROUP BY station_id HAVING count(*) > 1;
+-- stg_scope_stations (every station of the scope) has one row per station_id.
+SELECT station_id, count(*) AS n FROM stg_scope_stations GROUP BY station_id HAVING count(*) > 1;

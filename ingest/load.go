@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -76,12 +77,30 @@ WHERE r.file_id IN (SELECT file_id FROM files) %s
 
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
+
+// rebuildMemory is DuckDB's memory limit while cur_services is rebuilt: the
+// rebuild sorts every record, and under a load's 64 MB a reload at the
+// national scale (50 million records) ran out of memory. Beyond it the
+// sort spills to the temporary folder.
+const rebuildMemory = "1GiB"
 
 // RebuildCurrentServices makes cur_services anew from sys_services and
 // superseded_services: after rows were removed (a reload, a torn load
 // swept), or for a database loaded before the table existed.
-func RebuildCurrentServices(ctx context.Context, ex execer) error {
+func RebuildCurrentServices(ctx context.Context, ex execer) (err error) {
+	var limit string // as DuckDB shows it: 61.0 MiB
+	if err := ex.QueryRowContext(ctx, `SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'`).Scan(&limit); err == nil && memBytes(limit) < 1<<30 {
+		if _, err := ex.ExecContext(ctx, `SET memory_limit = '`+rebuildMemory+`'`); err != nil {
+			return err
+		}
+		defer func() {
+			if _, rerr := ex.ExecContext(context.WithoutCancel(ctx), `SET memory_limit = '`+strings.ReplaceAll(limit, "'", "''")+`'`); err == nil {
+				err = rerr
+			}
+		}()
+	}
 	if _, err := ex.ExecContext(ctx, `DELETE FROM cur_services`); err != nil {
 		return fmt.Errorf("current services: %w", err)
 	}
@@ -89,6 +108,27 @@ func RebuildCurrentServices(ctx context.Context, ex execer) error {
 		return fmt.Errorf("current services: %w", err)
 	}
 	return nil
+}
+
+// memBytes reads a size as DuckDB shows it (61.0 MiB, 3.7 GiB, 512 bytes);
+// 0 when it cannot.
+func memBytes(s string) float64 {
+	num, unit, _ := strings.Cut(strings.TrimSpace(s), " ")
+	x, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0
+	}
+	switch unit {
+	case "KiB", "KB":
+		x *= 1 << 10
+	case "MiB", "MB":
+		x *= 1 << 20
+	case "GiB", "GB":
+		x *= 1 << 30
+	case "TiB", "TB":
+		x *= 1 << 40
+	}
+	return x
 }
 
 // RecomputeServices works out superseded_services and cur_services anew

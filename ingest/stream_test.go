@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -388,4 +389,55 @@ func TestStreamReportsProgress(t *testing.T) {
 	if last := calls[len(calls)-1]; last.part != 1 {
 		t.Errorf("the last call says %v of the file read, want 1", last.part)
 	}
+}
+
+// TestRebuildRaisesMemoryAndRestores: the rebuild of cur_services runs
+// under at least rebuildMemory (a reload at the national scale ran out of
+// a load's 64 MB) and leaves the load's limit as it found it.
+func TestRebuildRaisesMemoryAndRestores(t *testing.T) {
+	for s, want := range map[string]float64{"61.0 MiB": 61 << 20, "3.7 GiB": 3.7 * (1 << 30), "512 bytes": 512, "x": 0} {
+		if got := memBytes(s); got != want {
+			t.Errorf("memBytes(%q) = %v, want %v", s, got, want)
+		}
+	}
+	db := testDB(t)
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `SET memory_limit = '64MB'`); err != nil {
+		t.Fatal(err)
+	}
+	// a statement of the rebuild reads the limit it runs under
+	var during string
+	probe := probeExecer{conn: conn, onInsert: func() {
+		_ = conn.QueryRowContext(ctx, `SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'`).Scan(&during)
+	}}
+	if err := RebuildCurrentServices(ctx, probe); err != nil {
+		t.Fatal(err)
+	}
+	var after string
+	_ = conn.QueryRowContext(ctx, `SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'`).Scan(&after)
+	if memBytes(during) < 1<<30 || after != "61.0 MiB" {
+		t.Errorf("memory limit %q during the rebuild, %q after (was 61.0 MiB)", during, after)
+	}
+}
+
+// probeExecer runs onInsert before the rebuild's INSERT.
+type probeExecer struct {
+	conn     *sql.Conn
+	onInsert func()
+}
+
+func (p probeExecer) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if strings.HasPrefix(strings.TrimSpace(q), "INSERT") {
+		p.onInsert()
+	}
+	return p.conn.ExecContext(ctx, q, args...)
+}
+
+func (p probeExecer) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return p.conn.QueryRowContext(ctx, q, args...)
 }

@@ -15,7 +15,11 @@ JOIN stg_scope_stations s USING (station_id)
 -- rows without one (removed on the next writing open)
 WHERE r.file_id IN (SELECT file_id FROM files);
 
--- stg_sys_services: the services of the city's stations (stg_sys_stations).
+-- stg_sys_services: the services of the city's stations (stg_sys_stations),
+-- joined directly: written as stg_scope_services filtered by township, the
+-- filter came after the join of every record, and at the national scale
+-- report indicators took 6.3 s instead of 0.7 s and the site 160 s
+-- instead of 17 s.
 CREATE OR REPLACE VIEW stg_sys_services AS
 SELECT r.service_id, r.station_id, s.county_code, s.township_code, r.service_type, r.target_kind,
        r.start_date, r.end_date, coalesce(r.person_times, 0) AS person_times, r.entered_at,

@@ -95,8 +95,9 @@ func GenerateScale(ref *data.Reference, seed uint64, dir string, summaryDue func
 	// the stations: nine in ten in-scope townships and three in ten of
 	// the others (开发区 and the like, which coverage does not count), one
 	// each, established from 2021 to October 2023; planted: 2 % closed
-	// (已撤销), 5 % with a blank 建站日期, 1 % established in late
-	// December (base information not yet due at the year's end)
+	// (已撤销), 5 % with a blank 建站日期 (counted from the day its base
+	// information was entered), 1 % established on 20–28 December (from the
+	// 25th not yet due for base information at the year's end)
 	r := rand.New(rand.NewPCG(seed, 0x5ca1e))
 	byProvince := map[string][]*scaleStation{}
 	var provinces []string

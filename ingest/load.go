@@ -77,30 +77,29 @@ WHERE r.file_id IN (SELECT file_id FROM files) %s
 
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// rebuildMemory is DuckDB's memory limit while cur_services is rebuilt: the
-// rebuild sorts every record, and under a load's 64 MB a reload at the
-// national scale (50 million records) ran out of memory. Beyond it the
-// sort spills to the temporary folder.
-const rebuildMemory = "1GiB"
+// raiseMemory raises DuckDB's memory_limit (global to the database) to at
+// least limit and returns what puts the earlier one back. A failure either
+// way leaves the limit as it is: the load goes on, under the limit it has.
+func raiseMemory(ctx context.Context, db *sql.DB, limit string) (restore func()) {
+	var was string // as DuckDB shows it: 61.0 MiB
+	if err := db.QueryRowContext(ctx, `SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'`).Scan(&was); err != nil ||
+		memBytes(was) >= memBytes(limit) {
+		return func() {}
+	}
+	if _, err := db.ExecContext(ctx, `SET memory_limit = '`+strings.ReplaceAll(limit, "'", "''")+`'`); err != nil {
+		return func() {}
+	}
+	return func() {
+		_, _ = db.ExecContext(context.WithoutCancel(ctx), `SET memory_limit = '`+strings.ReplaceAll(was, "'", "''")+`'`)
+	}
+}
 
 // RebuildCurrentServices makes cur_services anew from sys_services and
 // superseded_services: after rows were removed (a reload, a torn load
 // swept), or for a database loaded before the table existed.
-func RebuildCurrentServices(ctx context.Context, ex execer) (err error) {
-	var limit string // as DuckDB shows it: 61.0 MiB
-	if err := ex.QueryRowContext(ctx, `SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'`).Scan(&limit); err == nil && memBytes(limit) < 1<<30 {
-		if _, err := ex.ExecContext(ctx, `SET memory_limit = '`+rebuildMemory+`'`); err != nil {
-			return err
-		}
-		defer func() {
-			if _, rerr := ex.ExecContext(context.WithoutCancel(ctx), `SET memory_limit = '`+strings.ReplaceAll(limit, "'", "''")+`'`); err == nil {
-				err = rerr
-			}
-		}()
-	}
+func RebuildCurrentServices(ctx context.Context, ex execer) error {
 	if _, err := ex.ExecContext(ctx, `DELETE FROM cur_services`); err != nil {
 		return fmt.Errorf("current services: %w", err)
 	}
@@ -110,10 +109,16 @@ func RebuildCurrentServices(ctx context.Context, ex execer) (err error) {
 	return nil
 }
 
-// memBytes reads a size as DuckDB shows it (61.0 MiB, 3.7 GiB, 512 bytes);
+// memBytes reads a size as DuckDB shows it (61.0 MiB, 3.7 GiB, 512 bytes)
+// or as it is set (1GiB);
 // 0 when it cannot.
 func memBytes(s string) float64 {
-	num, unit, _ := strings.Cut(strings.TrimSpace(s), " ")
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	if i < 0 {
+		i = len(s)
+	}
+	num, unit := s[:i], strings.TrimSpace(s[i:])
 	x, err := strconv.ParseFloat(num, 64)
 	if err != nil {
 		return 0
@@ -224,6 +229,10 @@ type Loader struct {
 	StreamBytes int64
 	// held is the bytes of the files of this batch read whole.
 	held int64
+	// RebuildMemory is DuckDB's memory_limit at least while a file that
+	// reloads an earlier one is written (its current records may be
+	// rebuilt); "" leaves the limit alone.
+	RebuildMemory string
 	// Reload loads again files loaded before (sgz ingest --reload): after
 	// a policy bound or the holiday calendar changed, rows rejected under
 	// the old rules load. A ledger a correction replaced stays replaced.
@@ -656,6 +665,13 @@ func nullIf(s string) any {
 
 // write loads one converted file in one transaction.
 func (l *Loader) write(ctx context.Context, r *Result) (err error) {
+	// A reload may rebuild cur_services, which sorts every record: under a
+	// load's 64 MB a reload at the national scale (50 million records) ran
+	// out of memory. The limit is raised around the transaction (settings
+	// are not transactional; put back after COMMIT or ROLLBACK).
+	if r.reloads != 0 && l.RebuildMemory != "" {
+		defer raiseMemory(ctx, l.DB, l.RebuildMemory)()
+	}
 	conn, err := l.DB.Conn(ctx)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -391,53 +390,40 @@ func TestStreamReportsProgress(t *testing.T) {
 	}
 }
 
-// TestRebuildRaisesMemoryAndRestores: the rebuild of cur_services runs
-// under at least rebuildMemory (a reload at the national scale ran out of
-// a load's 64 MB) and leaves the load's limit as it found it.
-func TestRebuildRaisesMemoryAndRestores(t *testing.T) {
-	for s, want := range map[string]float64{"61.0 MiB": 61 << 20, "3.7 GiB": 3.7 * (1 << 30), "512 bytes": 512, "x": 0} {
+// TestRaiseMemory: raiseMemory raises DuckDB's memory_limit to the one
+// asked when it is lower and puts it back; a higher one stays (a reload at
+// the national scale ran out of a load's 64 MB).
+func TestRaiseMemory(t *testing.T) {
+	for s, want := range map[string]float64{"61.0 MiB": 61 << 20, "3.7 GiB": 3.7 * (1 << 30), "512 bytes": 512, "1GiB": 1 << 30, "x": 0} {
 		if got := memBytes(s); got != want {
 			t.Errorf("memBytes(%q) = %v, want %v", s, got, want)
 		}
 	}
 	db := testDB(t)
 	ctx := context.Background()
-	conn, err := db.Conn(ctx)
-	if err != nil {
+	limit := func() string {
+		var v string
+		if err := db.QueryRowContext(ctx, `SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if _, err := db.ExecContext(ctx, `SET memory_limit = '64MB'`); err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `SET memory_limit = '64MB'`); err != nil {
+	restore := raiseMemory(ctx, db, "1GiB")
+	if got := limit(); got != "1.0 GiB" {
+		t.Errorf("raised to %q, want 1.0 GiB", got)
+	}
+	restore()
+	if got := limit(); got != "61.0 MiB" {
+		t.Errorf("put back %q, want 61.0 MiB", got)
+	}
+	if _, err := db.ExecContext(ctx, `SET memory_limit = '2GiB'`); err != nil {
 		t.Fatal(err)
 	}
-	// a statement of the rebuild reads the limit it runs under
-	var during string
-	probe := probeExecer{conn: conn, onInsert: func() {
-		_ = conn.QueryRowContext(ctx, `SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'`).Scan(&during)
-	}}
-	if err := RebuildCurrentServices(ctx, probe); err != nil {
-		t.Fatal(err)
+	raiseMemory(ctx, db, "1GiB")()
+	if got := limit(); got != "2.0 GiB" {
+		t.Errorf("a higher limit became %q", got)
 	}
-	var after string
-	_ = conn.QueryRowContext(ctx, `SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'`).Scan(&after)
-	if memBytes(during) < 1<<30 || after != "61.0 MiB" {
-		t.Errorf("memory limit %q during the rebuild, %q after (was 61.0 MiB)", during, after)
-	}
-}
-
-// probeExecer runs onInsert before the rebuild's INSERT.
-type probeExecer struct {
-	conn     *sql.Conn
-	onInsert func()
-}
-
-func (p probeExecer) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if strings.HasPrefix(strings.TrimSpace(q), "INSERT") {
-		p.onInsert()
-	}
-	return p.conn.ExecContext(ctx, q, args...)
-}
-
-func (p probeExecer) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	return p.conn.QueryRowContext(ctx, q, args...)
 }

@@ -44,9 +44,9 @@ type areaRow struct {
 // exports gen --scale province writes for the rest of 山西省 (its stations,
 // its December services, its summaries), loaded with the province's
 // policy. The generator plants stations in townships coverage does not
-// count, closed stations, blank 建站日期, stations established too late
-// in December for their base information to be due, and returned
-// summaries. Every area outside 晋中市 has the figures of the generator's
+// count, closed stations, blank 建站日期, stations established on 20–28
+// December (from the 25th not yet due for base information), and
+// returned summaries. Every area outside 晋中市 has the figures of the generator's
 // ground truth (scale_truth.json), the province those plus the city's;
 // and the city's county figures are those of the city alone, to the byte.
 func TestProvinceScope(t *testing.T) {

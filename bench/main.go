@@ -181,10 +181,7 @@ func run(runs int, sgz, work, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return err
-	}
-	logf, err := os.Create(filepath.Join(work, "bench.log"))
+	logf, err := workLog(work)
 	if err != nil {
 		return err
 	}
@@ -460,16 +457,22 @@ func partly(err error) bool {
 	return errors.As(err, &ee) && ee.ExitCode() == 1
 }
 
+// workLog makes the work folder and its bench.log, which the children's
+// output goes to.
+func workLog(work string) (*os.File, error) {
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return nil, err
+	}
+	return os.Create(filepath.Join(work, "bench.log"))
+}
+
 // runNational runs a national year once, step by step, each step a process
 // of its own, and writes the table to out: gen --scale national (skipped
 // when its inputs are there), ingest into a new database, report
 // indicators and areas as of 2023-12-31, the site, the November bulletin.
 func runNational(sgz, work, out string) error {
 	sgz, _ = filepath.Abs(sgz)
-	if err := os.MkdirAll(work, 0o755); err != nil {
-		return err
-	}
-	logf, err := os.Create(filepath.Join(work, "bench.log"))
+	logf, err := workLog(work)
 	if err != nil {
 		return err
 	}

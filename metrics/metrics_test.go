@@ -3,7 +3,9 @@ package metrics_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -391,5 +393,48 @@ func TestOutlooks(t *testing.T) {
 	}
 	if dec := outlooks(time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)); dec["昔阳县"] != "逾期未完成" {
 		t.Errorf("as of 2023-12-31, 昔阳县: %q, want 逾期未完成", dec["昔阳县"])
+	}
+}
+
+// TestTakeSiteProgress: the site's parts are told in order, each once,
+// numbered 1 to their count: 14 at the city's scope (the list in
+// TakeSiteProgress), 15 with 各地区 at a wider one; the site is the same
+// as TakeSite's.
+func TestTakeSiteProgress(t *testing.T) {
+	db := openFixture(t)
+	ctx := context.Background()
+	asOf := time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC)
+	for _, scope := range []string{data.CityScope, data.ProvinceScope} {
+		pol, err := data.LoadPolicy("")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pol.Scope = scope
+		var names []string
+		site, err := metrics.TakeSiteProgress(ctx, db, asOf, pol, func(part string, done, total int) {
+			want := 14
+			if scope != data.CityScope {
+				want = 15
+			}
+			if done != len(names)+1 || total != want {
+				t.Errorf("%s: part %q told as %d/%d after %d parts, want %d in all", scope, part, done, total, len(names), want)
+			}
+			names = append(names, part)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if names[0] != "各县指标" || names[len(names)-1] != "全覆盖预警" || (scope != data.CityScope) != slices.Contains(names, "各地区") {
+			t.Errorf("%s: parts %v", scope, names)
+		}
+		plain, err := metrics.TakeSite(ctx, db, asOf, pol)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := json.Marshal(plain)
+		b, _ := json.Marshal(site)
+		if string(a) != string(b) || len(a) < 1000 {
+			t.Errorf("%s: TakeSiteProgress and TakeSite differ", scope)
+		}
 	}
 }

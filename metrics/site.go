@@ -184,57 +184,51 @@ func Outlooks(ctx context.Context, db *sql.DB, now []CountyIndicators, asOf time
 
 // TakeSite gathers everything the dashboard site shows as of asOf.
 func TakeSite(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) (Site, error) {
+	return TakeSiteProgress(ctx, db, asOf, pol, nil)
+}
+
+// TakeSiteProgress is TakeSite telling progress, when not nil, the name of
+// each part before it is computed, with its place among them (a site of
+// the country takes seconds per part).
+func TakeSiteProgress(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy, progress func(part string, done, total int)) (Site, error) {
 	s := Site{Snapshot: Snapshot{AsOf: asOf, CoverageTarget: pol.CoverageTarget, CoverageDeadline: pol.CoverageDeadline},
-		OperatingWindowDays: pol.OperatingWindowDays, StartupWindowDays: pol.StartupServiceWindowDays}
-	var err error
-	if s.Counties, err = Indicators(ctx, db, asOf); err != nil {
-		return s, err
+		OperatingWindowDays: pol.OperatingWindowDays, StartupWindowDays: pol.StartupServiceWindowDays, UseWarning: pol.UseWarning}
+	type part struct {
+		name string
+		run  func() error
 	}
-	if s.CountyMonthly, err = MonthlyByCounty(ctx, db, asOf); err != nil {
-		return s, err
-	}
-	s.Monthly = s.CountyMonthly[CityCode]
-	if s.Sources, err = Sources(ctx, db, asOf); err != nil {
-		return s, err
-	}
-	if s.Townships, err = TownshipStations(ctx, db, asOf, ""); err != nil {
-		return s, err
-	}
-	if s.StageHistory, err = StagesByMonth(ctx, db, asOf); err != nil {
-		return s, err
-	}
-	if s.Checks, err = Checks(ctx, db, asOf); err != nil {
-		return s, err
-	}
-	s.UseWarning = pol.UseWarning
-	if s.Use, err = UseSeries(ctx, db, pol.BulletinFirstMonth, asOf); err != nil {
-		return s, err
-	}
-	if s.Differences, err = Differences(ctx, db, asOf); err != nil {
-		return s, err
-	}
-	if s.Files, err = Files(ctx, db); err != nil {
-		return s, err
-	}
-	if s.RejectReasons, s.RefusedFiles, err = RejectReasons(ctx, db); err != nil {
-		return s, err
-	}
-	if s.Rejects, err = Rejects(ctx, db); err != nil {
-		return s, err
-	}
-	if s.Bulletins, err = Bulletins(ctx, db); err != nil {
-		return s, err
-	}
-	if s.Assessment, err = Assess(ctx, db, pol, asOf.Year(), asOf); err != nil {
-		return s, err
+	parts := []part{
+		{"各县指标", func() (err error) { s.Counties, err = Indicators(ctx, db, asOf); return err }},
+		{"各县月度序列", func() (err error) {
+			s.CountyMonthly, err = MonthlyByCounty(ctx, db, asOf)
+			s.Monthly = s.CountyMonthly[CityCode]
+			return err
+		}},
+		{"数据来源", func() (err error) { s.Sources, err = Sources(ctx, db, asOf); return err }},
+		{"乡镇站点", func() (err error) { s.Townships, err = TownshipStations(ctx, db, asOf, ""); return err }},
+		{"各月阶段", func() (err error) { s.StageHistory, err = StagesByMonth(ctx, db, asOf); return err }},
+		{"数据检查", func() (err error) { s.Checks, err = Checks(ctx, db, asOf); return err }},
+		{"系统使用", func() (err error) { s.Use, err = UseSeries(ctx, db, pol.BulletinFirstMonth, asOf); return err }},
+		{"台账与系统差异", func() (err error) { s.Differences, err = Differences(ctx, db, asOf); return err }},
+		{"已载入文件", func() (err error) { s.Files, err = Files(ctx, db); return err }},
+		{"拒收原因", func() (err error) { s.RejectReasons, s.RefusedFiles, err = RejectReasons(ctx, db); return err }},
+		{"拒收明细", func() (err error) { s.Rejects, err = Rejects(ctx, db); return err }},
+		{"通报版本", func() (err error) { s.Bulletins, err = Bulletins(ctx, db); return err }},
+		{"年度考核", func() (err error) { s.Assessment, err = Assess(ctx, db, pol, asOf.Year(), asOf); return err }},
 	}
 	if pol.Scope != data.CityScope {
-		if s.Areas, err = Areas(ctx, db, asOf); err != nil {
+		parts = append(parts, part{"各地区", func() (err error) { s.Areas, err = Areas(ctx, db, asOf); return err }})
+	}
+	parts = append(parts, part{"全覆盖预警", func() (err error) { s.Outlooks, err = Outlooks(ctx, db, s.Counties, asOf, pol); return err }})
+	for i, p := range parts {
+		if progress != nil {
+			progress(p.name, i+1, len(parts))
+		}
+		if err := p.run(); err != nil {
 			return s, err
 		}
 	}
-	s.Outlooks, err = Outlooks(ctx, db, s.Counties, asOf, pol)
-	return s, err
+	return s, nil
 }
 
 // BulletinEdition is one version of a monthly bulletin that sgz bulletin

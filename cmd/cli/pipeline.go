@@ -375,6 +375,21 @@ func (s *store) loader(ctx context.Context, e *env) (*ingest.Loader, error) {
 	}, nil
 }
 
+// terminalParts shows "看板 3/15 各月阶段" on one line of a terminal while a
+// build computes its parts; done clears the line. Both do nothing when
+// stderr is not a terminal.
+func terminalParts(e *env, what string) (show func(part string, done, total int), done func()) {
+	f := terminal(e)
+	if f == nil {
+		return nil, func() {}
+	}
+	return func(part string, n, total int) {
+			fmt.Fprintf(f, "\r\033[K%s %d/%d %s", what, n, total, part)
+		}, func() {
+			fmt.Fprint(f, "\r\033[K")
+		}
+}
+
 // terminalProgress shows "读取 12/156 榆次区_2023-06.xlsx" on one line of a
 // terminal, and nothing when stderr is not a terminal (scripts, CI, tests).
 func terminalProgress(e *env) func(string, int, int, string) {

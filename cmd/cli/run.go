@@ -140,7 +140,9 @@ func runDashboard(e *env, args []string) int {
 // writeDashboard builds the site as of asOf after the data checks; a
 // failed check stops it unless allowFailed, when every page says so.
 func writeDashboard(e *env, st *store, asOf time.Time, out string, allowFailed bool) (string, error) {
-	site, err := metrics.TakeSite(e.ctx, st.db, asOf, st.policy)
+	show, done := terminalParts(e, "看板")
+	site, err := metrics.TakeSiteProgress(e.ctx, st.db, asOf, st.policy, show)
+	done()
 	if err != nil {
 		return "", err
 	}

@@ -72,13 +72,24 @@ func Indicators(ctx context.Context, db *sql.DB, asOf time.Time) ([]CountyIndica
 // after today. (sgz refuses later dates; one typed wrong that a database
 // took before, such as 2999-11-10, must not move "latest".)
 func LatestDate(ctx context.Context, db *sql.DB) (time.Time, error) {
+	return latestDate(ctx, db, "stg_sys_services", "stg_sys_stations")
+}
+
+// LatestScopeDate is LatestDate over the system records of the whole scope
+// (stg_scope_*): the figures by area and the export, which at a wider
+// scope reach past the city's data.
+func LatestScopeDate(ctx context.Context, db *sql.DB) (time.Time, error) {
+	return latestDate(ctx, db, "stg_scope_services", "stg_scope_stations")
+}
+
+func latestDate(ctx context.Context, db *sql.DB, services, stations string) (time.Time, error) {
 	var t sql.NullTime
 	err := db.QueryRowContext(ctx, `SELECT CAST(greatest(
 		(SELECT max(report_date) FROM stg_ledgers WHERE report_date <= current_date),
-		(SELECT max(CAST(entered_at AS DATE)) FROM stg_sys_services WHERE entered_at < current_date + 1),
-		(SELECT max(CAST(baseinfo_entered_at AS DATE)) FROM stg_sys_stations WHERE baseinfo_entered_at < current_date + 1),
+		(SELECT max(CAST(entered_at AS DATE)) FROM `+services+` WHERE entered_at < current_date + 1),
+		(SELECT max(CAST(baseinfo_entered_at AS DATE)) FROM `+stations+` WHERE baseinfo_entered_at < current_date + 1),
 		(SELECT max(CAST(submitted_at AS DATE)) FROM stg_sys_summaries
-		 WHERE submitted_at < current_date + 1 AND station_id IN (SELECT station_id FROM stg_sys_stations))) AS DATE)`).Scan(&t)
+		 WHERE submitted_at < current_date + 1 AND station_id IN (SELECT station_id FROM `+stations+`))) AS DATE)`).Scan(&t)
 	if err != nil {
 		return time.Time{}, err
 	}

@@ -269,4 +269,9 @@ func TestNationalScope(t *testing.T) {
 	if n := len(lines) - 2; n != 1+31+342+2978 {
 		t.Errorf("%d areas", n)
 	}
+	// latest is the scope's: FW3 entered 2023-12-25 (the city has nothing)
+	out, code = run("report", "areas", "--db", db, "--policy", pol, "--as-of", "latest", "--level", "country")
+	if code != 0 || !strings.Contains(out, "截至 2023年12月25日") {
+		t.Errorf("--as-of latest: exit %d\n%s", code, out)
+	}
 }

@@ -37,7 +37,7 @@ func runExport(e *env, args []string) int {
 	if *asOf == "" {
 		*asOf = "latest" // the data's last day, not today
 	}
-	d, err := asOfFlag(e, st, *asOf)
+	d, err := asOfFlagIn(e, st, *asOf, metrics.LatestScopeDate) // the export is the whole scope's
 	if err != nil {
 		return e.fail(err)
 	}

@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"flag"
@@ -71,6 +73,12 @@ func asOfOption(fs *flag.FlagSet) *string {
 // asOfFlag parses --as-of: YYYY-MM-DD, latest (the latest date in the
 // data) or, when empty, today.
 func asOfFlag(e *env, st *store, value string) (time.Time, error) {
+	return asOfFlagIn(e, st, value, metrics.LatestDate)
+}
+
+// asOfFlagIn is asOfFlag with latest the date latest gives (the city's
+// data, or the whole scope's: metrics.LatestScopeDate).
+func asOfFlagIn(e *env, st *store, value string, latest func(context.Context, *sql.DB) (time.Time, error)) (time.Time, error) {
 	var t time.Time
 	var err error
 	switch value {
@@ -78,7 +86,7 @@ func asOfFlag(e *env, st *store, value string) (time.Time, error) {
 		now := time.Now()
 		t = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
 	case "latest":
-		if t, err = metrics.LatestDate(e.ctx, st.db); err != nil {
+		if t, err = latest(e.ctx, st.db); err != nil {
 			return t, err
 		}
 	default:
@@ -187,11 +195,17 @@ func reportAreas(e *env, args []string) int {
 	default:
 		return e.fail(fmt.Errorf("--level %q: 可选 country、province、city 或 county", *level))
 	}
-	r, err := openAsOfReport(e, ro, *asOf, nil)
+	st, err := openReport(e, ro)
 	if err != nil {
 		return e.fail(err)
 	}
-	defer r.st.Close()
+	defer st.Close()
+	// latest: the latest date of the whole scope's records
+	d, err := asOfFlagIn(e, st, *asOf, metrics.LatestScopeDate)
+	if err != nil {
+		return e.fail(err)
+	}
+	r := asOfReport{st: st, asOf: d}
 	rows, err := metrics.Areas(e.ctx, r.st.db, r.asOf, levels...)
 	if err != nil {
 		return e.fail(err)

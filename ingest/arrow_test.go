@@ -76,6 +76,20 @@ func TestArrowEqualsAppender(t *testing.T) {
 		return out
 	}
 	arrow, appender := dump(arrowInsert), dump(appendRows)
+	// and the service rows from typed columns, chunk by chunk
+	cols, err := typedServices(tables["sys_services"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	typed := dump(func(ctx context.Context, c driver.Conn, name string, rows [][]any) error {
+		if name != "sys_services" {
+			return nil
+		}
+		return arrowTypedInsert(ctx, c, cols)
+	})
+	if a := typed["sys_services"]; a != appender["sys_services"] {
+		t.Errorf("sys_services differs between typed Arrow columns and the Appender:\n%s", firstDifference(a, appender["sys_services"]))
+	}
 	for name, a := range arrow {
 		if a != appender[name] {
 			t.Errorf("%s differs between Arrow and the Appender:\n%s", name, firstDifference(a, appender[name]))

@@ -49,7 +49,11 @@ type sheetState struct {
 	layout   Layout
 	seen     map[string][]placement // person key -> rows so far, within this sheet
 	personal map[int]string         // column -> field, for masking raw rows
+	fields   []string               // the same as a slice: column -> field, "" for none
 	blanks   int                    // blank rows not yet counted
+
+	day        time.Time // the load day (Converter.today), for every row of the sheet
+	futureFrom time.Time // two days after it: a date from then on lies in the future
 }
 
 // startSheet keeps the sheet's title and header rows and readies its rows.
@@ -60,9 +64,14 @@ func (c *Converter) startSheet(p *Parsed, s Sheet, l Layout) *sheetState {
 	}
 	p.addRaw(s, 0, l.HeaderTop, l.Kind, "title")
 	p.addRaw(s, l.HeaderTop, l.HeaderRow+1, l.Kind, "header")
-	st := &sheetState{name: s.Name, layout: l, seen: map[string][]placement{}, personal: map[int]string{}}
+	st := &sheetState{name: s.Name, layout: l, seen: map[string][]placement{}, personal: map[int]string{}, day: c.today()}
+	st.futureFrom = st.day.AddDate(0, 0, 2)
 	for f, j := range l.Columns {
 		st.personal[j] = f
+		if j >= len(st.fields) {
+			st.fields = append(st.fields, make([]string, j+1-len(st.fields))...)
+		}
+		st.fields[j] = f
 	}
 	return st
 }
@@ -81,12 +90,12 @@ func (c *Converter) convertRows(p *Parsed, st *sheetState, rows [][]string, firs
 		}
 		p.Skipped["blank"] += st.blanks
 		st.blanks = 0
-		if why := skipReason(row, l, st.personal); why != "" {
+		if why := skipReason(row, l, st.fields); why != "" {
 			p.Skipped[why]++
 			p.addRawRow(st.name, num, row, l.Kind, "skip:"+why, st.personal)
 			continue
 		}
-		r := &rowCtx{row: row, layout: l, header: l.Header, sheet: st.name, rowNum: num}
+		r := &rowCtx{row: row, layout: l, header: l.Header, sheet: st.name, rowNum: num, st: st}
 		var vals []any
 		switch l.Kind {
 		case LedgerStations:

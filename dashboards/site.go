@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"html/template"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -74,7 +75,7 @@ func WriteSite(dir string, s metrics.Site) error {
 		}
 		files = append(files, f...)
 	}
-	return writeSiteFiles(dir, files)
+	return writeSiteFiles(dir, files, true)
 }
 
 // WriteOverview writes the 总览 overview page for s alone into dir:
@@ -86,7 +87,7 @@ func WriteOverview(dir string, s metrics.Snapshot) error {
 	if err != nil {
 		return err
 	}
-	return writeSiteFiles(dir, files)
+	return writeSiteFiles(dir, files, false)
 }
 
 // siteFile is one generated file, relative to the site folder.
@@ -101,7 +102,13 @@ type siteFile struct {
 // the site's own entries (its pages, CSVs, assets/, bulletins/) is moved
 // into dir, replacing the previous one. Nothing else in dir is touched:
 // not its other files, not its permissions, not a link that dir is.
-func writeSiteFiles(dir string, files []siteFile) error {
+//
+// When whole (WriteSite), the entries of the previous site that this one
+// no longer has go too (a city's pages after the scope was narrowed to
+// the city, a county no longer listed): sgz knows them from the list of
+// its entries it keeps in dir (SiteManifest), so a file of the user's is
+// never among them.
+func writeSiteFiles(dir string, files []siteFile, whole bool) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return err
@@ -140,6 +147,7 @@ func writeSiteFiles(dir string, files []siteFile) error {
 	if err != nil {
 		return fail(err)
 	}
+	previous := readManifest(abs) // before anything moves
 	for _, en := range entries {
 		from, to := filepath.Join(work, en.Name()), filepath.Join(abs, en.Name())
 		if en.IsDir() {
@@ -153,7 +161,66 @@ func writeSiteFiles(dir string, files []siteFile) error {
 			return fail(err)
 		}
 	}
+	if !whole {
+		return nil
+	}
+	// The previous site's entries that this one has not, then the list of
+	// this one's (a crash in between leaves the previous list, which the
+	// next build works through again).
+	now := map[string]bool{}
+	var list bytes.Buffer
+	for _, en := range entries {
+		if !strings.HasPrefix(en.Name(), ".") { // the set-aside folders
+			now[en.Name()] = true
+			list.WriteString(en.Name() + "\n")
+		}
+	}
+	for _, name := range previous {
+		if !now[name] {
+			if err := os.RemoveAll(filepath.Join(abs, name)); err != nil {
+				return fmt.Errorf("删除上一版看板中已不再有的 %s 时出错：%w", name, err)
+			}
+		}
+	}
+	tmp := filepath.Join(work, SiteManifest)
+	if err := os.WriteFile(tmp, list.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("写出看板文件清单时出错：%w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(abs, SiteManifest)); err != nil {
+		return fmt.Errorf("写出看板文件清单时出错：%w", err)
+	}
 	return nil
+}
+
+// SiteManifest is the file in the site folder that lists the site's own
+// entries (its pages, CSVs, assets/ and bulletins/), one name a line, so
+// that the next build can remove the ones it no longer writes.
+const SiteManifest = ".sgz-site"
+
+// readManifest is the previous site's entries listed in dir's manifest:
+// plain names only (no path, no hidden name, nothing that is not there),
+// however the file was edited, so that nothing outside the site's own
+// entries can be named for removal. None when there is no manifest.
+func readManifest(dir string) []string {
+	f, err := os.Open(filepath.Join(dir, SiteManifest))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, name := range strings.Split(string(b), "\n") {
+		if name == "" || strings.HasPrefix(name, ".") || strings.ContainsAny(name, "/\\\x00") || filepath.Base(name) != name {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // csvTable is a page's CSV download: its file name and records.

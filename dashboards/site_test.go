@@ -471,7 +471,7 @@ func TestSiteIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantNames := []string{
-		"assets/echarts.min.js", "assets/jinzhong.js",
+		"assets/echarts.min.js", "assets/jinzhong.js", SiteManifest,
 		DifferencesFile, LoadedFilesFile, LedgersFile, DataQualityFile,
 		OutlookFile, OverviewFile, IndicatorsFile,
 		UseRankingFile, UseScoresFile, SystemUseFile, AssessmentFile, AssessmentCSV, AssessmentLossesCSV,
@@ -525,7 +525,7 @@ func TestSiteWriteIsAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := readFile(t, filepath.Join(dir, OverviewFile))
-	err := writeSiteFiles(dir, []siteFile{{name: OverviewFile, data: []byte("new")}, {name: "bad\x00name.html", data: []byte("x")}})
+	err := writeSiteFiles(dir, []siteFile{{name: OverviewFile, data: []byte("new")}, {name: "bad\x00name.html", data: []byte("x")}}, true)
 	if err == nil || !strings.Contains(err.Error(), "原有的看板未改动") {
 		t.Errorf("a failing build: %v", err)
 	}
@@ -578,5 +578,73 @@ func TestSiteWriteIsAllOrNothing(t *testing.T) {
 		if err := WriteSite(filepath.Join(ro, "site"), fixtureSite()); err == nil || !strings.Contains(err.Error(), "无法写入输出文件夹") {
 			t.Errorf("a read-only folder: %v", err)
 		}
+	}
+}
+
+// TestSiteRemovesItsOldPages: a site built at the province's scope and
+// then at the city's loses the province's pages (areas.html, area-*.html)
+// and nothing else: a file of the user's stays, even one named like a
+// page, and names put into the list by hand that point outside the
+// site's own entries are passed over.
+func TestSiteRemovesItsOldPages(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "site")
+	wide := fixtureSite()
+	wide.Areas = fixtureAreas()
+	if err := WriteSite(dir, wide); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{AreasFile, AreaFile("140100"), AreaFile("140700")} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Fatalf("the province's site lacks %s: %v", name, err)
+		}
+	}
+	mine := map[string]string{"说明.txt": "mine", "area-999999.html": "my own page"}
+	for name, text := range mine {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	outside := filepath.Join(parent, "outside.txt")
+	if err := os.WriteFile(outside, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, ".hidden"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, SiteManifest), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("no list of the site's entries: %v", err)
+	}
+	_, _ = f.WriteString("../outside.txt\n" + outside + "\n.hidden\n.\n..\nsub/../说明.txt\n")
+	f.Close()
+
+	if err := WriteSite(dir, fixtureSite()); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{AreasFile, AreaFile("140100"), AreaFile("140700")} {
+		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
+			t.Errorf("%s of the province's site is still there (%v)", name, err)
+		}
+	}
+	for name, text := range mine {
+		if got := readFile(t, filepath.Join(dir, name)); got != text {
+			t.Errorf("the user's %s became %q", name, got)
+		}
+	}
+	if got := readFile(t, outside); got != "keep" {
+		t.Errorf("a file outside the site: %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".hidden")); err != nil {
+		t.Errorf("a hidden folder named in the list was removed: %v", err)
+	}
+	list := readFile(t, filepath.Join(dir, SiteManifest))
+	for _, want := range []string{OverviewFile + "\n", "assets\n", CountyFile("140702") + "\n"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("the list lacks %q:\n%s", want, list)
+		}
+	}
+	if strings.Contains(list, AreasFile) || strings.Contains(list, "outside") || strings.Contains(list, "说明") {
+		t.Errorf("the list names what the site no longer has or never had:\n%s", list)
 	}
 }

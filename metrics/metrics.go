@@ -189,8 +189,11 @@ func eachRow(ctx context.Context, db *sql.DB, q string, args []any, scan func(*s
 }
 
 // Sources lists the files the figures as of asOf were computed from: the
-// county ledgers current at asOf and the system exports with a record
-// entered by then.
+// county ledgers current at asOf and the system exports that hold a
+// current row the figures read (a record, summary or station known by
+// then, in the version the staging views keep). An export whose every row
+// a later one replaced is not listed: no figure comes from it (it was
+// listed while the rows of every export were read here).
 func Sources(ctx context.Context, db *sql.DB, asOf time.Time) ([]Source, error) {
 	rows, err := db.QueryContext(ctx, `
 		SELECT f.file_name, f.file_class, coalesce(c.county_name, ''), f.report_date, f.sha256
@@ -198,15 +201,12 @@ func Sources(ctx context.Context, db *sql.DB, asOf time.Time) ([]Source, error) 
 		LEFT JOIN ref_counties c USING (county_code)
 		WHERE f.file_id IN (SELECT file_id FROM current_ledger(CAST($1 AS DATE)))
 		   OR (f.file_class = 'export' AND f.replaced_by IS NULL AND f.file_id IN (
-		       -- exports with a record known at asOf: a later export adds nothing
-		       -- (of the city's stations: at a wider scope the other areas' exports
-		       -- are not the city's figures' sources)
-		       SELECT file_id FROM sys_services WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY
+		       -- the city's rows known at asOf (at a wider scope the other
+		       -- areas' exports are not the city's figures' sources)
+		       SELECT file_id FROM stg_sys_services WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY
+		       UNION SELECT file_id FROM stg_sys_summaries WHERE submitted_at < CAST($1 AS DATE) + INTERVAL 1 DAY
 		           AND station_id IN (SELECT station_id FROM stg_sys_stations)
-		       UNION SELECT file_id FROM sys_summaries WHERE submitted_at < CAST($1 AS DATE) + INTERVAL 1 DAY
-		           AND station_id IN (SELECT station_id FROM stg_sys_stations)
-		       UNION SELECT file_id FROM sys_stations WHERE baseinfo_entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY
-		           AND township_code IN (SELECT township_code FROM ref_townships)))
+		       UNION SELECT file_id FROM stg_sys_stations WHERE baseinfo_entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY))
 		ORDER BY f.file_class DESC, f.county_code, f.file_name`, asOf)
 	if err != nil {
 		return nil, err

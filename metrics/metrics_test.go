@@ -438,3 +438,55 @@ func TestTakeSiteProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestSourcesAreTheRowsRead: the sources of the figures as of 2023-06-30
+// are the exports whose rows the figures read, written by hand:
+//
+//	1 站点_旧.csv   S1 (a later stations export has it again)   not a source
+//	2 站点_新.csv   S1, S2 entered 2023-01-05                   source
+//	3 服务_旧.csv   F1 (a later services export has it again)   not a source
+//	4 服务_新.csv   F1 again, F2, entered in June                source
+//	5 总结.csv      S1's May summary, submitted 2023-06-05       source
+//	6 服务_晚.csv   F3, entered 2023-07-02 (after the date)      not a source
+//
+// (Before, every export with a row of the date was listed, 站点_旧 and
+// 服务_旧 among them, though no figure came from them.)
+func TestSourcesAreTheRowsRead(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t)
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	now := time.Date(2023, 7, 5, 0, 0, 0, 0, time.UTC)
+	for i, name := range []string{"站点_旧.csv", "站点_新.csv", "服务_旧.csv", "服务_新.csv", "总结.csv", "服务_晚.csv"} {
+		exec(`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+			has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped, replaced_by)
+			VALUES (?, ?, ?, ?, ?, 1, 'export', NULL, NULL, false, false, ?, 0, 0, 0, NULL)`, i+1, name, name, fmt.Sprint("h", i), fmt.Sprint("h", i), now)
+	}
+	exec(`INSERT INTO sys_stations VALUES
+		(1, 's', 2, 'S1', '昭馀站', '140727', '140727100', NULL, TIMESTAMP '2023-01-05 09:00:00', '运营中'),
+		(2, 's', 2, 'S1', '昭馀站', '140727', '140727100', NULL, TIMESTAMP '2023-01-05 09:00:00', '运营中'),
+		(2, 's', 3, 'S2', '东观站', '140727', '140727101', NULL, TIMESTAMP '2023-01-05 09:00:00', '运营中')`)
+	exec(`INSERT INTO sys_services VALUES
+		(3, 'v', 2, 'F1', 'S1', '个案服务', '其他', DATE '2023-06-01', DATE '2023-06-01', 2, TIMESTAMP '2023-06-10 10:00:00'),
+		(4, 'v', 2, 'F1', 'S1', '个案服务', '其他', DATE '2023-06-01', DATE '2023-06-01', 2, TIMESTAMP '2023-06-10 10:00:00'),
+		(4, 'v', 3, 'F2', 'S2', '个案服务', '其他', DATE '2023-06-18', DATE '2023-06-18', 3, TIMESTAMP '2023-06-20 10:00:00'),
+		(6, 'v', 2, 'F3', 'S2', '个案服务', '其他', DATE '2023-06-28', DATE '2023-06-28', 1, TIMESTAMP '2023-07-02 10:00:00')`)
+	exec(`INSERT INTO sys_summaries VALUES (5, 'm', 2, 'S1', DATE '2023-05-01', TIMESTAMP '2023-06-05 10:00:00', '已提交')`)
+	recompute(t, db)
+	src, err := metrics.Sources(ctx, db, time.Date(2023, 6, 30, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range src {
+		got = append(got, s.FileName)
+	}
+	slices.Sort(got)
+	if want := []string{"总结.csv", "服务_新.csv", "站点_新.csv"}; !slices.Equal(got, want) {
+		t.Errorf("sources = %v, want %v", got, want)
+	}
+}

@@ -9,9 +9,11 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"sgz/metrics"
@@ -104,10 +106,11 @@ type siteFile struct {
 // not its other files, not its permissions, not a link that dir is.
 //
 // When whole (WriteSite), the entries of the previous site that this one
-// no longer has go too (a city's pages after the scope was narrowed to
-// the city, a county no longer listed): sgz knows them from the list of
-// its entries it keeps in dir (SiteManifest), so a file of the user's is
-// never among them.
+// no longer has go too (the province's pages after the scope was narrowed
+// to the city): sgz knows them from the list of its entries it keeps in
+// dir (SiteManifest), and removes only names its site can have (ownName),
+// so that a file of the user's is never among them, whatever the list
+// says.
 func writeSiteFiles(dir string, files []siteFile, whole bool) error {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -147,7 +150,19 @@ func writeSiteFiles(dir string, files []siteFile, whole bool) error {
 	if err != nil {
 		return fail(err)
 	}
-	previous := readManifest(abs) // before anything moves
+	// The list of sgz's entries in dir (SiteManifest) covers, at every
+	// instant, every entry of sgz's there: before anything moves it names
+	// the previous site's and this one's; once those of the previous site
+	// that this one lacks are gone, this one's (and any that could not be
+	// removed, tried again next time). A crash anywhere leaves a list that
+	// the next build works through.
+	var previous []string
+	if whole {
+		previous = readManifest(abs)
+		if err := writeManifest(work, abs, previous, entries); err != nil {
+			return fail(err)
+		}
+	}
 	for _, en := range entries {
 		from, to := filepath.Join(work, en.Name()), filepath.Join(abs, en.Name())
 		if en.IsDir() {
@@ -164,29 +179,36 @@ func writeSiteFiles(dir string, files []siteFile, whole bool) error {
 	if !whole {
 		return nil
 	}
-	// The previous site's entries that this one has not, then the list of
-	// this one's (a crash in between leaves the previous list, which the
-	// next build works through again).
 	now := map[string]bool{}
-	var list bytes.Buffer
 	for _, en := range entries {
-		if !strings.HasPrefix(en.Name(), ".") { // the set-aside folders
-			now[en.Name()] = true
-			list.WriteString(en.Name() + "\n")
-		}
+		now[en.Name()] = true
 	}
+	var kept []string // could not be removed (a CSV open in Excel on Windows): next time
 	for _, name := range previous {
 		if !now[name] {
 			if err := os.RemoveAll(filepath.Join(abs, name)); err != nil {
-				return fmt.Errorf("删除上一版看板中已不再有的 %s 时出错：%w", name, err)
+				kept = append(kept, name)
 			}
 		}
+	}
+	return writeManifest(work, abs, kept, entries)
+}
+
+// writeManifest writes the list of names and entries into dir's
+// SiteManifest, through a file in work (beside dir) renamed over it.
+func writeManifest(work, dir string, names []string, entries []os.DirEntry) error {
+	var list bytes.Buffer
+	for _, name := range names {
+		list.WriteString(name + "\n")
+	}
+	for _, en := range entries {
+		list.WriteString(en.Name() + "\n")
 	}
 	tmp := filepath.Join(work, SiteManifest)
 	if err := os.WriteFile(tmp, list.Bytes(), 0o644); err != nil {
 		return fmt.Errorf("写出看板文件清单时出错：%w", err)
 	}
-	if err := os.Rename(tmp, filepath.Join(abs, SiteManifest)); err != nil {
+	if err := os.Rename(tmp, filepath.Join(dir, SiteManifest)); err != nil {
 		return fmt.Errorf("写出看板文件清单时出错：%w", err)
 	}
 	return nil
@@ -197,31 +219,53 @@ func writeSiteFiles(dir string, files []siteFile, whole bool) error {
 // that the next build can remove the ones it no longer writes.
 const SiteManifest = ".sgz-site"
 
-// readManifest is the previous site's entries listed in dir's manifest:
-// plain names only (no path, no hidden name, nothing that is not there),
-// however the file was edited, so that nothing outside the site's own
-// entries can be named for removal. None when there is no manifest.
+// readManifest is the previous site's entries listed in dir's manifest,
+// only those that are names sgz's site can have (ownName) and are there,
+// however the list was edited or wherever it was copied from: a file of
+// the user's is never among them, nor anything outside dir. None when
+// there is no list, or it is not a regular file (a FIFO would block).
 func readManifest(dir string) []string {
-	f, err := os.Open(filepath.Join(dir, SiteManifest))
+	f, err := os.OpenFile(filepath.Join(dir, SiteManifest), os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
 	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
 		return nil
 	}
 	var names []string
+	seen := map[string]bool{}
 	for _, name := range strings.Split(string(b), "\n") {
-		if name == "" || strings.HasPrefix(name, ".") || strings.ContainsAny(name, "/\\\x00") || filepath.Base(name) != name {
+		name = strings.TrimSuffix(name, "\r")
+		if !ownName(name) || seen[name] {
 			continue
 		}
+		seen[name] = true
 		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
 			names = append(names, name)
 		}
 	}
 	return names
 }
+
+// ownName says whether name is one of the entries sgz's site can have:
+// its fixed pages and CSVs, assets/ and bulletins/, and the pages and
+// CSVs of a county or area (digits only), spelt exactly so.
+func ownName(name string) bool {
+	return slices.Contains(ownNames, name) || ownPattern.MatchString(name)
+}
+
+var (
+	ownNames = []string{OverviewFile, IndicatorsFile, OutlookFile, SystemUseFile, UseScoresFile, UseRankingFile,
+		DataQualityFile, LedgersFile, DifferencesFile, LoadedFilesFile, RejectsFile, ChecksFile,
+		AssessmentFile, AssessmentCSV, AssessmentLossesCSV, StagesFile, StageCountiesFile, StageHistoryFile, StageTransitionsFile,
+		CountiesFile, CountiesCSV, AreasFile, AreasCSVFile, assetsDir, EditionsDir}
+	ownPattern = regexp.MustCompile(`^(area-[0-9]{2,12}\.html|county-[0-9]{6}\.html|county-[0-9]{6}-townships\.csv)$`)
+)
 
 // csvTable is a page's CSV download: its file name and records.
 type csvTable struct {

@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"sgz/metrics"
 )
@@ -599,7 +601,17 @@ func TestSiteRemovesItsOldPages(t *testing.T) {
 			t.Fatalf("the province's site lacks %s: %v", name, err)
 		}
 	}
-	mine := map[string]string{"说明.txt": "mine", "area-999999.html": "my own page"}
+	// every entry the site writes is one it knows as its own
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, en := range entries {
+		if en.Name() != SiteManifest && !ownName(en.Name()) {
+			t.Errorf("the site writes %s, which ownName does not know: its stale copy would never be removed", en.Name())
+		}
+	}
+	mine := map[string]string{"说明.txt": "mine", "area-999999.html": "my own page", "notes.csv": "mine too", "INDEX.HTML": "mine, on a case-blind disk"}
 	for name, text := range mine {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
@@ -612,12 +624,24 @@ func TestSiteRemovesItsOldPages(t *testing.T) {
 	if err := os.Mkdir(filepath.Join(dir, ".hidden"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.MkdirAll(filepath.Join(dir, "my-folder", "inside"), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	f, err := os.OpenFile(filepath.Join(dir, SiteManifest), os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatalf("no list of the site's entries: %v", err)
 	}
-	_, _ = f.WriteString("../outside.txt\n" + outside + "\n.hidden\n.\n..\nsub/../说明.txt\n")
+	// names typed into the list (or a list copied with the folder): the
+	// user's own files and folder, paths leading out, Windows line ends
+	_, _ = f.WriteString("../outside.txt\n" + outside + "\n.hidden\n.\n..\nsub/../说明.txt\n说明.txt\nnotes.csv\r\nmy-folder\nINDEX.HTML\narea-999999.html.\n")
 	f.Close()
+	// writing the overview alone removes nothing
+	if err := WriteOverview(dir, fixtureSnapshot()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, AreasFile)); err != nil {
+		t.Errorf("WriteOverview removed %s: %v", AreasFile, err)
+	}
 
 	if err := WriteSite(dir, fixtureSite()); err != nil {
 		t.Fatal(err)
@@ -635,8 +659,10 @@ func TestSiteRemovesItsOldPages(t *testing.T) {
 	if got := readFile(t, outside); got != "keep" {
 		t.Errorf("a file outside the site: %q", got)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ".hidden")); err != nil {
-		t.Errorf("a hidden folder named in the list was removed: %v", err)
+	for _, kept := range []string{".hidden", "my-folder/inside"} {
+		if _, err := os.Stat(filepath.Join(dir, kept)); err != nil {
+			t.Errorf("%s, named in the list, was removed: %v", kept, err)
+		}
 	}
 	list := readFile(t, filepath.Join(dir, SiteManifest))
 	for _, want := range []string{OverviewFile + "\n", "assets\n", CountyFile("140702") + "\n"} {
@@ -646,5 +672,30 @@ func TestSiteRemovesItsOldPages(t *testing.T) {
 	}
 	if strings.Contains(list, AreasFile) || strings.Contains(list, "outside") || strings.Contains(list, "说明") {
 		t.Errorf("the list names what the site no longer has or never had:\n%s", list)
+	}
+}
+
+// TestSiteListNotAFile: a FIFO (or folder) where the list of the site's
+// entries belongs does not stop the build (reading a FIFO would block).
+func TestSiteListNotAFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, SiteManifest), 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- WriteSite(dir, fixtureSite()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the build hangs on a FIFO named as the list")
+	}
+	if st, err := os.Lstat(filepath.Join(dir, SiteManifest)); err != nil || !st.Mode().IsRegular() {
+		t.Errorf("the list after the build: %v %v", st, err)
 	}
 }

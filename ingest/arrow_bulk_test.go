@@ -273,8 +273,9 @@ func typedServices(rows [][]any) (*serviceColumns, error) {
 
 // arrowTypedInsert appends service columns to sys_services as the CSV
 // stream would if its converter wrote Arrow builders: a record batch per
-// chunk of rows (streamChunk), each registered as a view and inserted.
-func arrowTypedInsert(ctx context.Context, c driver.Conn, cols *serviceColumns) error {
+// chunk of rows (the stream's: streamChunk), each registered as a view and
+// inserted.
+func arrowTypedInsert(ctx context.Context, c driver.Conn, cols *serviceColumns, chunk int) error {
 	schema, err := arrowSchema(ctx, c, "sys_services")
 	if err != nil {
 		return err
@@ -299,8 +300,8 @@ func arrowTypedInsert(ctx context.Context, c driver.Conn, cols *serviceColumns) 
 		b.(*array.Date32Builder).Append(*d)
 	}
 	n := len(cols.fileID)
-	for from := 0; from < n; from += streamChunk {
-		to := min(n, from+streamChunk)
+	for from := 0; from < n; from += chunk {
+		to := min(n, from+chunk)
 		b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
 		for i := from; i < to; i++ {
 			b.Field(0).(*array.Int32Builder).Append(cols.fileID[i])
@@ -373,7 +374,7 @@ func BenchmarkBulkInsertTyped(b *testing.B) {
 	defer conn.Close()
 	b.ResetTimer()
 	for b.Loop() {
-		if err := conn.Raw(func(dc any) error { return arrowTypedInsert(ctx, dc.(driver.Conn), cols) }); err != nil {
+		if err := conn.Raw(func(dc any) error { return arrowTypedInsert(ctx, dc.(driver.Conn), cols, streamChunk) }); err != nil {
 			b.Fatal(err)
 		}
 	}

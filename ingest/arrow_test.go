@@ -85,7 +85,7 @@ func TestArrowEqualsAppender(t *testing.T) {
 		if name != "sys_services" {
 			return nil
 		}
-		return arrowTypedInsert(ctx, c, cols)
+		return arrowTypedInsert(ctx, c, cols, 1000) // many chunks
 	})
 	if a := typed["sys_services"]; a != appender["sys_services"] {
 		t.Errorf("sys_services differs between typed Arrow columns and the Appender:\n%s", firstDifference(a, appender["sys_services"]))

@@ -206,7 +206,13 @@ func Sources(ctx context.Context, db *sql.DB, asOf time.Time) ([]Source, error) 
 		       SELECT file_id FROM stg_sys_services WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY
 		       UNION SELECT file_id FROM stg_sys_summaries WHERE submitted_at < CAST($1 AS DATE) + INTERVAL 1 DAY
 		           AND station_id IN (SELECT station_id FROM stg_sys_stations)
-		       UNION SELECT file_id FROM stg_sys_stations WHERE baseinfo_entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY))
+		       -- a station: known by then, known all along (no entry time:
+		       -- station_timeliness counts it), or giving a listed record or
+		       -- summary its county and township
+		       UNION SELECT file_id FROM stg_sys_stations WHERE baseinfo_entered_at IS NULL
+		           OR baseinfo_entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY
+		           OR station_id IN (SELECT station_id FROM stg_sys_services WHERE entered_at < CAST($1 AS DATE) + INTERVAL 1 DAY)
+		           OR station_id IN (SELECT station_id FROM stg_sys_summaries WHERE submitted_at < CAST($1 AS DATE) + INTERVAL 1 DAY)))
 		ORDER BY f.file_class DESC, f.county_code, f.file_name`, asOf)
 	if err != nil {
 		return nil, err

@@ -123,6 +123,20 @@ func writeSiteFiles(dir string, files []siteFile, whole bool) error {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("无法建立输出文件夹 %s：%w", parent, err)
 	}
+	// One build of a folder at a time (two at once would each list only
+	// their own entries, and mix their pages): a lock file beside it.
+	unlock, err := lockBeside(parent, filepath.Base(abs))
+	if err != nil {
+		return fmt.Errorf("无法写入输出文件夹 %s：%w", parent, err)
+	}
+	defer unlock()
+	// what a build killed half-way left beside the folder (no other build
+	// of it runs now)
+	if stale, err := filepath.Glob(filepath.Join(parent, "."+globEscape(filepath.Base(abs))+".new-*")); err == nil {
+		for _, d := range stale {
+			_ = os.RemoveAll(d)
+		}
+	}
 	work, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".new-")
 	if err != nil {
 		return fmt.Errorf("无法写入输出文件夹 %s：%w", parent, err)
@@ -158,21 +172,30 @@ func writeSiteFiles(dir string, files []siteFile, whole bool) error {
 	// the next build works through.
 	var previous []string
 	if whole {
-		previous = readManifest(abs)
+		if previous, err = readManifest(abs); err != nil {
+			return fail(err)
+		}
 		if err := writeManifest(work, abs, previous, entries); err != nil {
 			return fail(err)
 		}
 	}
 	for _, en := range entries {
 		from, to := filepath.Join(work, en.Name()), filepath.Join(abs, en.Name())
+		old := ""
 		if en.IsDir() {
 			// a folder cannot be renamed over a full one: the old aside first
-			old := filepath.Join(work, "."+en.Name()+".old")
-			if err := os.Rename(to, old); err != nil && !os.IsNotExist(err) {
-				return fail(err)
+			old = filepath.Join(work, "."+en.Name()+".old")
+			if err := os.Rename(to, old); err != nil {
+				if !os.IsNotExist(err) {
+					return fail(err)
+				}
+				old = ""
 			}
 		}
 		if err := os.Rename(from, to); err != nil {
+			if old != "" {
+				_ = os.Rename(old, to) // the previous folder back
+			}
 			return fail(err)
 		}
 	}
@@ -223,19 +246,24 @@ const SiteManifest = ".sgz-site"
 // only those that are names sgz's site can have (ownName) and are there,
 // however the list was edited or wherever it was copied from: a file of
 // the user's is never among them, nor anything outside dir. None when
-// there is no list, or it is not a regular file (a FIFO would block).
-func readManifest(dir string) []string {
+// there is no list, or it is not a regular file (a FIFO would block); a
+// list that is there but cannot be read stops the build (written over, its
+// entries would be forgotten).
+func readManifest(dir string) ([]string, error) {
 	f, err := os.OpenFile(filepath.Join(dir, SiteManifest), os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("无法读取看板文件清单 %s：%w", SiteManifest, err)
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil
+		return nil, nil
 	}
 	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("无法读取看板文件清单 %s：%w", SiteManifest, err)
 	}
 	var names []string
 	seen := map[string]bool{}
@@ -249,7 +277,30 @@ func readManifest(dir string) []string {
 			names = append(names, name)
 		}
 	}
-	return names
+	return names, nil
+}
+
+// lockBeside takes an exclusive lock on the file .sgz-lock-NAME in parent
+// (made if need be), waiting for another build that holds it, and returns
+// what lets it go.
+func lockBeside(parent, name string) (unlock func(), err error) {
+	f, err := os.OpenFile(filepath.Join(parent, ".sgz-lock-"+name), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+// globEscape escapes the characters filepath.Match treats as special.
+func globEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`).Replace(s)
 }
 
 // ownName says whether name is one of the entries sgz's site can have:
@@ -264,7 +315,7 @@ var (
 		DataQualityFile, LedgersFile, DifferencesFile, LoadedFilesFile, RejectsFile, ChecksFile,
 		AssessmentFile, AssessmentCSV, AssessmentLossesCSV, StagesFile, StageCountiesFile, StageHistoryFile, StageTransitionsFile,
 		CountiesFile, CountiesCSV, AreasFile, AreasCSVFile, assetsDir, EditionsDir}
-	ownPattern = regexp.MustCompile(`^(area-[0-9]{2,12}\.html|county-[0-9]{6}\.html|county-[0-9]{6}-townships\.csv)$`)
+	ownPattern = regexp.MustCompile(`^(area-[0-9]{6}\.html|county-[0-9]{6}\.html|county-[0-9]{6}-townships\.csv)$`)
 )
 
 // csvTable is a page's CSV download: its file name and records.

@@ -611,7 +611,10 @@ func TestSiteRemovesItsOldPages(t *testing.T) {
 			t.Errorf("the site writes %s, which ownName does not know: its stale copy would never be removed", en.Name())
 		}
 	}
-	mine := map[string]string{"说明.txt": "mine", "area-999999.html": "my own page", "notes.csv": "mine too", "INDEX.HTML": "mine, on a case-blind disk"}
+	mine := map[string]string{"说明.txt": "mine", "area-999999.html": "my own page", "notes.csv": "mine too", "INDEX.HTML": "mine"}
+	if _, err := os.Lstat(filepath.Join(dir, "INDEX.HTML")); err == nil {
+		delete(mine, "INDEX.HTML") // a disk blind to case: it is index.html
+	}
 	for name, text := range mine {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
@@ -627,12 +630,20 @@ func TestSiteRemovesItsOldPages(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "my-folder", "inside"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, SiteManifest), os.O_APPEND|os.O_WRONLY, 0)
+	// the list as an editor on Windows saves it, then names typed into it
+	// (or a list copied with the folder): the user's own files and folder,
+	// paths leading out
+	list, err := os.ReadFile(filepath.Join(dir, SiteManifest))
 	if err != nil {
 		t.Fatalf("no list of the site's entries: %v", err)
 	}
-	// names typed into the list (or a list copied with the folder): the
-	// user's own files and folder, paths leading out, Windows line ends
+	if err := os.WriteFile(filepath.Join(dir, SiteManifest), bytes.ReplaceAll(list, []byte("\n"), []byte("\r\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, SiteManifest), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, _ = f.WriteString("../outside.txt\n" + outside + "\n.hidden\n.\n..\nsub/../说明.txt\n说明.txt\nnotes.csv\r\nmy-folder\nINDEX.HTML\narea-999999.html.\n")
 	f.Close()
 	// writing the overview alone removes nothing
@@ -664,19 +675,19 @@ func TestSiteRemovesItsOldPages(t *testing.T) {
 			t.Errorf("%s, named in the list, was removed: %v", kept, err)
 		}
 	}
-	list := readFile(t, filepath.Join(dir, SiteManifest))
+	written := readFile(t, filepath.Join(dir, SiteManifest))
 	for _, want := range []string{OverviewFile + "\n", "assets\n", CountyFile("140702") + "\n"} {
-		if !strings.Contains(list, want) {
-			t.Errorf("the list lacks %q:\n%s", want, list)
+		if !strings.Contains(written, want) {
+			t.Errorf("the list lacks %q:\n%s", want, written)
 		}
 	}
-	if strings.Contains(list, AreasFile) || strings.Contains(list, "outside") || strings.Contains(list, "说明") {
-		t.Errorf("the list names what the site no longer has or never had:\n%s", list)
+	if strings.Contains(written, AreasFile) || strings.Contains(written, "outside") || strings.Contains(written, "说明") {
+		t.Errorf("the list names what the site no longer has or never had:\n%s", written)
 	}
 }
 
-// TestSiteListNotAFile: a FIFO (or folder) where the list of the site's
-// entries belongs does not stop the build (reading a FIFO would block).
+// TestSiteListNotAFile: a FIFO where the list of the site's entries
+// belongs does not stop the build (reading a FIFO would block).
 func TestSiteListNotAFile(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "site")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -697,5 +708,44 @@ func TestSiteListNotAFile(t *testing.T) {
 	}
 	if st, err := os.Lstat(filepath.Join(dir, SiteManifest)); err != nil || !st.Mode().IsRegular() {
 		t.Errorf("the list after the build: %v %v", st, err)
+	}
+}
+
+// TestSiteListCoversAFailedBuild: a build that fails half-way, after it
+// moved some of its pages in (here the province's areas.html, before a
+// folder of the user's named system-use.html stops it), has listed them
+// first, so that the next build of the city removes them.
+func TestSiteListCoversAFailedBuild(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site")
+	if err := WriteSite(dir, fixtureSite()); err != nil {
+		t.Fatal(err)
+	}
+	block := filepath.Join(dir, SystemUseFile)
+	if err := os.Remove(block); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(block, "x"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	wide := fixtureSite()
+	wide.Areas = fixtureAreas()
+	if err := WriteSite(dir, wide); err == nil {
+		t.Fatal("a folder where a page goes did not stop the build")
+	}
+	if _, err := os.Stat(filepath.Join(dir, AreasFile)); err != nil {
+		t.Fatalf("the failed build had not moved %s in (the test needs it to): %v", AreasFile, err)
+	}
+	if err := os.RemoveAll(block); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteSite(dir, fixtureSite()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, AreasFile)); !os.IsNotExist(err) {
+		t.Errorf("%s of the failed build stayed, unlisted (%v)", AreasFile, err)
+	}
+	left, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".site.new-*"))
+	if len(left) != 0 {
+		t.Errorf("temporary folders left: %v", left)
 	}
 }

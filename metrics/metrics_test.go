@@ -452,6 +452,8 @@ func TestTakeSiteProgress(t *testing.T) {
 //	8 站点_迟.csv   S4, entered 2023-07-10, but its service F4
 //	                 (in 服务_新.csv, June) takes its county from it source
 //	9 站点_未用.csv S5, entered 2023-07-10, nothing of it read    not a source
+//	10 站点_总结.csv S6, entered 2023-07-10, but its June summary
+//	                 (in 总结.csv) takes its county from it      source
 //
 // (Before, every export with a row of the date was listed, 站点_旧 and
 // 服务_旧 among them, though no figure came from them.)
@@ -465,7 +467,7 @@ func TestSourcesAreTheRowsRead(t *testing.T) {
 		}
 	}
 	now := time.Date(2023, 7, 5, 0, 0, 0, 0, time.UTC)
-	for i, name := range []string{"站点_旧.csv", "站点_新.csv", "服务_旧.csv", "服务_新.csv", "总结.csv", "服务_晚.csv", "站点_补.csv", "站点_迟.csv", "站点_未用.csv"} {
+	for i, name := range []string{"站点_旧.csv", "站点_新.csv", "服务_旧.csv", "服务_新.csv", "总结.csv", "服务_晚.csv", "站点_补.csv", "站点_迟.csv", "站点_未用.csv", "站点_总结.csv"} {
 		exec(`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
 			has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped, replaced_by)
 			VALUES (?, ?, ?, ?, ?, 1, 'export', NULL, NULL, false, false, ?, 0, 0, 0, NULL)`, i+1, name, name, fmt.Sprint("h", i), fmt.Sprint("h", i), now)
@@ -476,14 +478,16 @@ func TestSourcesAreTheRowsRead(t *testing.T) {
 		(2, 's', 3, 'S2', '东观站', '140727', '140727101', NULL, TIMESTAMP '2023-01-05 09:00:00', '运营中'),
 		(7, 's', 2, 'S3', '古县站', '140727', '140727102', NULL, NULL, '运营中'),
 		(8, 's', 2, 'S4', '城赵站', '140727', '140727103', NULL, TIMESTAMP '2023-07-10 09:00:00', '运营中'),
-		(9, 's', 2, 'S5', '贾令站', '140727', '140727104', NULL, TIMESTAMP '2023-07-10 09:00:00', '运营中')`)
+		(9, 's', 2, 'S5', '贾令站', '140727', '140727104', NULL, TIMESTAMP '2023-07-10 09:00:00', '运营中'),
+		(10, 's', 2, 'S6', '西六支站', '140727', '140727105', NULL, TIMESTAMP '2023-07-10 09:00:00', '运营中')`)
 	exec(`INSERT INTO sys_services VALUES
 		(3, 'v', 2, 'F1', 'S1', '个案服务', '其他', DATE '2023-06-01', DATE '2023-06-01', 2, TIMESTAMP '2023-06-10 10:00:00'),
 		(4, 'v', 2, 'F1', 'S1', '个案服务', '其他', DATE '2023-06-01', DATE '2023-06-01', 2, TIMESTAMP '2023-06-10 10:00:00'),
 		(4, 'v', 3, 'F2', 'S2', '个案服务', '其他', DATE '2023-06-18', DATE '2023-06-18', 3, TIMESTAMP '2023-06-20 10:00:00'),
 		(4, 'v', 4, 'F4', 'S4', '个案服务', '其他', DATE '2023-06-18', DATE '2023-06-18', 3, TIMESTAMP '2023-06-21 10:00:00'),
 		(6, 'v', 2, 'F3', 'S2', '个案服务', '其他', DATE '2023-06-28', DATE '2023-06-28', 1, TIMESTAMP '2023-07-02 10:00:00')`)
-	exec(`INSERT INTO sys_summaries VALUES (5, 'm', 2, 'S1', DATE '2023-05-01', TIMESTAMP '2023-06-05 10:00:00', '已提交')`)
+	exec(`INSERT INTO sys_summaries VALUES (5, 'm', 2, 'S1', DATE '2023-05-01', TIMESTAMP '2023-06-05 10:00:00', '已提交'),
+		(5, 'm', 3, 'S6', DATE '2023-05-01', TIMESTAMP '2023-06-06 10:00:00', '已提交')`)
 	recompute(t, db)
 	src, err := metrics.Sources(ctx, db, time.Date(2023, 6, 30, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -494,7 +498,7 @@ func TestSourcesAreTheRowsRead(t *testing.T) {
 		got = append(got, s.FileName)
 	}
 	slices.Sort(got)
-	if want := []string{"总结.csv", "服务_新.csv", "站点_新.csv", "站点_补.csv", "站点_迟.csv"}; !slices.Equal(got, want) {
+	if want := []string{"总结.csv", "服务_新.csv", "站点_总结.csv", "站点_新.csv", "站点_补.csv", "站点_迟.csv"}; !slices.Equal(got, want) {
 		t.Errorf("sources = %v, want %v", got, want)
 	}
 }

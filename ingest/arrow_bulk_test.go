@@ -357,12 +357,7 @@ func arrowTypedInsert(ctx context.Context, c driver.Conn, cols *serviceColumns, 
 // assumed (bench/README.md, "The CSV miss").
 func BenchmarkBulkInsertTyped(b *testing.B) {
 	const n = 100000
-	_, p := convertedServices(b, converter(b), n)
-	rows := make([][]any, n)
-	for i, x := range p.Tables["sys_services"].Rows {
-		rows[i] = append([]any{int64(1), x.Sheet, int64(x.RowNum)}, x.Values...)
-	}
-	cols, err := typedServices(rows)
+	cols, err := typedServices(serviceRows(b, n))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -125,11 +125,7 @@ type bulkPath struct {
 // services export appended to sys_services in one transaction.
 func BenchmarkBulkInsert(b *testing.B) {
 	const n = 100000
-	_, p := convertedServices(b, converter(b), n)
-	rows := make([][]any, n)
-	for i, x := range p.Tables["sys_services"].Rows {
-		rows[i] = append([]any{int64(1), x.Sheet, int64(x.RowNum)}, x.Values...)
-	}
+	rows := serviceRows(b, n)
 	for _, path := range bulkPaths() {
 		b.Run(path.name, func(b *testing.B) {
 			ctx := context.Background()
@@ -150,4 +146,16 @@ func BenchmarkBulkInsert(b *testing.B) {
 			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 		})
 	}
+}
+
+// serviceRows are the typed rows of a converted services export of n
+// records as appendRows takes them: file, sheet and row, then the values.
+func serviceRows(b *testing.B, n int) [][]any {
+	b.Helper()
+	_, p := convertedServices(b, converter(b), n)
+	rows := make([][]any, n)
+	for i, x := range p.Tables["sys_services"].Rows {
+		rows[i] = append([]any{int64(1), x.Sheet, int64(x.RowNum)}, x.Values...)
+	}
+	return rows
 }

@@ -37,13 +37,7 @@ import (
 // 和顺县 140723: ledgers 2023-06-30 and 2023-12-31, no station.
 func assessFixture(t *testing.T, db *sql.DB) {
 	t.Helper()
-	ctx := context.Background()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	exec := fixtureExec(t, db)
 	now := time.Date(2024, 1, 10, 0, 0, 0, 0, time.UTC)
 	file := `INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
 		has_station_sheet, has_staff_sheet, has_funds_sheet, loaded_at, count_loaded, count_rejected, count_skipped)

@@ -43,13 +43,7 @@ import (
 // 榆次区 140702, file 5, ledger 2023-12-31 without a funds sheet: 未报送.
 func fundsFixture(t *testing.T, db *sql.DB) {
 	t.Helper()
-	ctx := context.Background()
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	exec := fixtureExec(t, db)
 	now := time.Date(2024, 2, 1, 0, 0, 0, 0, time.UTC)
 	files := `INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
 		has_station_sheet, has_staff_sheet, has_funds_sheet, loaded_at, count_loaded, count_rejected, count_skipped)

@@ -54,12 +54,7 @@ import (
 func TestBoundaries(t *testing.T) {
 	ctx := context.Background()
 	db := openFixture(t)
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	exec := fixtureExec(t, db)
 	now := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 	files := `INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
 		has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped, replaced_by)
@@ -214,6 +209,16 @@ func openFixture(t *testing.T) *sql.DB {
 
 // recompute keeps the current service records (cur_services) of rows a
 // fixture put into sys_services itself, as loads keep them.
+// fixtureExec runs a statement of a fixture, failing the test on an error.
+func fixtureExec(t *testing.T, db *sql.DB) func(q string, args ...any) {
+	return func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
 func recompute(t *testing.T, db *sql.DB) {
 	t.Helper()
 	if err := ingest.RecomputeServices(context.Background(), db); err != nil {
@@ -460,12 +465,7 @@ func TestTakeSiteProgress(t *testing.T) {
 func TestSourcesAreTheRowsRead(t *testing.T) {
 	ctx := context.Background()
 	db := openFixture(t)
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	exec := fixtureExec(t, db)
 	now := time.Date(2023, 7, 5, 0, 0, 0, 0, time.UTC)
 	for i, name := range []string{"站点_旧.csv", "站点_新.csv", "服务_旧.csv", "服务_新.csv", "总结.csv", "服务_晚.csv", "站点_补.csv", "站点_迟.csv", "站点_未用.csv", "站点_总结.csv"} {
 		exec(`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,

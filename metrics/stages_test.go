@@ -137,12 +137,7 @@ func stageFixture(t *testing.T, cases []stageCase) (*sql.DB, []string) {
 	t.Helper()
 	ctx := context.Background()
 	db := openFixture(t)
-	exec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	exec := fixtureExec(t, db)
 	var towns []string
 	rows, err := db.QueryContext(ctx, `SELECT township_code, county_code FROM ref_townships
 		WHERE in_scope AND county_code IN ('140702', '140781') ORDER BY county_code, township_code`)

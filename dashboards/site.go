@@ -209,7 +209,7 @@ func writeSiteFiles(dir string, files []siteFile, whole bool) error {
 	var kept []string // could not be removed (a CSV open in Excel on Windows): next time
 	for _, name := range previous {
 		if !now[name] {
-			if err := os.RemoveAll(filepath.Join(abs, name)); err != nil {
+			if err := removeEntry(filepath.Join(abs, name)); err != nil {
 				kept = append(kept, name)
 			}
 		}
@@ -236,6 +236,10 @@ func writeManifest(work, dir string, names []string, entries []os.DirEntry) erro
 	}
 	return nil
 }
+
+// removeEntry removes an entry of the previous site (a variable so that a
+// test can make it fail, which root's permissions cannot).
+var removeEntry = os.RemoveAll
 
 // SiteManifest is the file in the site folder that lists the site's own
 // entries (its pages, CSVs, assets/ and bulletins/), one name a line, so

@@ -749,3 +749,39 @@ func TestSiteListCoversAFailedBuild(t *testing.T) {
 		t.Errorf("temporary folders left: %v", left)
 	}
 }
+
+// TestSiteRetriesAFailedRemoval: a page of the previous build that cannot
+// be removed (a CSV open in Excel on Windows) stays listed, and the next
+// build removes it; the build itself succeeds.
+func TestSiteRetriesAFailedRemoval(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site")
+	wide := fixtureSite()
+	wide.Areas = fixtureAreas()
+	if err := WriteSite(dir, wide); err != nil {
+		t.Fatal(err)
+	}
+	stuck := filepath.Join(dir, AreasCSVFile)
+	defer func(was func(string) error) { removeEntry = was }(removeEntry)
+	removeEntry = func(p string) error {
+		if p == stuck {
+			return errors.New("在别的程序中打开")
+		}
+		return os.RemoveAll(p)
+	}
+	if err := WriteSite(dir, fixtureSite()); err != nil {
+		t.Fatalf("a removal that failed failed the build: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, AreasFile)); !os.IsNotExist(err) {
+		t.Errorf("%s stayed (%v)", AreasFile, err)
+	}
+	if !strings.Contains(readFile(t, filepath.Join(dir, SiteManifest)), AreasCSVFile+"\n") {
+		t.Fatalf("%s, which could not be removed, is no longer listed", AreasCSVFile)
+	}
+	removeEntry = os.RemoveAll
+	if err := WriteSite(dir, fixtureSite()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stuck); !os.IsNotExist(err) {
+		t.Errorf("%s was not removed the next time (%v)", AreasCSVFile, err)
+	}
+}

@@ -325,6 +325,38 @@ func TestBulletin(t *testing.T) {
 		}
 	}
 
+	// The fourth quarter exported again, the same records (one more line
+	// at its end: other bytes, so it loads): every row of the original is
+	// replaced, so the figures are now read from the re-export, but the
+	// version issued still cites the files it cited, and its annex is the
+	// same document.
+	q4 := filepath.Join(d.dir, "inputs", "system", "服务记录_2023Q4.csv")
+	b, err := os.ReadFile(q4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again := filepath.Join(t.TempDir(), "服务记录_2023Q4_重新导出.csv")
+	if err := os.WriteFile(again, append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run("ingest", "--db", db, again); code != 0 {
+		t.Fatalf("the quarter exported again: %s", out)
+	}
+	reExported := filepath.Join(t.TempDir(), "after-re-export")
+	out, code = run("bulletin", "--db", db, "--month", "2023-11", "--out", reExported)
+	if code != 0 || !strings.Contains(out, "第1版") {
+		t.Errorf("after the quarter exported again: exit %d, %s; want version 1", code, out)
+	}
+	annex := bulletinName + "_附件_数据来源与口径.html"
+	a1, _ := os.ReadFile(filepath.Join(dir1, annex))
+	a4, _ := os.ReadFile(filepath.Join(reExported, annex))
+	if len(a1) == 0 || !bytes.Equal(a1, a4) {
+		t.Errorf("the annex of version 1 changed after the quarter was exported again (%d and %d bytes)", len(a1), len(a4))
+	}
+	if !bytes.Contains(a4, []byte("服务记录_2023Q4.csv")) || bytes.Contains(a4, []byte("重新导出")) {
+		t.Error("the annex of version 1 no longer cites the quarter's original export")
+	}
+
 	// A corrected ledger of 榆次区 for 2023-11-30 without its first station:
 	// version 2, and the restatement names 榆次区.
 	orig := filepath.Join(d.dir, "inputs", "ledgers", "榆次区_2023-11.xlsx")

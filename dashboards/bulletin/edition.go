@@ -328,6 +328,8 @@ func sameData(a, b string) bool {
 // by an sgz before the facts fingerprint (its body_sha256 is a Markdown
 // body's) is the same version when its tables are the same, and takes the
 // new fingerprint, so that a newer sgz's wording makes no new version.
+// A version keeps the source files it was first recorded with: the same
+// version again cites them (Sources), whatever has been loaded since.
 func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS bulletin_versions (
 		summary_month DATE NOT NULL, version INTEGER NOT NULL, as_of DATE NOT NULL,
@@ -337,7 +339,9 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 	}
 	// where the latest write of each version is (RecordFiles); the
 	// dashboard links the editions from there
-	for _, col := range []string{"html_path", "pdf_path", "annex_path", "html_sha256", "pdf_sha256", "annex_sha256"} {
+	// and the files the version's figures were read from when it was first
+	// recorded (sources_json), which its annex lists ever after
+	for _, col := range []string{"html_path", "pdf_path", "annex_path", "html_sha256", "pdf_sha256", "annex_sha256", "sources_json"} {
 		if _, err := db.ExecContext(ctx, `ALTER TABLE bulletin_versions ADD COLUMN IF NOT EXISTS `+col+` VARCHAR`); err != nil {
 			return err
 		}
@@ -354,10 +358,15 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 	}
 	sum := sha256.Sum256(facts)
 	sha := factsVersion + ":" + hex.EncodeToString(sum[:])
+	sources, err := json.Marshal(e.Sources)
+	if err != nil {
+		return err
+	}
 	var latest int
 	var latestSHA, latestTables string
-	err = db.QueryRowContext(ctx, `SELECT version, body_sha256, tables_json FROM bulletin_versions
-		WHERE summary_month = ? ORDER BY version DESC LIMIT 1`, e.Month).Scan(&latest, &latestSHA, &latestTables)
+	var latestSources sql.NullString
+	err = db.QueryRowContext(ctx, `SELECT version, body_sha256, tables_json, sources_json FROM bulletin_versions
+		WHERE summary_month = ? ORDER BY version DESC LIMIT 1`, e.Month).Scan(&latest, &latestSHA, &latestTables, &latestSources)
 	if err == nil && !strings.HasPrefix(latestSHA, factsVersion+":") && sameData(latestTables, string(tables)) {
 		// recorded by an older sgz, same table data: the same version
 		if _, err := db.ExecContext(ctx, `UPDATE bulletin_versions SET body_sha256 = ? WHERE summary_month = ? AND version = ?`,
@@ -373,6 +382,17 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 		return err
 	case latestSHA == sha:
 		e.Version = latest
+		// The same version cites the files it cited when first recorded
+		// (a later export repeating the month's records would take their
+		// place in a list worked out now); one recorded before the list
+		// was kept takes today's, and keeps it.
+		var cited []metrics.Source
+		if latestSources.Valid && json.Unmarshal([]byte(latestSources.String), &cited) == nil {
+			e.Sources = cited
+		} else if _, err := db.ExecContext(ctx, `UPDATE bulletin_versions SET sources_json = ? WHERE summary_month = ? AND version = ?`,
+			string(sources), e.Month, latest); err != nil {
+			return err
+		}
 		// The restatement of this version against the one before it.
 		var prev string
 		if err := db.QueryRowContext(ctx, `SELECT tables_json FROM bulletin_versions WHERE summary_month = ? AND version = ?`,
@@ -384,8 +404,8 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 		e.Version = latest + 1
 		e.Restatement = restatement(latestTables, string(tables), latest)
 	}
-	_, err = db.ExecContext(ctx, `INSERT INTO bulletin_versions (summary_month, version, as_of, body_sha256, tables_json, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, e.Month, e.Version, e.AsOf, sha, string(tables), now)
+	_, err = db.ExecContext(ctx, `INSERT INTO bulletin_versions (summary_month, version, as_of, body_sha256, tables_json, recorded_at, sources_json)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Month, e.Version, e.AsOf, sha, string(tables), now, string(sources))
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"embed"
 	"encoding/csv"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -237,6 +238,10 @@ func writeManifest(work, dir string, names []string, entries []os.DirEntry) erro
 	return nil
 }
 
+// flock is syscall.Flock (a variable so that a test can play a file
+// system without locks).
+var flock = syscall.Flock
+
 // removeEntry removes an entry of the previous site (a variable so that a
 // test can make it fail, which root's permissions cannot).
 var removeEntry = os.RemoveAll
@@ -286,14 +291,19 @@ func readManifest(dir string) ([]string, error) {
 
 // lockBeside takes an exclusive lock on the file .sgz-lock-NAME in parent
 // (made if need be), waiting for another build that holds it, and returns
-// what lets it go.
+// what lets it go. A file system that has no locks (some network shares)
+// is built on unlocked.
 func lockBeside(parent, name string) (unlock func(), err error) {
 	f, err := os.OpenFile(filepath.Join(parent, ".sgz-lock-"+name), os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+	if err := flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		f.Close()
+		if errors.Is(err, syscall.ENOLCK) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.ENOSYS) {
+			// a network share without locks: build unlocked, as before
+			return func() {}, nil
+		}
 		return nil, err
 	}
 	return func() {

@@ -785,3 +785,22 @@ func TestSiteRetriesAFailedRemoval(t *testing.T) {
 		t.Errorf("%s was not removed the next time (%v)", AreasCSVFile, err)
 	}
 }
+
+// TestSiteWithoutLocks: on a file system without locks (some network
+// shares) the site is still written; a lock that fails otherwise stops
+// the build before anything changes.
+func TestSiteWithoutLocks(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site")
+	defer func(was func(int, int) error) { flock = was }(flock)
+	flock = func(int, int) error { return syscall.ENOLCK }
+	if err := WriteSite(dir, fixtureSite()); err != nil {
+		t.Fatalf("without locks: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, OverviewFile)); err != nil {
+		t.Error(err)
+	}
+	flock = func(int, int) error { return syscall.EIO }
+	if err := WriteSite(dir, fixtureSite()); err == nil || !strings.Contains(err.Error(), "无法写入输出文件夹") {
+		t.Errorf("a lock failing with EIO: %v", err)
+	}
+}

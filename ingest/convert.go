@@ -45,6 +45,9 @@ type Parsed struct {
 	flushed                                    map[string]int
 	keptRejects, keptFlags                     []Reject
 	omittedRejects, omittedFlags, flushedFlags int
+	// sqlFlags are remarks written by a statement (logOverlaps) and not in
+	// Flags
+	sqlFlags int
 }
 
 // TableCount is how many rows of table the file gave.
@@ -68,9 +71,9 @@ func (p *Parsed) RejectedRows() int {
 // FlagCount is how many remarks the loaded rows have.
 func (p *Parsed) FlagCount() int {
 	if p.streamed {
-		return p.flushedFlags + len(p.Flags) - len(p.keptFlags)
+		return p.flushedFlags + len(p.Flags) - len(p.keptFlags) + p.sqlFlags
 	}
-	return len(p.Flags)
+	return len(p.Flags) + p.sqlFlags
 }
 
 // Omitted says how many rejects and remarks of a streamed file are in the

@@ -14,12 +14,13 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
+
+	"sgz/ingest/dberr"
 )
 
 //go:embed sql/schema.sql
@@ -63,77 +64,34 @@ func EnsureSchema(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
-// currentServicesSQL selects the current version of the service records of
-// loaded files (%s: a further condition on r). A rebuild orders them by end
-// date; a load appends its file's, which span the months the export covers.
-const currentServicesSQL = `INSERT INTO cur_services
-SELECT r.service_id, r.station_id, r.service_type, r.target_kind, r.start_date, r.end_date, r.person_times,
-       r.entered_at, r.file_id, r.sheet_name, r.row_number
-FROM sys_services r
-WHERE r.file_id IN (SELECT file_id FROM files) %s
-  AND NOT EXISTS (SELECT 1 FROM superseded_services x
-                  WHERE x.old_file_id = r.file_id AND x.old_sheet_name = r.sheet_name AND x.old_row_number = r.row_number
-                    AND x.file_id IN (SELECT file_id FROM files))`
-
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-// raiseMemory raises DuckDB's memory_limit (global to the database) to at
-// least limit and returns what puts the earlier one back. A failure either
-// way leaves the limit as it is: the load goes on, under the limit it has.
-func raiseMemory(ctx context.Context, db *sql.DB, limit string) (restore func()) {
-	var was string // as DuckDB shows it: 61.0 MiB
-	if err := db.QueryRowContext(ctx, `SELECT value FROM duckdb_settings() WHERE name = 'memory_limit'`).Scan(&was); err != nil ||
-		memBytes(was) >= memBytes(limit) {
-		return func() {}
-	}
-	if _, err := db.ExecContext(ctx, `SET memory_limit = '`+strings.ReplaceAll(limit, "'", "''")+`'`); err != nil {
-		return func() {}
-	}
-	return func() {
-		_, _ = db.ExecContext(context.WithoutCancel(ctx), `SET memory_limit = '`+strings.ReplaceAll(was, "'", "''")+`'`)
-	}
 }
 
 // RebuildCurrentServices makes cur_services anew from sys_services and
 // superseded_services: after rows were removed (a reload, a torn load
 // swept), or for a database loaded before the table existed.
+//
+// Within the load's memory limit at every size: the anti join builds on
+// the superseded rows' keys and streams the records past them. Neither a
+// correlated NOT EXISTS (its delim join holds every record, values and
+// all) nor an ORDER BY (a sorted insert) fit 64 MB at 4,000,000 records;
+// the rows keep sys_services' order, the order loads append them in.
 func RebuildCurrentServices(ctx context.Context, ex execer) error {
-	if _, err := ex.ExecContext(ctx, `DELETE FROM cur_services`); err != nil {
-		return fmt.Errorf("current services: %w", err)
-	}
-	if _, err := ex.ExecContext(ctx, fmt.Sprintf(currentServicesSQL, "")+" ORDER BY r.end_date, r.station_id"); err != nil {
-		return fmt.Errorf("current services: %w", err)
+	for _, q := range []string{`DELETE FROM cur_services`,
+		`INSERT INTO cur_services
+		 SELECT r.service_id, r.station_id, r.service_type, r.target_kind, r.start_date, r.end_date, r.person_times,
+		        r.entered_at, r.file_id, r.sheet_name, r.row_number
+		 FROM sys_services r
+		 ANTI JOIN (SELECT old_file_id, old_sheet_name, old_row_number FROM superseded_services
+		            WHERE file_id IN (SELECT file_id FROM files)) x
+		   ON x.old_file_id = r.file_id AND x.old_sheet_name = r.sheet_name AND x.old_row_number = r.row_number
+		 WHERE r.file_id IN (SELECT file_id FROM files)`} {
+		if _, err := ex.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("current services: %w", err)
+		}
 	}
 	return nil
-}
-
-// memBytes reads a size as DuckDB shows it (61.0 MiB, 3.7 GiB, 512 bytes)
-// or as it is set (1GiB);
-// 0 when it cannot.
-func memBytes(s string) float64 {
-	s = strings.TrimSpace(s)
-	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
-	if i < 0 {
-		i = len(s)
-	}
-	num, unit := s[:i], strings.TrimSpace(s[i:])
-	x, err := strconv.ParseFloat(num, 64)
-	if err != nil {
-		return 0
-	}
-	switch unit {
-	case "KiB", "KB":
-		x *= 1 << 10
-	case "MiB", "MB":
-		x *= 1 << 20
-	case "GiB", "GB":
-		x *= 1 << 30
-	case "TiB", "TB":
-		x *= 1 << 40
-	}
-	return x
 }
 
 // RecomputeServices works out superseded_services and cur_services anew
@@ -156,15 +114,31 @@ func RecomputeServices(ctx context.Context, ex execer) error {
 }
 
 // currentServices brings cur_services up to date after the load of a file
-// (the newest): the records it holds are its rows now.
-func currentServices(ctx context.Context, ex execer, fileID int64) error {
-	// the rows the file superseded (supersede has listed them)
-	if _, err := ex.ExecContext(ctx, `DELETE FROM cur_services WHERE (file_id, sheet_name, row_number) IN
-		(SELECT (old_file_id, old_sheet_name, old_row_number) FROM superseded_services WHERE file_id = $1)`, fileID); err != nil {
-		return fmt.Errorf("current services: %w", err)
+// (the newest): the records it holds are its rows now. selfSuperseded is
+// the number of its own rows a later row of the same record in it
+// supersedes (supersede).
+//
+// Each statement reads committed rows (the file's were committed first:
+// Loader.write) or filters one table by constants, so that none holds the
+// file's rows in memory whatever the optimizer estimates.
+func currentServices(ctx context.Context, ex execer, fileID int64, selfSuperseded int64) error {
+	steps := []string{
+		// the current rows of the records it holds, which it supersedes
+		// (every current row is of an earlier file)
+		`DELETE FROM cur_services WHERE service_id IN (SELECT service_id FROM sys_services WHERE file_id = $1)`,
+		`INSERT INTO cur_services
+		 SELECT service_id, station_id, service_type, target_kind, start_date, end_date, person_times,
+		        entered_at, file_id, sheet_name, row_number
+		 FROM sys_services WHERE file_id = $1`,
 	}
-	if _, err := ex.ExecContext(ctx, fmt.Sprintf(currentServicesSQL, "AND r.file_id = $1"), fileID); err != nil {
-		return fmt.Errorf("current services: %w", err)
+	if selfSuperseded > 0 {
+		steps = append(steps, `DELETE FROM cur_services WHERE file_id = $1 AND (sheet_name, row_number) IN
+			(SELECT (old_sheet_name, old_row_number) FROM superseded_services WHERE file_id = $1 AND old_file_id = $1)`)
+	}
+	for _, q := range steps {
+		if _, err := ex.ExecContext(ctx, q, fileID); err != nil {
+			return fmt.Errorf("current services: %w", err)
+		}
 	}
 	return nil
 }
@@ -229,10 +203,6 @@ type Loader struct {
 	StreamBytes int64
 	// held is the bytes of the files of this batch read whole.
 	held int64
-	// RebuildMemory is DuckDB's memory_limit at least while a file that
-	// reloads an earlier one is written (its current records may be
-	// rebuilt); "" leaves the limit alone.
-	RebuildMemory string
 	// Reload loads again files loaded before (sgz ingest --reload): after
 	// a policy bound or the holiday calendar changed, rows rejected under
 	// the old rules load. A ledger a correction replaced stays replaced.
@@ -640,7 +610,7 @@ func (l *Loader) Load(ctx context.Context, paths []string) ([]*Result, error) {
 			// A file that fails to load is refused whole and the others go
 			// on: its transaction left the database as it was.
 			if err := l.write(ctx, r); err != nil {
-				reason := fmt.Sprintf("写入失败，未载入任何内容：%v", err)
+				reason := "写入失败，未载入任何内容：" + dberr.Describe(err)
 				var ref *Refusal
 				if errors.As(err, &ref) {
 					reason = ref.Reason // what a streamed file's content was refused for
@@ -648,6 +618,12 @@ func (l *Loader) Load(ctx context.Context, paths []string) ([]*Result, error) {
 				r.Status, r.Reason, r.Parsed = Refused, reason, nil
 				if _, err := l.DB.ExecContext(ctx, `INSERT INTO refused_files VALUES (?, ?, ?, ?, ?)`,
 					ScrubText(filepath.Base(r.Path)), ScrubText(r.Path), r.sha, r.Reason, l.Now()); err != nil {
+					return results, err
+				}
+				var stuck *discardError
+				if errors.As(err, &stuck) {
+					// rows of no file are left: the next writing open
+					// removes them; nothing more is loaded until then
 					return results, err
 				}
 			}
@@ -663,15 +639,108 @@ func nullIf(s string) any {
 	return s
 }
 
-// write loads one converted file in one transaction.
-func (l *Loader) write(ctx context.Context, r *Result) (err error) {
-	// A reload may rebuild cur_services, which sorts every record: under a
-	// load's 64 MB a reload at the national scale (50 million records) ran
-	// out of memory. The limit is raised around the transaction (settings
-	// are not transactional; put back after COMMIT or ROLLBACK).
-	if r.reloads != 0 && l.RebuildMemory != "" {
-		defer raiseMemory(ctx, l.DB, l.RebuildMemory)()
+// write loads one converted file in two transactions.
+//
+// The first appends the file's rows (raw rows, rejects, remarks, typed
+// rows) under a new file id and commits them. No files row names that id
+// yet: until the second transaction commits, they are rows of no file,
+// which no figure reads (every staging view and report reads rows of
+// loaded files only) and which the next writing open removes
+// (RemoveOrphans), as it removes what a load killed during its commit
+// leaves.
+//
+// The second puts the file in force: it removes what the file reloads
+// or replaces, inserts its files row, records the records it overlaps and
+// supersedes, brings cur_services up to date and counts its rows. Were
+// the two one transaction, the second's statements would read rows
+// DuckDB's optimizer cannot see: it estimates a table from what is
+// committed, so a table empty on disk but holding the file's 250,000
+// records in the open transaction was taken for 0 rows and made the build
+// side of hash joins (the whole file's rows held in memory), past the
+// load's memory limit (docs/decisions.md, "DuckDB's settings"). Committed,
+// the rows have statistics and every join builds on its smaller side and
+// spills beyond the limit.
+//
+// When the second fails, the first's rows are deleted again; a failure of
+// that too is returned (the rows stay rows of no file until the next
+// writing open removes them).
+func (l *Loader) write(ctx context.Context, r *Result) error {
+	var fileID int64
+	if err := l.DB.QueryRowContext(ctx, `SELECT nextval('file_id_seq')`).Scan(&fileID); err != nil {
+		return err
 	}
+	if err := l.appendFile(ctx, fileID, r); err != nil {
+		return err
+	}
+	if err := l.putInForce(ctx, fileID, r); err != nil {
+		if derr := discardRows(context.WithoutCancel(ctx), l.DB, fileID); derr != nil {
+			return &discardError{load: err, discard: derr}
+		}
+		return err
+	}
+	return nil
+}
+
+// unload removes an earlier load of a file (sgz ingest --reload) in the
+// transaction that loads it again. The service rows it superseded that no
+// other loaded file supersedes are current again (the file loaded again
+// supersedes them anew where it holds their records; a record it no longer
+// loads, rejected under the new rules, has its earlier version back);
+// then its rows go. Done this way rather than by rebuilding cur_services,
+// no statement reads rows the transaction wrote (Loader.write).
+func unload(ctx context.Context, conn *sql.Conn, old int64) error {
+	_, err := conn.ExecContext(ctx, `INSERT INTO cur_services
+		SELECT r.service_id, r.station_id, r.service_type, r.target_kind, r.start_date, r.end_date, r.person_times,
+		       r.entered_at, r.file_id, r.sheet_name, r.row_number
+		FROM sys_services r
+		SEMI JOIN (SELECT old_file_id, old_sheet_name, old_row_number FROM superseded_services
+		           WHERE file_id = $1 AND old_file_id <> $1) s
+		  ON s.old_file_id = r.file_id AND s.old_sheet_name = r.sheet_name AND s.old_row_number = r.row_number
+		ANTI JOIN (SELECT old_file_id, old_sheet_name, old_row_number FROM superseded_services
+		           WHERE file_id <> $1 AND file_id IN (SELECT file_id FROM files)) x
+		  ON x.old_file_id = r.file_id AND x.old_sheet_name = r.sheet_name AND x.old_row_number = r.row_number
+		WHERE r.file_id <> $1 AND r.file_id IN (SELECT file_id FROM files)`, old)
+	if err != nil {
+		return fmt.Errorf("current services: %w", err)
+	}
+	for _, t := range append(slices.Clone(fileTables), "files") {
+		if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", old); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// discardError is a load that failed after its rows were committed, whose
+// rows could not be deleted again either: the batch stops (they are rows
+// of no file, which the next writing open removes).
+type discardError struct{ load, discard error }
+
+func (e *discardError) Error() string {
+	return fmt.Sprintf("%v；已写入的行也未能删除（%v），下次打开数据库时清除", e.load, e.discard)
+}
+
+func (e *discardError) Unwrap() error { return e.load }
+
+// discardRows deletes the rows of a file id that no files row names, in
+// one transaction.
+func discardRows(ctx context.Context, db *sql.DB, fileID int64) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, t := range fileTables {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", fileID); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// inTx runs fn in a transaction of its own connection and commits it, or
+// rolls it back when fn fails.
+func (l *Loader) inTx(ctx context.Context, fn func(conn *sql.Conn) error) (err error) {
 	conn, err := l.DB.Conn(ctx)
 	if err != nil {
 		return err
@@ -685,92 +754,89 @@ func (l *Loader) write(ctx context.Context, r *Result) (err error) {
 			_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 		}
 	}()
-	p := r.Parsed
-	removedServices := false // the earlier load's service rows are removed
-	if r.reloads != 0 {
-		if err := conn.QueryRowContext(ctx, `SELECT count(*) > 0 FROM sys_services WHERE file_id = ?`, r.reloads).Scan(&removedServices); err != nil {
-			return err
-		}
-		for _, t := range append(slices.Clone(fileTables), "files") {
-			if _, err := conn.ExecContext(ctx, "DELETE FROM "+t+" WHERE file_id = ?", r.reloads); err != nil {
-				return err
-			}
-		}
-	}
-	var fileID int64
-	if err := conn.QueryRowContext(ctx, `SELECT nextval('file_id_seq')`).Scan(&fileID); err != nil {
-		return err
-	}
-	if p.Class == "ledger" {
-		if err := replaceLedgers(ctx, conn, fileID, r); err != nil {
-			return err
-		}
-	}
-	var county, report any
-	if p.Class == "ledger" {
-		county, report = p.CountyCode, *p.ReportDate
-	}
-	_, err = conn.ExecContext(ctx, `INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes,
-		file_class, county_code, report_date, has_station_sheet, has_staff_sheet, has_funds_sheet, loaded_at,
-		count_loaded, count_rejected, count_skipped, replaced_by, count_overlap)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL, 0)`,
-		fileID, p.FileName, ScrubText(r.Path), r.sha, r.key, r.size, p.Class, county, report,
-		p.Holds(string(LedgerStations)), p.Holds(string(LedgerStaff)), p.Holds(string(LedgerFunds)), l.Now())
-	if err != nil {
-		return err
-	}
-	if p.streamed {
-		err = l.stream(ctx, conn, fileID, r)
-	} else {
-		err = conn.Raw(func(dc any) error { return p.appendAll(ctx, dc.(driver.Conn), fileID) })
-	}
-	if err != nil {
-		return err
-	}
-	if err := logOverlaps(ctx, conn, fileID, r); err != nil {
-		return err
-	}
-	if p.TableCount(string(SysServices)) > 0 {
-		if err := supersede(ctx, conn, fileID); err != nil {
-			return err
-		}
-	}
-	switch {
-	case removedServices:
-		// service rows of the earlier load were removed: what they
-		// superseded may be current again
-		err = RebuildCurrentServices(ctx, conn)
-	case p.TableCount(string(SysServices)) > 0:
-		err = currentServices(ctx, conn, fileID)
-	}
-	if err != nil {
-		return err
-	}
-	_, err = conn.ExecContext(ctx, `UPDATE files SET
-		count_loaded = (SELECT count(*) FROM ledger_stations WHERE file_id = $1) + (SELECT count(*) FROM ledger_staff WHERE file_id = $1)
-		             + (SELECT count(*) FROM ledger_funds WHERE file_id = $1) + (SELECT count(*) FROM sys_stations WHERE file_id = $1) + (SELECT count(*) FROM sys_services WHERE file_id = $1)
-		             + (SELECT count(*) FROM sys_summaries WHERE file_id = $1),
-		count_rejected = (SELECT count(DISTINCT (sheet_name, row_number)) FROM rejects WHERE file_id = $1),
-		count_skipped = $2,
-		count_overlap = $3
-		WHERE file_id = $1`, fileID, p.SkippedTotal(), r.Overlap)
-	if err != nil {
+	if err := fn(conn); err != nil {
 		return err
 	}
 	_, err = conn.ExecContext(ctx, "COMMIT")
 	return err
 }
 
+// appendFile appends the file's rows under fileID and commits them (the
+// first transaction of write).
+func (l *Loader) appendFile(ctx context.Context, fileID int64, r *Result) error {
+	return l.inTx(ctx, func(conn *sql.Conn) error {
+		if r.Parsed.streamed {
+			return l.stream(ctx, conn, fileID, r)
+		}
+		return conn.Raw(func(dc any) error { return r.Parsed.appendAll(ctx, dc.(driver.Conn), fileID) })
+	})
+}
+
+// putInForce makes the file's committed rows count (the second
+// transaction of write).
+func (l *Loader) putInForce(ctx context.Context, fileID int64, r *Result) error {
+	return l.inTx(ctx, func(conn *sql.Conn) error {
+		p := r.Parsed
+		if r.reloads != 0 {
+			if err := unload(ctx, conn, r.reloads); err != nil {
+				return err
+			}
+		}
+		if p.Class == "ledger" {
+			if err := replaceLedgers(ctx, conn, fileID, r); err != nil {
+				return err
+			}
+		}
+		var county, report any
+		if p.Class == "ledger" {
+			county, report = p.CountyCode, *p.ReportDate
+		}
+		_, err := conn.ExecContext(ctx, `INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes,
+			file_class, county_code, report_date, has_station_sheet, has_staff_sheet, has_funds_sheet, loaded_at,
+			count_loaded, count_rejected, count_skipped, replaced_by, count_overlap)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, NULL, 0)`,
+			fileID, p.FileName, ScrubText(r.Path), r.sha, r.key, r.size, p.Class, county, report,
+			p.Holds(string(LedgerStations)), p.Holds(string(LedgerStaff)), p.Holds(string(LedgerFunds)), l.Now())
+		if err != nil {
+			return err
+		}
+		if err := logOverlaps(ctx, conn, fileID, r); err != nil {
+			return err
+		}
+		if p.TableCount(string(SysServices)) > 0 {
+			self, err := supersede(ctx, conn, fileID)
+			if err != nil {
+				return err
+			}
+			if err := currentServices(ctx, conn, fileID, self); err != nil {
+				return err
+			}
+		}
+		_, err = conn.ExecContext(ctx, `UPDATE files SET
+			count_loaded = (SELECT count(*) FROM ledger_stations WHERE file_id = $1) + (SELECT count(*) FROM ledger_staff WHERE file_id = $1)
+			             + (SELECT count(*) FROM ledger_funds WHERE file_id = $1) + (SELECT count(*) FROM sys_stations WHERE file_id = $1) + (SELECT count(*) FROM sys_services WHERE file_id = $1)
+			             + (SELECT count(*) FROM sys_summaries WHERE file_id = $1),
+			count_rejected = (SELECT count(DISTINCT (sheet_name, row_number)) FROM rejects WHERE file_id = $1),
+			count_skipped = $2,
+			count_overlap = $3
+			WHERE file_id = $1`, fileID, p.SkippedTotal(), r.Overlap)
+		return err
+	})
+}
+
 // supersede records which service rows the file's rows replace: every
 // older row of a record it holds, and its own earlier rows of a record it
 // holds twice (the later export wins, within it the later sheet by name
-// and the lower row: a row is its file, sheet and row number).
-func supersede(ctx context.Context, conn *sql.Conn, fileID int64) error {
-	_, err := conn.ExecContext(ctx, `INSERT INTO superseded_services
+// and the lower row: a row is its file, sheet and row number). It returns
+// how many of its own rows it superseded.
+func supersede(ctx context.Context, conn *sql.Conn, fileID int64) (int64, error) {
+	if _, err := conn.ExecContext(ctx, `INSERT INTO superseded_services
 		SELECT $1, o.file_id, o.sheet_name, o.row_number
 		FROM sys_services o
-		WHERE o.file_id < $1 AND o.service_id IN (SELECT service_id FROM sys_services WHERE file_id = $1)
-		UNION ALL
+		WHERE o.file_id < $1 AND o.service_id IN (SELECT service_id FROM sys_services WHERE file_id = $1)`, fileID); err != nil {
+		return 0, fmt.Errorf("superseded services: %w", err)
+	}
+	res, err := conn.ExecContext(ctx, `INSERT INTO superseded_services
 		SELECT $1, $1, sheet_name, row_number
 		FROM (SELECT sheet_name, row_number,
 		             row_number() OVER (PARTITION BY service_id ORDER BY sheet_name DESC, row_number DESC) AS rk
@@ -779,9 +845,9 @@ func supersede(ctx context.Context, conn *sql.Conn, fileID int64) error {
 		                                            GROUP BY service_id HAVING count(*) > 1))
 		WHERE rk > 1`, fileID)
 	if err != nil {
-		return fmt.Errorf("superseded services: %w", err)
+		return 0, fmt.Errorf("superseded services: %w", err)
 	}
-	return nil
+	return res.RowsAffected()
 }
 
 // appendRows appends rows to a table on a driver connection, in its
@@ -876,79 +942,99 @@ func replaceLedgers(ctx context.Context, conn *sql.Conn, fileID int64, r *Result
 	return nil
 }
 
+// overlapChecks are the records an export may share with earlier ones: the
+// table, its record key, the label of that column, the columns compared,
+// and the version in force before the file (key k, file_id, row_number
+// and the hash h of the compared columns; $1 is the file): of a station,
+// its latest earlier row; of a service record, its current row.
+var overlapChecks = []struct{ table, key, label, cols, older string }{
+	{"sys_stations", "station_id", "站点编号",
+		"station_name, county_code, township_code, established_date, date_trunc('minute', baseinfo_entered_at), station_status",
+		`SELECT station_id AS k, file_id, row_number, h FROM (
+		   SELECT *, hash(%[1]s) AS h, row_number() OVER (PARTITION BY station_id ORDER BY file_id DESC, row_number DESC) AS rk
+		   FROM sys_stations WHERE file_id < $1 AND station_id IN (SELECT station_id FROM sys_stations WHERE file_id = $1))
+		 WHERE rk = 1`},
+	{"sys_services", "service_id", "服务记录编号",
+		"station_id, service_type, target_kind, start_date, end_date, person_times, date_trunc('minute', entered_at)",
+		`SELECT service_id AS k, file_id, row_number, hash(%[1]s) AS h FROM cur_services`},
+}
+
 // logOverlaps counts the records of an export that earlier exports had too
 // (the same station id or service record id), and flags those whose values
 // differ: the later file wins (inputs.md) and the change is on record.
+//
+// The rows are compared by a hash of their values, so that a join holds
+// keys and hashes only, not the values of every record of a large export
+// (two 2,000,000-record exports of the same records). Two different
+// versions of a record have the same 64-bit hash with odds of one in
+// 1.8·10^19: the flag is a remark on a row loaded all the same, and the
+// later file's values are used either way. The flags are written by the
+// statement itself; the first of them are read back for the summary.
 func logOverlaps(ctx context.Context, conn *sql.Conn, fileID int64, r *Result) error {
-	checks := []struct{ table, key, label, cols string }{
-		{"sys_stations", "station_id", "站点编号", "station_name, county_code, township_code, established_date, date_trunc('minute', baseinfo_entered_at), station_status"},
-		{"sys_services", "service_id", "服务记录编号", "station_id, service_type, target_kind, start_date, end_date, person_times, date_trunc('minute', entered_at)"},
-	}
-	for _, c := range checks {
-		if r.Parsed.Tables[c.table] == nil {
+	p := r.Parsed
+	for _, c := range overlapChecks {
+		if p.TableCount(c.table) == 0 {
 			continue
 		}
-		cols := strings.Split(c.cols, ", ")
-		prefixed := func(alias string) string {
-			out := make([]string, len(cols))
-			for i, col := range cols {
-				if strings.HasPrefix(col, "date_trunc(") { // date_trunc('minute', x) -> date_trunc('minute', alias.x)
-					out[i] = strings.Replace(col, ", ", ", "+alias+".", 1)
-					continue
-				}
-				out[i] = alias + "." + col
-			}
-			return strings.Join(out, ", ")
+		pairs := fmt.Sprintf(`FROM (SELECT sheet_name, row_number, %[1]s AS k, hash(%[2]s) AS h FROM %[3]s WHERE file_id = $1) n
+			JOIN (%[4]s) o ON o.k = n.k
+			JOIN files f ON f.file_id = o.file_id`, c.key, c.cols, c.table, fmt.Sprintf(c.older, c.cols))
+		var overlap int
+		if err := conn.QueryRowContext(ctx, `SELECT count(*) `+pairs, fileID).Scan(&overlap); err != nil {
+			return fmt.Errorf("overlap of %s: %w", c.table, err)
 		}
-		q := fmt.Sprintf(`WITH newer AS (SELECT * FROM %[1]s WHERE file_id = $1),
-			older AS (SELECT o.*, row_number() OVER (PARTITION BY o.%[2]s ORDER BY o.file_id DESC, o.row_number DESC) AS rk
-			          FROM %[1]s o WHERE o.file_id < $1 AND o.%[2]s IN (SELECT %[2]s FROM newer))
-			SELECT n.sheet_name, n.row_number, n.%[2]s, f.file_name, o.row_number,
-			       (%[3]s) IS DISTINCT FROM (%[4]s) AS changed
-			FROM newer n JOIN older o ON o.%[2]s = n.%[2]s AND o.rk = 1
-			JOIN files f ON f.file_id = o.file_id
-			ORDER BY n.row_number`, c.table, c.key, prefixed("n"), prefixed("o"))
-		rows, err := conn.QueryContext(ctx, q, fileID)
+		if overlap == 0 {
+			continue
+		}
+		res, err := conn.ExecContext(ctx, `INSERT INTO row_flags
+			SELECT $1, n.sheet_name, n.row_number, $2, n.k, f.file_name || ' 第 ' || o.row_number || ' 行'  || $3 `+pairs+`
+			WHERE n.h <> o.h`, fileID, c.label, overlapNote)
 		if err != nil {
 			return fmt.Errorf("overlap of %s: %w", c.table, err)
 		}
-		var flags []Reject
-		for rows.Next() {
-			var f Reject
-			var prevFile string
-			var prevRow int
-			var changed bool
-			if err := rows.Scan(&f.Sheet, &f.RowNum, &f.Value, &prevFile, &prevRow, &changed); err != nil {
-				rows.Close()
-				return err
-			}
-			r.Overlap++
-			if changed {
-				r.Changed++
-				f.Column = c.label
-				f.Reason = fmt.Sprintf("%s 第 %d 行有同一记录但内容不同，以本文件（较新）为准", prevFile, prevRow)
-				flags = append(flags, f)
-			}
-		}
-		rows.Close()
-		// appended in one go (a re-export can change thousands of records)
-		vals := make([][]any, len(flags))
-		for i, f := range flags {
-			vals[i] = []any{fileID, f.Sheet, int64(f.RowNum), f.Column, f.Value, f.Reason}
-		}
-		if err := conn.Raw(func(dc any) error { return appendRows(ctx, dc.(driver.Conn), "row_flags", vals) }); err != nil {
+		changed, err := res.RowsAffected()
+		if err != nil {
 			return err
 		}
-		p := r.Parsed
-		if p.streamed && len(p.Flags)+len(flags) > shownProblems {
-			keep := max(0, shownProblems-len(p.Flags))
-			p.omittedFlags += len(flags) - keep
-			p.flushedFlags += len(flags) - keep
-			flags = flags[:keep]
+		r.Overlap += overlap
+		r.Changed += int(changed)
+		room := max(0, shownProblems-len(p.Flags))
+		shown, err := overlapFlags(ctx, conn, fileID, c.label, room)
+		if err != nil {
+			return err
 		}
-		p.Flags = append(p.Flags, flags...)
+		p.Flags = append(p.Flags, shown...)
+		p.omittedFlags += int(changed) - len(shown)
+		p.sqlFlags += int(changed) - len(shown)
 	}
 	return nil
+}
+
+// overlapNote ends the remark on a record an earlier export had with other
+// values (after the earlier file and row).
+const overlapNote = "有同一记录但内容不同，以本文件（较新）为准"
+
+// overlapFlags reads back the first n remarks logOverlaps wrote for column
+// label of the file.
+func overlapFlags(ctx context.Context, conn *sql.Conn, fileID int64, label string, n int) ([]Reject, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT sheet_name, row_number, value, note FROM row_flags
+		WHERE file_id = $1 AND column_name = $2 AND suffix(note, $3) ORDER BY sheet_name, row_number LIMIT $4`, fileID, label, overlapNote, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Reject
+	for rows.Next() {
+		f := Reject{Column: label}
+		if err := rows.Scan(&f.Sheet, &f.RowNum, &f.Value, &f.Reason); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
 }
 
 // appendAll appends the file's raw rows, rejects, remarks and typed rows

@@ -15,6 +15,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"sgz/ingest/dberr"
 )
 
 // Exit codes.
@@ -240,6 +242,6 @@ func interleave(fs *flag.FlagSet, args []string) []string {
 
 // fail prints an error with the sgz: prefix and returns ExitError.
 func (e *env) fail(err error) int {
-	fmt.Fprintf(e.stderr, "sgz: %v\n", err)
+	fmt.Fprintf(e.stderr, "sgz: %s\n", dberr.Describe(err))
 	return ExitError
 }

@@ -197,16 +197,6 @@ const (
 	queryMemory = "4GB"
 )
 
-// rebuildMemory is DuckDB's memory_limit while a file that reloads an
-// earlier one is written (docs/decisions.md, "DuckDB's settings"); ""
-// when SGZ_MEMORY_LIMIT sets the limit.
-func rebuildMemory() string {
-	if os.Getenv("SGZ_MEMORY_LIMIT") != "" {
-		return ""
-	}
-	return "1GiB"
-}
-
 // memTotalKB is the machine's memory in kB (Linux), 0 when unknown.
 func memTotalKB() int64 {
 	b, err := os.ReadFile("/proc/meminfo")
@@ -368,10 +358,6 @@ func (s *store) loader(ctx context.Context, e *env) (*ingest.Loader, error) {
 		Now:      func() time.Time { return time.Now().UTC().Truncate(time.Second) },
 		Progress: terminalProgress(e),
 		Rows:     terminalRows(e),
-		// a reload may rebuild the current records (a sort of every
-		// record): DuckDB gets rebuildMemory for it, unless the user set
-		// the limit (SGZ_MEMORY_LIMIT)
-		RebuildMemory: rebuildMemory(),
 	}, nil
 }
 

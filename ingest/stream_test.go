@@ -389,4 +389,3 @@ func TestStreamReportsProgress(t *testing.T) {
 		t.Errorf("the last call says %v of the file read, want 1", last.part)
 	}
 }
-

@@ -55,11 +55,17 @@ var kinds = []struct {
 		func(t duckdb.ErrorType, msg string) bool {
 			return strings.Contains(msg, "Permission denied") || t == duckdb.ErrorTypePermission
 		},
-		func(string) string { return "没有读写权限：请确认当前用户可以读写数据库文件及其所在文件夹" },
+		func(string) string {
+			return "没有读写权限：请确认当前用户可以读写数据库文件及其所在文件夹"
+		},
 	},
 	{
-		func(t duckdb.ErrorType, msg string) bool { return t == duckdb.ErrorTypeIO || strings.Contains(msg, "IO Error") },
-		func(string) string { return "读写数据库文件出错：请检查磁盘是否可用、文件是否被移走或被其他程序改动后重试" },
+		func(t duckdb.ErrorType, msg string) bool {
+			return t == duckdb.ErrorTypeIO || strings.Contains(msg, "IO Error")
+		},
+		func(string) string {
+			return "读写数据库文件出错：请检查磁盘是否可用、文件是否被移走或被其他程序改动后重试"
+		},
 	},
 	{
 		func(t duckdb.ErrorType, msg string) bool {

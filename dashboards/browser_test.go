@@ -133,7 +133,10 @@ func TestSiteInBrowser(t *testing.T) {
 	for _, p := range sitePages {
 		for _, width := range []int{1440, 390} {
 			t.Run(fmt.Sprintf("%s@%d", strings.TrimSuffix(p.file, ".html"), width), func(t *testing.T) {
-				res := selfCheckPage(t, bin, dir, p.file, head, check, width)
+				// two pages at a time: Chromium waits more than it works
+				t.Parallel()
+				shot := filepath.Join(dir, fmt.Sprintf("%s-%d.png", strings.TrimSuffix(p.file, ".html"), width))
+				res := selfCheckPage(t, bin, dir, p.file, head, check, width, shot)
 				if !fixture {
 					// Real data may leave a panel empty on purpose (阶段数据待计算).
 					page := readFile(t, filepath.Join(dir, p.file))
@@ -149,13 +152,6 @@ func TestSiteInBrowser(t *testing.T) {
 					t.Errorf("page is %d px wide in a %d px window (want %d): something overflows", res.ScrollWidth, res.InnerWidth, width)
 				}
 				checkLinks(t, dir, res.Links)
-				shot := filepath.Join(dir, fmt.Sprintf("%s-%d.png", strings.TrimSuffix(p.file, ".html"), width))
-				target := filepath.Join(dir, p.file)
-				if width < minWindow {
-					target = phoneFrame(t, dir, p.file, width)
-				}
-				runChromium(t, bin, append(chromiumFlags(t.TempDir()),
-					"--screenshot="+shot, fmt.Sprintf("--window-size=%d,3000", max(width, minWindow)), "file://"+target)...)
 				if fi, err := os.Stat(shot); err != nil || fi.Size() == 0 {
 					t.Fatalf("no screenshot: %v", err)
 				}
@@ -202,6 +198,7 @@ func phoneFrame(t *testing.T, dir, file string, width int) string {
   if (!pre) { setTimeout(poll, 100); return; }
   var out = document.createElement("pre");
   out.id = "selfcheck";
+  out.hidden = true;
   out.textContent = pre.textContent;
   document.body.appendChild(out);
 })();
@@ -215,8 +212,10 @@ func phoneFrame(t *testing.T, dir, file string, width int) string {
 
 // selfCheckPage loads a copy of the page with the self-check scripts
 // injected (an error recorder first in <head>, the check last in <body>;
-// the published page stays as it is) and returns what the check found.
-func selfCheckPage(t *testing.T, bin, dir, file, head, check string, width int) selfCheck {
+// the published page stays as it is) and returns what the check found; in
+// the same run of Chromium it takes a screenshot into shot (the check's
+// result is hidden: the page looks as published).
+func selfCheckPage(t *testing.T, bin, dir, file, head, check string, width int, shot string) selfCheck {
 	t.Helper()
 	page := readFile(t, filepath.Join(dir, file))
 	const charset = `<meta charset="utf-8">`
@@ -225,7 +224,9 @@ func selfCheckPage(t *testing.T, bin, dir, file, head, check string, width int) 
 	}
 	page = strings.Replace(page, charset, charset+"\n<script>"+head+"</script>", 1)
 	page = strings.Replace(page, "</body>", "<script>"+check+"</script>\n</body>", 1)
-	checkPage := filepath.Join(dir, "selfcheck-"+file)
+	// one copy per width: the widths of a page are checked side by side
+	copyName := fmt.Sprintf("selfcheck-%d-%s", width, file)
+	checkPage := filepath.Join(dir, copyName)
 	if err := os.WriteFile(checkPage, []byte(page), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -233,12 +234,13 @@ func selfCheckPage(t *testing.T, bin, dir, file, head, check string, width int) 
 
 	target := checkPage
 	if width < minWindow {
-		target = phoneFrame(t, dir, "selfcheck-"+file, width)
+		target = phoneFrame(t, dir, copyName, width)
 		defer os.Remove(target)
 	}
-	dom := runChromium(t, bin, append(chromiumFlags(t.TempDir()), fmt.Sprintf("--window-size=%d,2000", max(width, minWindow)), "--dump-dom", "file://"+target)...)
+	dom := runChromium(t, bin, append(chromiumFlags(t.TempDir()), fmt.Sprintf("--window-size=%d,3000", max(width, minWindow)),
+		"--screenshot="+shot, "--dump-dom", "file://"+target)...)
 	// The last match: the script's own comment mentions the element too.
-	all := regexp.MustCompile(`(?s)<pre id="selfcheck">(\{.*?)</pre>`).FindAllSubmatch(dom, -1)
+	all := regexp.MustCompile(`(?s)<pre id="selfcheck"[^>]*>(\{.*?)</pre>`).FindAllSubmatch(dom, -1)
 	if len(all) == 0 {
 		t.Fatalf("no self-check result in the dumped DOM (did the page load?):\n%.2000s", dom)
 	}

@@ -119,10 +119,7 @@ func TestAssessmentAgrees(t *testing.T) {
 		}
 	}
 	// the page's CSV
-	site := filepath.Join(d.dir, "site-assess")
-	if out, code := run("dashboard", "--as-of", "2023-12-31", "--db", d.db, "--out", site); code != 0 {
-		t.Fatalf("dashboard: exit %d: %s", code, out)
-	}
+	site := demoSite(t)
 	b, err := os.ReadFile(filepath.Join(site, "assessment.csv"))
 	if err != nil {
 		t.Fatal(err)

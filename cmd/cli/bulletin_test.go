@@ -17,6 +17,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"sgz/dashboards/bulletin"
 	"sgz/data"
 	"sgz/ingest"
 )
@@ -417,6 +418,10 @@ func TestBulletinInBrowser(t *testing.T) {
 		t.Skip("chromium not on PATH")
 	}
 	d := loadDemo(t)
+	// printed for real, twice (TestMain's printer prints a page once)
+	was := bulletin.Printer
+	bulletin.Printer = bulletin.PrintPDF
+	defer func() { bulletin.Printer = was }()
 	dir := t.TempDir()
 	out, code := run("bulletin", "--db", d.db, "--month", "2023-11", "--out", dir)
 	if code != 0 {

@@ -44,7 +44,28 @@ type demoData struct {
 var (
 	demoOnce sync.Once
 	demo     demoData
+
+	siteOnce    sync.Once
+	demoSiteDir string
+	siteErr     error
 )
+
+// demoSite is the site of the demo's database as of 2023-12-31, built
+// once for the tests that only read it.
+func demoSite(t *testing.T) string {
+	t.Helper()
+	d := loadDemo(t)
+	siteOnce.Do(func() {
+		demoSiteDir = filepath.Join(d.dir, "site")
+		if out, code := run("dashboard", "--db", d.db, "--as-of", "2023-12-31", "--out", demoSiteDir); code != 0 {
+			siteErr = fmt.Errorf("dashboard: exit %d: %s", code, out)
+		}
+	})
+	if siteErr != nil {
+		t.Fatal(siteErr)
+	}
+	return demoSiteDir
+}
 
 // loadDemo generates the messy inputs (every county with its habits) and
 // loads them.
@@ -579,10 +600,7 @@ func TestNoPersonalDataStoredOrPublished(t *testing.T) {
 			}
 		}
 	}
-	site := filepath.Join(d.dir, "site")
-	if out, code := run("dashboard", "--db", d.db, "--as-of", "2023-12-31", "--out", site); code != 0 {
-		t.Fatalf("dashboard: %s", out)
-	}
+	site := demoSite(t)
 	rejects, _ := run("report", "rejects", "--db", d.db, "--format", "csv")
 	scan("sgz report rejects", rejects, true)
 	bulletinDir := filepath.Join(d.dir, "bulletin-pii")

@@ -2,14 +2,18 @@ package cli_test
 
 import (
 	"bufio"
+	"context"
+	"crypto/sha256"
 	"database/sql"
 	"fmt"
 	"os"
+	"sync"
 	"testing"
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"sgz/cmd/cli"
+	"sgz/dashboards/bulletin"
 )
 
 var tempDirs []string
@@ -55,9 +59,43 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(2)
 	}
+	// The bulletin tests write the same editions again and again, and
+	// Chromium takes 3–4 s a page here: a page is printed once, and its PDF
+	// copied for the same bytes (TestBulletinInBrowser prints for real).
+	bulletin.Printer = printOnce(bulletin.PrintPDF)
 	code := m.Run()
 	for _, d := range tempDirs {
 		os.RemoveAll(d)
 	}
 	os.Exit(code)
+}
+
+// printOnce wraps a PDF printer so that a page with the same bytes as one
+// printed before is not printed again: its PDF is copied.
+func printOnce(print func(ctx context.Context, chromium, html, pdf string) error) func(ctx context.Context, chromium, html, pdf string) error {
+	var mu sync.Mutex
+	printed := map[[32]byte][]byte{}
+	return func(ctx context.Context, chromium, html, pdf string) error {
+		page, err := os.ReadFile(html)
+		if err != nil {
+			return err
+		}
+		key := sha256.Sum256(page)
+		mu.Lock()
+		b, ok := printed[key]
+		mu.Unlock()
+		if ok {
+			return os.WriteFile(pdf, b, 0o644)
+		}
+		if err := print(ctx, chromium, html, pdf); err != nil {
+			return err
+		}
+		if b, err = os.ReadFile(pdf); err != nil {
+			return err
+		}
+		mu.Lock()
+		printed[key] = b
+		mu.Unlock()
+		return nil
+	}
 }

@@ -273,10 +273,7 @@ func TestStagesMatchGroundTruth(t *testing.T) {
 // in, and the 阶段 page's counts equal the truth's at the as-of date.
 func TestCountyPagesOnDemo(t *testing.T) {
 	d := loadDemo(t)
-	site := filepath.Join(t.TempDir(), "site")
-	if out, code := run("dashboard", "--db", d.db, "--as-of", "2023-12-31", "--out", site); code != 0 {
-		t.Fatalf("dashboard: exit %d: %s", code, out)
-	}
+	site := demoSite(t)
 	ref := mustRef()
 	for _, c := range ref.Counties {
 		b, err := os.ReadFile(filepath.Join(site, dashboards.CountyFile(c.Code)))

@@ -162,7 +162,7 @@ func write(ctx context.Context, e *Edition, dir string) (Files, error) {
 	if chromium, err := exec.LookPath("chromium"); err == nil {
 		f.PDF, f.AnnexPDF = base+".pdf", annex+".pdf"
 		for _, x := range [][2]string{{f.HTML, f.PDF}, {f.Annex, f.AnnexPDF}} {
-			if err := PrintPDF(ctx, chromium, x[0], x[1]); err != nil {
+			if err := Printer(ctx, chromium, x[0], x[1]); err != nil {
 				return f, err
 			}
 			if err := stampPDFDates(x[1], e.IssueDate); err != nil {
@@ -172,6 +172,11 @@ func write(ctx context.Context, e *Edition, dir string) (Files, error) {
 	}
 	return f, nil
 }
+
+// Printer prints an HTML file to PDF: PrintPDF, with the Chromium found on
+// PATH. A test may put in its place one that prints a page it has printed
+// before only once (the same bytes print to the same PDF).
+var Printer = PrintPDF
 
 // pdfDate matches the creation and modification dates Chromium writes into
 // a PDF's information dictionary, e.g. /CreationDate (D:20261127230235+00'00').

@@ -73,6 +73,7 @@
     }
     var pre = document.createElement("pre");
     pre.id = "selfcheck";
+    pre.hidden = true; // in the DOM for --dump-dom, not in the screenshot
     pre.textContent = JSON.stringify(out);
     document.body.appendChild(pre);
   }

@@ -292,45 +292,62 @@ func TestRecogniseHeaders(t *testing.T) {
 	}
 }
 
-// TestXLS: an old binary workbook is converted through LibreOffice when it
-// is installed, and otherwise refused with the command that converts it.
+// TestXLS: an old binary workbook (testdata/ledger_taigu.xls: a one-row
+// ledger of 太谷区, saved as Excel 97–2003 by LibreOffice 7.4) and a
+// damaged one (the same file cut short; an OLE2 header with nothing
+// behind it), with LibreOffice and without it (PATH without soffice). With
+// it, the workbook converts and loads, and a damaged one is refused saying
+// it is damaged (LibreOffice, asked to convert what it cannot read as
+// Excel, guessed another format, and the file was refused for having no
+// header row). Without it, each is refused with the command that converts
+// it, a damaged one noted as damaged.
 func TestXLS(t *testing.T) {
-	c := converter(t)
-	soffice, err := exec.LookPath("soffice")
+	good, err := os.ReadFile(filepath.Join("testdata", "ledger_taigu.xls"))
 	if err != nil {
-		_, err := ReadSheets("旧版.xls", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1})
-		var r *Refusal
-		if !errors.As(err, &r) || !strings.Contains(r.Reason, "soffice --headless --convert-to xlsx") {
-			t.Errorf("without LibreOffice: %v, want a refusal with the command", err)
+		t.Fatal(err)
+	}
+	damaged := map[string][]byte{
+		"cut short":   good[:len(good)/3],
+		"header only": append([]byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}, make([]byte, 504)...),
+	}
+	t.Run("with LibreOffice", func(t *testing.T) {
+		if _, err := exec.LookPath("soffice"); err != nil {
+			t.Skip("LibreOffice (soffice) is not installed: the case without it below runs")
 		}
-		return
-	}
-	// Make a real .xls from a ledger workbook with LibreOffice itself.
-	dir := t.TempDir()
-	book := ledgerBook(t, []string{"填报日期：2023年6月30日"}, []string{"县(市、区)", "乡镇(街道)", "站点名称", "挂牌时间"},
-		[][]any{{"太谷区", "胡村镇", "胡村镇社工站", "2023-05-08"}}, nil, nil)
-	if err := os.WriteFile(filepath.Join(dir, "太谷区.xlsx"), book, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(soffice, "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--headless", "--convert-to", "xls", "--outdir", dir, filepath.Join(dir, "太谷区.xlsx"))
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("making the .xls: %v %s", err, out)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "太谷区.xls"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	sheets, err := ReadSheets("太谷区.xls", b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := c.Convert("太谷区.xls", sheets)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st := p.Tables["ledger_stations"]; st == nil || len(st.Rows) != 1 || st.Rows[0].Values[1] != "140703101" {
-		t.Errorf("converted .xls: %+v, want one station at 140703101", p.Tables)
-	}
+		c := converter(t)
+		sheets, err := ReadSheets("太谷区.xls", good)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := c.Convert("太谷区.xls", sheets)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := p.Tables["ledger_stations"]; st == nil || len(st.Rows) != 1 || st.Rows[0].Values[1] != "140703101" {
+			t.Errorf("converted .xls: %+v, want one station at 140703101", p.Tables)
+		}
+		for what, b := range damaged {
+			_, err := ReadSheets("太谷区.xls", b)
+			var r *Refusal
+			if !errors.As(err, &r) || !strings.Contains(r.Reason, "已损坏") || !strings.Contains(r.Reason, "另存为 .xlsx") {
+				t.Errorf("%s: %v, want a refusal saying the file is damaged and what to do", what, err)
+			}
+		}
+	})
+	t.Run("without LibreOffice", func(t *testing.T) {
+		t.Setenv("PATH", t.TempDir())
+		_, err := ReadSheets("太谷区.xls", good)
+		var r *Refusal
+		if !errors.As(err, &r) || !strings.Contains(r.Reason, "soffice --headless --convert-to xlsx '太谷区.xls'") || strings.Contains(r.Reason, "损坏") {
+			t.Errorf("a sound .xls: %v, want the command that converts it and nothing of damage", err)
+		}
+		for what, b := range damaged {
+			_, err := ReadSheets("太谷区.xls", b)
+			if !errors.As(err, &r) || !strings.Contains(r.Reason, "soffice --headless --convert-to xlsx") || !strings.Contains(r.Reason, "已损坏") {
+				t.Errorf("%s: %v, want the command and a note that the file looks damaged", what, err)
+			}
+		}
+	})
 }
 
 // A blank line in a CSV keeps the following rows numbered as in the file.

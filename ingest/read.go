@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/richardlehane/mscfb"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -64,6 +65,10 @@ func ReadSheetsLimited(name string, b []byte, lim Limits) ([]Sheet, error) {
 		}
 		x, cerr := convertXLS(b)
 		if cerr != nil {
+			var broken *brokenXLS
+			if errors.As(cerr, &broken) {
+				return nil, refuse(base, "%v", cerr)
+			}
 			return nil, refuse(base, "旧版 Excel（.xls）文件：%v；请先转换：soffice --headless --convert-to xlsx %s，再载入生成的 .xlsx", cerr, ShellQuote(name))
 		}
 		sheets, err = readXLSX(base, x, lim)
@@ -326,13 +331,25 @@ func DecodeText(b []byte) (string, error) {
 }
 
 // convertXLS turns an old binary Excel workbook into .xlsx bytes through
-// LibreOffice, when it is installed.
+// LibreOffice, when it is installed. Before LibreOffice is asked, the file
+// must be a compound file holding a workbook stream (xlsFilter): given
+// bytes it cannot read as Excel, LibreOffice guesses another format and
+// "converts" them, and the file was then refused for having no header
+// row. It is told the filter, so that it fails rather than guesses.
 func convertXLS(b []byte) ([]byte, error) {
 	bin, err := exec.LookPath("soffice")
 	if err != nil {
 		if bin, err = exec.LookPath("libreoffice"); err != nil {
-			return nil, errors.New("本机未安装 LibreOffice（soffice），无法自动转换")
+			why := "本机未安装 LibreOffice（soffice），无法自动转换"
+			if _, ferr := xlsFilter(b); ferr != nil {
+				why += "；且文件看来已损坏（" + ferr.Error() + "），转换也可能失败，届时请让报送单位重新保存"
+			}
+			return nil, errors.New(why)
 		}
+	}
+	filter, err := xlsFilter(b)
+	if err != nil {
+		return nil, &brokenXLS{fmt.Sprintf("旧版 Excel（.xls）文件已损坏，无法转换：%v；请让报送单位用 Excel 或 WPS 打开后另存为 .xlsx 再报送", err)}
 	}
 	dir, err := os.MkdirTemp("", "sgz-xls-")
 	if err != nil {
@@ -347,13 +364,63 @@ func convertXLS(b []byte) ([]byte, error) {
 	defer cancel()
 	// A private profile, so that a user's open LibreOffice does not block it.
 	cmd := exec.CommandContext(ctx, bin, "-env:UserInstallation=file://"+filepath.ToSlash(filepath.Join(dir, "profile")),
-		"--headless", "--convert-to", "xlsx", "--outdir", dir, in)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("LibreOffice 转换失败（%v：%s）", err, bytes.TrimSpace(out))
+		"--headless", "--infilter="+filter, "--convert-to", "xlsx", "--outdir", dir, in)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return nil, &brokenXLS{fmt.Sprintf("LibreOffice 转换此 .xls 文件失败（%v：%s）；请让报送单位用 Excel 或 WPS 打开后另存为 .xlsx 再报送", err, lastLines(out))}
 	}
 	x, err := os.ReadFile(filepath.Join(dir, "in.xlsx"))
 	if err != nil {
-		return nil, errors.New("LibreOffice 未生成 .xlsx")
+		return nil, &brokenXLS{fmt.Sprintf("LibreOffice 打不开此 .xls 文件，未能转换（%s）：文件可能已损坏或不是 Excel 97–2003 工作簿；请让报送单位用 Excel 或 WPS 打开后另存为 .xlsx 再报送", lastLines(out))}
 	}
 	return x, nil
+}
+
+// brokenXLS is an .xls that LibreOffice cannot convert: its reason stands
+// alone (no conversion hint).
+type brokenXLS struct{ reason string }
+
+func (e *brokenXLS) Error() string { return e.reason }
+
+// lastLines is LibreOffice's own last words, on one line, shortened.
+func lastLines(out []byte) string {
+	var keep []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.Contains(l, "javaldx") {
+			keep = append(keep, l)
+		}
+	}
+	s := strings.Join(keep, " ")
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
+	}
+	if s == "" {
+		s = "未给出原因"
+	}
+	return s
+}
+
+// xlsFilter is LibreOffice's import filter for an old Excel workbook: a
+// compound file (OLE2) with a Workbook stream (Excel 97–2003) or a Book
+// stream (Excel 5.0/95); an error saying what is wrong otherwise.
+func xlsFilter(b []byte) (string, error) {
+	doc, err := mscfb.New(bytes.NewReader(b))
+	if err != nil {
+		return "", fmt.Errorf("复合文档结构无法读取：%v", err)
+	}
+	for {
+		f, err := doc.Next()
+		if errors.Is(err, io.EOF) {
+			return "", errors.New("文件中没有 Excel 工作簿数据")
+		}
+		if err != nil {
+			return "", fmt.Errorf("复合文档结构无法读取：%v", err)
+		}
+		switch f.Name {
+		case "Workbook":
+			return "MS Excel 97", nil
+		case "Book":
+			return "MS Excel 95", nil
+		}
+	}
 }

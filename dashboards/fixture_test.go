@@ -183,7 +183,7 @@ func fixtureSite() metrics.Site {
 			"140721": {{Month: "2023-11", StationsEstablished: 0, Services: 0}, {Month: "2023-12", StationsEstablished: 0, Services: 3, PersonTimes: 11}},
 		},
 		StageHistory:        fixtureStageHistory(),
-		Checks:              []transform.DataTest{{Name: "checks/stage_counts_sum_to_established.sql", About: "各县阶段数之和等于已建站点数"}},
+		Checks:              []transform.DataTest{{Name: "checks/stage_counts_sum_to_established.sql", Title: "各阶段站点数之和等于已建站点数", About: "每个县（市、区）和全市的三个阶段的站点数相加等于已建站点数。"}},
 		OperatingWindowDays: 30,
 		StartupWindowDays:   90,
 		Generated:           time.Date(2024, 1, 2, 1, 30, 0, 0, time.UTC), // 09:30 in Beijing

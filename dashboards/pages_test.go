@@ -115,7 +115,7 @@ func TestDataQualityChecksAndRejects(t *testing.T) {
 	})
 	page := readFile(t, filepath.Join(dir, DataQualityFile))
 	body, _ := tableText(t, page, "checks")
-	equalRows(t, "checks", body, [][]string{{"stage_counts_sum_to_established", "各县阶段数之和等于已建站点数", "通过"}})
+	equalRows(t, "checks", body, [][]string{{"各阶段站点数之和等于已建站点数", "每个县（市、区）和全市的三个阶段的站点数相加等于已建站点数。", "通过"}})
 	if strings.Contains(page, "数据检查未通过") {
 		t.Error("a passed check is reported as failed")
 	}
@@ -124,7 +124,7 @@ func TestDataQualityChecksAndRejects(t *testing.T) {
 	s.Checks[0].Rows = []string{"140702 | 榆次区 | 7 | 4 | 2 | 0"}
 	dir = writeSiteFixture(t, s)
 	for _, p := range []string{OverviewFile, StagesFile, CountyFile("140702"), DataQualityFile} {
-		if !strings.Contains(readFile(t, filepath.Join(dir, p)), "⚠ 本看板在数据检查未通过的情况下生成，数字可能有误：各县阶段数之和等于已建站点数") {
+		if !strings.Contains(readFile(t, filepath.Join(dir, p)), "⚠ 本看板在数据检查未通过的情况下生成，数字可能有误：各阶段站点数之和等于已建站点数") {
 			t.Errorf("%s does not warn of the failed check", p)
 		}
 	}

@@ -42,13 +42,12 @@ func checksTable(s metrics.Site) (dataTable, [][]string) {
 			}
 			result = cell{Text: "⚠ 未通过", Strong: true, Sub: n + "（详见运行 sgz dashboard 时的提示）"}
 		}
-		name := strings.TrimSuffix(c.Name[strings.LastIndex(c.Name, "/")+1:], ".sql")
-		row := viewRow{Cells: []cell{headCell(name), {Text: c.About, Wrap: true}, result}}
+		row := viewRow{Cells: []cell{headCell(c.Title), {Text: c.About, Wrap: true}, result}}
 		if !c.Passed() {
 			row.Class = "risk"
 		}
 		t.Rows = append(t.Rows, row)
-		records = append(records, []string{name, c.About, strings.TrimSpace(result.Text + " " + result.Sub)})
+		records = append(records, []string{c.Title, c.About, strings.TrimSpace(result.Text + " " + result.Sub)})
 	}
 	if len(s.Checks) > 0 {
 		t.Empty = ""

@@ -465,7 +465,7 @@ func newPageMeta(s metrics.Site, title, file string, nav []navLink) pageMeta {
 	}
 	for _, c := range s.Checks {
 		if !c.Passed() {
-			m.FailedChecks = append(m.FailedChecks, c.About)
+			m.FailedChecks = append(m.FailedChecks, c.Title)
 		}
 	}
 	for _, l := range nav {

@@ -502,3 +502,40 @@ func TestSourcesAreTheRowsRead(t *testing.T) {
 		t.Errorf("sources = %v, want %v", got, want)
 	}
 }
+
+// TestRejectReasonsGrouped: the data-quality page's reasons group rows by
+// what their reasons say, with the value, id or row number that varies put
+// as …, but the expected forms a reason shows kept as written; a row with
+// two rejects counts once; a replaced ledger's rows do not count.
+func TestRejectReasonsGrouped(t *testing.T) {
+	db := openFixture(t)
+	exec := fixtureExec(t, db)
+	now := time.Date(2023, 7, 5, 0, 0, 0, 0, time.UTC)
+	for i, replaced := range []any{nil, nil, 1} {
+		exec(`INSERT INTO files (file_id, file_name, source_path, sha256, load_key, size_bytes, file_class, county_code, report_date,
+			has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped, replaced_by)
+			VALUES (?, ?, ?, ?, ?, 1, 'ledger', '140727', DATE '2023-06-30', true, true, ?, 0, 0, 0, ?)`, i+1, fmt.Sprint("祁县_", i, ".xlsx"), "x", fmt.Sprint("h", i), fmt.Sprint("h", i), now, replaced)
+	}
+	const amount = "不是金额（应如 1200、1,200.00、1.2万 或 ￥1200）"
+	exec(`INSERT INTO rejects VALUES
+		(1, '资金台账', 17, 'I 支出金额（元）', '见附件', '"见附件" ` + amount + `'),
+		(2, '资金台账', 17, 'I 支出金额（元）', '见附件', '"见附件" ` + amount + `'),
+		(2, '资金台账', 18, 'H 收入金额（元）', '约5000', '"约5000" ` + amount + `'),
+		(2, '资金台账', 18, 'I 支出金额（元）', '约5000', '"约5000" ` + amount + `'),
+		(3, '资金台账', 19, 'I 支出金额（元）', 'x', '"x" ` + amount + `'),
+		(1, '人员台账', 5, 'F 身份证号码', '140727****', '同一人（身份证号码相同）已在第 4 行登记且在站时间重叠，本行不计'),
+		(2, '人员台账', 9, 'F 身份证号码', '140727****', '同一人（身份证号码相同）已在第 7 行登记且在站时间重叠，本行不计'),
+		(1, '服务记录', 3, '站点编号', 'ZD99999999901', '站点编号 ZD99999999901 不在已载入的系统站点信息中；请先载入站点信息导出')`)
+	got, _, err := metrics.RejectReasons(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []metrics.RejectReason{
+		{Reason: "… " + amount, Rows: 3},
+		{Reason: "同一人（身份证号码相同）已在第 … 行登记且在站时间重叠，本行不计", Rows: 2},
+		{Reason: "站点编号 … 不在已载入的系统站点信息中；请先载入站点信息导出", Rows: 1},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("reasons = %v, want %v", got, want)
+	}
+}

@@ -79,10 +79,18 @@ func Files(ctx context.Context, db *sql.DB) ([]FileLoad, error) {
 // with quoted values, identifiers and numbers folded so that like reasons
 // group; refused is the number of refused files.
 func RejectReasons(ctx context.Context, db *sql.DB) (reasons []RejectReason, refused int, err error) {
-	rows, err := db.QueryContext(ctx, `SELECT regexp_replace(r.reason, '"[^"]*"|[A-Za-z]*[0-9][0-9A-Za-z]*', '…', 'g') AS reason,
-		count(DISTINCT (r.file_id, r.sheet_name, r.row_number)) AS n
-		FROM rejects r JOIN files f USING (file_id) WHERE f.replaced_by IS NULL
-		GROUP BY 1 ORDER BY n DESC, reason`)
+	// What varies from row to row (a quoted value, an id, a row number)
+	// becomes …, but a parenthesis that shows the expected forms or a
+	// standard stays as written: "（应如 1200、1,200.00、1.2万 或 ￥1200）".
+	rows, err := db.QueryContext(ctx, `WITH r AS (
+		  SELECT r.reason, r.file_id, r.sheet_name, r.row_number,
+		         regexp_extract(r.reason, '（[^（）]*(应如|如：|GB|政策参数)[^（）]*）') AS kept
+		  FROM rejects r JOIN files f USING (file_id) WHERE f.replaced_by IS NULL)
+		SELECT CASE WHEN kept = '' THEN regexp_replace(reason, '"[^"]*"|[A-Za-z]*[0-9][0-9A-Za-z]*', '…', 'g')
+		            ELSE replace(regexp_replace(replace(reason, kept, chr(1)), '"[^"]*"|[A-Za-z]*[0-9][0-9A-Za-z]*', '…', 'g'), chr(1), kept)
+		       END AS reason,
+		       count(DISTINCT (file_id, sheet_name, row_number)) AS n
+		FROM r GROUP BY 1 ORDER BY n DESC, reason`)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -12,11 +12,12 @@ import (
 //go:embed tests/*.sql
 var dataTests embed.FS
 
-// DataTest is one data test's result: the file, the first line of its
-// header comment, and the first offending rows (none when it passed).
+// DataTest is one data test's result: the file, its title and what it
+// checks in words for a reader (its "-- 检查：" and "-- 说明：" lines), and
+// the first offending rows (none when it passed).
 type DataTest struct {
-	Name, About string
-	Rows        []string
+	Name, Title, About string
+	Rows               []string
 }
 
 // Passed says whether the test returned no rows.
@@ -59,22 +60,33 @@ func RunChecks(ctx context.Context, db *sql.DB, fsys fs.FS, dir string, args ...
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		out = append(out, DataTest{Name: name, About: about(string(q)), Rows: bad})
+		title, what := about(string(q))
+		if title == "" || what == "" {
+			return nil, fmt.Errorf("%s: no \"-- 检查：\" and \"-- 说明：\" lines to show a reader", name)
+		}
+		out = append(out, DataTest{Name: name, Title: title, About: what, Rows: bad})
 	}
 	return out, nil
 }
 
-// about is the text of a query's leading "--" comment, on one line.
-func about(q string) string {
-	var parts []string
+// about reads a check's title and description for a reader from its
+// leading comment: the lines "-- 检查：…" and "-- 说明：…" (the rest of the
+// comment speaks to whoever maintains the query).
+func about(q string) (title, what string) {
 	for _, line := range strings.Split(q, "\n") {
 		line = strings.TrimSpace(line)
 		if !strings.HasPrefix(line, "--") {
 			break
 		}
-		parts = append(parts, strings.TrimSpace(strings.TrimPrefix(line, "--")))
+		line = strings.TrimSpace(strings.TrimPrefix(line, "--"))
+		if t, ok := strings.CutPrefix(line, "检查："); ok {
+			title = t
+		}
+		if t, ok := strings.CutPrefix(line, "说明："); ok {
+			what = t
+		}
 	}
-	return strings.Join(parts, " ")
+	return title, what
 }
 
 func firstRows(ctx context.Context, db *sql.DB, q string, n int, args ...any) ([]string, error) {

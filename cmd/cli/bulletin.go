@@ -47,7 +47,7 @@ func runBulletin(e *env, args []string) int {
 	}
 	fmt.Fprintf(e.stdout, "%s（%d年第%d期，第%d版，数据截至%s）\n", ed.Title(), ed.Year, ed.No, ed.Version, ed.AsOf.Format(time.DateOnly))
 	if w := ed.Warned(); len(w) > 0 {
-		fmt.Fprintf(e.stdout, "需报送书面说明及整改方案：%v，期限 %s\n", w, ed.ReplyBy.Format(time.DateOnly))
+		fmt.Fprintf(e.stdout, "需报送书面说明及整改方案：%s，期限 %s\n", strings.Join(w, "、"), ed.ReplyBy.Format(time.DateOnly))
 	}
 	if ed.Restatement != "" {
 		fmt.Fprintf(e.stdout, "更正说明：%s\n", ed.Restatement)

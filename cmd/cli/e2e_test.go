@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -395,6 +396,49 @@ func TestLoadingTwiceChangesNothing(t *testing.T) {
 	after, _ := run("report", "indicators", "--db", d.db, "--as-of", "2023-12-31", "--format", "csv")
 	if before != after {
 		t.Errorf("figures changed after loading the same files again:\n%s\n%s", before, after)
+	}
+}
+
+// TestRepeatedRejectsListedOnce: the ingest summary lists a reject that a
+// county's monthly ledgers repeat (a cumulative funds sheet) once, naming
+// the other ledgers; every rejected ledger row the generator planted is
+// listed or named, and none twice.
+func TestRepeatedRejectsListedOnce(t *testing.T) {
+	d := loadDemo(t)
+	planted := 0
+	for _, e := range d.manifest {
+		if strings.Contains(filepath.ToSlash(e.File), "ledgers/") {
+			planted += e.Rejected
+		}
+	}
+	listed, named := 0, 0
+	seen := map[string]bool{}
+	lines := strings.Split(d.ingest, "\n")
+	others := regexp.MustCompile(`^ +同一问题也在本县其余 (\d+) 个台账的同一行：`)
+	for i, l := range lines {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(l), "拒收 ")
+		if !ok || !strings.Contains(rest, ".xlsx:") && !strings.Contains(rest, ".csv:") {
+			continue
+		}
+		file, where, _ := strings.Cut(rest, ":")
+		if strings.HasPrefix(file, "服务记录") || strings.HasPrefix(file, "月度总结") || strings.HasPrefix(file, "站点信息") {
+			continue
+		}
+		county, _, _ := strings.Cut(file, "_")
+		if seen[county+where] {
+			t.Errorf("listed twice for %s: %s", county, where)
+		}
+		seen[county+where] = true
+		listed++
+		if i+1 < len(lines) {
+			if m := others.FindStringSubmatch(lines[i+1]); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				named += n
+			}
+		}
+	}
+	if listed == 0 || named == 0 || listed+named != planted {
+		t.Errorf("%d rejects listed and %d more ledgers named, want %d planted rejected ledger rows in all (and some repeated)", listed, named, planted)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -132,8 +133,13 @@ func copyDatabase(ctx context.Context, db, dir string) (string, error) {
 
 // printResults writes the per-file summary and every reject of the files,
 // in the form 文件:工作表:R行:列: 原因.
+//
+// A problem a county's ledgers repeat month after month (a cumulative
+// funds sheet carries the same bad row in every monthly ledger) is listed
+// once, under the first of them, naming the others.
 func printResults(e *env, results []*ingest.Result, quiet bool) {
 	counts := map[ingest.Status]int{}
+	seen := repeatedProblems(results)
 	for _, r := range results {
 		counts[r.Status]++
 		name := printable(filepath.Base(r.Path))
@@ -176,8 +182,8 @@ func printResults(e *env, results []*ingest.Result, quiet bool) {
 		for _, n := range p.Notes {
 			fmt.Fprintf(e.stdout, "      %s\n", printable(n))
 		}
-		listProblems(e, "拒收", name, p.Rejects)
-		listProblems(e, "提示", name, p.Flags)
+		listProblems(e, "拒收", name, p.CountyCode, p.Rejects, seen)
+		listProblems(e, "提示", name, p.CountyCode, p.Flags, seen)
 		if rej, fl := p.Omitted(); rej+fl > 0 {
 			fmt.Fprintf(e.stdout, "      另有拒收 %d 条、提示 %d 条未列出，全部见 sgz report rejects\n", rej, fl)
 		}
@@ -216,12 +222,54 @@ func skippedDetail(p *ingest.Parsed) string {
 // `sgz report rejects` has them all.
 const maxListed = 10
 
-func listProblems(e *env, label, file string, rows []ingest.Reject) {
+// problemKey is a problem of a county's ledger as the county would fix it:
+// the same sheet, row, column, value and reason.
+type problemKey struct {
+	county, sheet, column, value, reason string
+	row                                  int
+}
+
+// repeats lists, for each problem two or more ledgers of one county in the
+// batch have, the files in batch order; listed marks those printed.
+type repeats struct {
+	files  map[problemKey][]string
+	listed map[problemKey]bool
+}
+
+func repeatedProblems(results []*ingest.Result) *repeats {
+	rp := &repeats{files: map[problemKey][]string{}, listed: map[problemKey]bool{}}
+	for _, r := range results {
+		if r.Parsed == nil || r.Parsed.Class != "ledger" || (r.Status != ingest.Loaded && r.Status != ingest.Partly) {
+			continue
+		}
+		for _, x := range append(slices.Clone(r.Parsed.Rejects), r.Parsed.Flags...) {
+			k := problemKey{r.Parsed.CountyCode, x.Sheet, x.Column, x.Value, x.Reason, x.RowNum}
+			rp.files[k] = append(rp.files[k], filepath.Base(r.Path))
+		}
+	}
+	return rp
+}
+
+func listProblems(e *env, label, file, county string, rows []ingest.Reject, rp *repeats) {
+	n := 0
 	for i, r := range rows {
-		if i == maxListed {
-			fmt.Fprintf(e.stdout, "      %s: 另有 %d 条，见 sgz report rejects\n", label, len(rows)-maxListed)
+		k := problemKey{county, r.Sheet, r.Column, r.Value, r.Reason, r.RowNum}
+		if county == "" {
+			k = problemKey{}
+		}
+		also := rp.files[k]
+		if len(also) > 1 && rp.listed[k] {
+			continue // listed under the county's first ledger that has it
+		}
+		if n == maxListed {
+			fmt.Fprintf(e.stdout, "      %s: 另有 %d 条，见 sgz report rejects\n", label, len(rows)-i)
 			break
 		}
+		n++
 		fmt.Fprintf(e.stdout, "      %s %s:%s:R%d:%s: %s\n", label, file, printable(r.Sheet), r.RowNum, printable(r.Column), printable(r.Reason))
+		if len(also) > 1 {
+			rp.listed[k] = true
+			fmt.Fprintf(e.stdout, "        同一问题也在本县其余 %d 个台账的同一行：%s\n", len(also)-1, printable(strings.Join(also[1:], "、")))
+		}
 	}
 }

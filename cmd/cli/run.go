@@ -152,7 +152,7 @@ func writeDashboard(e *env, st *store, asOf time.Time, out string, allowFailed b
 		if !c.Passed() {
 			// the offending rows, with any ID or phone number in them masked
 			// (a failed personal-data check would otherwise print one)
-			failed = append(failed, fmt.Sprintf("  %s（%s）：%s", c.Name, c.About, ingest.ScrubText(strings.Join(c.Rows, "；"))))
+			failed = append(failed, fmt.Sprintf("  %s（%s）：%s", c.Title, c.Name, ingest.ScrubText(strings.Join(c.Rows, "；"))))
 		}
 	}
 	if len(failed) > 0 {

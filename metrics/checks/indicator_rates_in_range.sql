@@ -1,3 +1,5 @@
+-- 检查：指标取值在合理范围内
+-- 说明：各项比率在 0 到 100% 之间，系统使用得分在 0 到 100 分之间；各项计数不为负数，部分不超过整体。
 -- Every rate of report indicators lies in [0, 1] and the system-use score in [0, 100]; counts are not negative and parts do not exceed their whole.
 SELECT county_code, county, coverage_rate, operating_rate, certification_rate, fulltime_rate,
        baseinfo_timely_rate, service_timely_rate, summary_ontime_rate, system_use_score, stage_improving_or_above_rate

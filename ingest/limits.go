@@ -13,7 +13,7 @@ import (
 type Limits struct {
 	FileBytes   int64   // a file on disk (file_max_mb)
 	UnzipBytes  int64   // an .xlsx unpacked (xlsx_unzip_max_mb)
-	SheetRows   int     // rows of one sheet or CSV (sheet_max_rows)
+	SheetRows   int     // data rows of one sheet or CSV (sheet_max_rows): RowBound
 	CellChars   int     // characters of one cell (cell_max_chars)
 	PersonTimes int64   // 服务人次 of one service record (person_times_max)
 	SiteArea    float64 // 场地面积 in ㎡ (site_area_max_m2)
@@ -28,6 +28,16 @@ func LimitsOf(p data.Policy) Limits {
 		PersonTimes: int64(p.PersonTimesMax), SiteArea: p.SiteAreaMaxM2, FundFen: int64(p.FundAmountMaxYuan * 100),
 	}
 }
+
+// headRows is how many rows above a sheet's data may hold its title and
+// header: the header is looked for in the first headerScanRows rows and
+// may take two.
+const headRows = headerScanRows + 1
+
+// RowBound is how many rows a sheet, CSV or file may have in all: the
+// policy's sheet_max_rows rows of data and the title and header rows above
+// them (an export of exactly sheet_max_rows records loads).
+func (l Limits) RowBound() int { return l.SheetRows + headRows }
 
 var defaultLimits = sync.OnceValue(func() Limits {
 	p, err := data.LoadPolicy("")

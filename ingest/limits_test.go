@@ -114,7 +114,9 @@ func TestLimits(t *testing.T) {
 	}{
 		{"big.csv", csvRows(100, ""), with(func(l *Limits) { l.FileBytes = 1000 }), "政策参数 file_max_mb"},
 		{"bomb.xlsx", bomb.Bytes(), with(func(l *Limits) { l.UnzipBytes = 4 << 20 }), "工作簿解压后超过 4 MB（政策参数 xlsx_unzip_max_mb）"},
-		{"rows.csv", csvRows(11, ""), with(func(l *Limits) { l.SheetRows = 10 }), "CSV 文件超过 10 行（政策参数 sheet_max_rows）"},
+		// 10 rows of data and the header and title rows allowed above them:
+		// 41 rows in all, and the header row is the 42nd
+		{"rows.csv", csvRows(41, ""), with(func(l *Limits) { l.SheetRows = 10 }), "CSV 文件超出上限：数据至多 10 行（政策参数 sheet_max_rows），加表头及以上 31 行"},
 		{"cell.csv", csvRows(1, strings.Repeat("长", 31)), with(func(l *Limits) { l.CellChars = 30 }), "第 2 行 D 列的单元格有 31 个字符，超出上限 30（政策参数 cell_max_chars）"},
 	}
 	for _, c := range cases {

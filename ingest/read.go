@@ -116,8 +116,8 @@ func checkCells(name string, sheets []Sheet, lim Limits) error {
 			}
 		}
 	}
-	if total > lim.SheetRows {
-		return refuse(name, "文件共 %d 行，超出上限 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", total, lim.SheetRows)
+	if total > lim.RowBound() {
+		return refuse(name, "文件共 %d 行，超出上限：数据至多 %d 行（政策参数 sheet_max_rows），加表头及以上 %d 行；请按月或按县分成几个文件", total, lim.SheetRows, headRows)
 	}
 	return nil
 }
@@ -240,11 +240,11 @@ func (s *xlsxSource) next() ([]string, error) {
 	s.n++
 	s.total++
 	s.got.Add(1)
-	if s.n > s.lim.SheetRows {
-		return nil, refuse(s.name, "工作表 %s 超过 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", sheet, s.lim.SheetRows)
+	if s.n > s.lim.RowBound() {
+		return nil, refuse(s.name, "工作表 %s 超出上限：数据至多 %d 行（政策参数 sheet_max_rows），加表头及以上 %d 行；请按月或按县分成几个文件", sheet, s.lim.SheetRows, headRows)
 	}
-	if s.total > s.lim.SheetRows {
-		return nil, refuse(s.name, "文件共 %d 行以上，超出上限 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", s.total, s.lim.SheetRows)
+	if s.total > s.lim.RowBound() {
+		return nil, refuse(s.name, "文件共 %d 行以上，超出上限：数据至多 %d 行（政策参数 sheet_max_rows），加表头及以上 %d 行；请按月或按县分成几个文件", s.total, s.lim.SheetRows, headRows)
 	}
 	for j, c := range cols {
 		if len(c) > s.lim.CellChars && utf8.RuneCountInString(c) > s.lim.CellChars {
@@ -300,8 +300,8 @@ func readCSV(name string, b []byte, lim Limits) ([]Sheet, error) {
 			rows = append(rows, nil)
 		}
 		rows = append(rows, rec)
-		if len(rows) > lim.SheetRows {
-			return nil, refuse(name, "CSV 文件超过 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", lim.SheetRows)
+		if len(rows) > lim.RowBound() {
+			return nil, refuse(name, "CSV 文件超出上限：数据至多 %d 行（政策参数 sheet_max_rows），加表头及以上 %d 行；请按月或按县分成几个文件", lim.SheetRows, headRows)
 		}
 	}
 	return []Sheet{{Name: strings.TrimSuffix(name, filepath.Ext(name)), Rows: rows}}, nil

@@ -180,8 +180,8 @@ func (s *csvSource) next() ([]string, error) {
 		s.pending = rec
 	}
 	// every row counts, the blank lines before a record too (as readCSV)
-	if s.lines >= s.lim.SheetRows {
-		return nil, refuse(s.name, "CSV 文件超过 %d 行（政策参数 sheet_max_rows）；请按月或按县分成几个文件", s.lim.SheetRows)
+	if s.lines >= s.lim.RowBound() {
+		return nil, refuse(s.name, "CSV 文件超出上限：数据至多 %d 行（政策参数 sheet_max_rows），加表头及以上 %d 行；请按月或按县分成几个文件", s.lim.SheetRows, headRows)
 	}
 	s.lines++
 	if line, _ := s.r.FieldPos(0); s.lines < line {

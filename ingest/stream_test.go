@@ -325,7 +325,7 @@ func TestCSVSourceRowsAsWhole(t *testing.T) {
 		}
 	}
 	lim := DefaultLimits()
-	lim.SheetRows = 3
+	lim.SheetRows = 3 - headRows // a bound of 3 rows in all
 	text := "a,b\n1,2\n\n\n3,4\n"
 	path := filepath.Join(t.TempDir(), "y.csv")
 	_ = writeFile(path, text)

@@ -2,8 +2,12 @@ package data
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -116,7 +120,7 @@ func TestPolicyWithoutLaterKeys(t *testing.T) {
 	}
 	// an empty header would print an empty red block
 	empty := strings.Replace(string(DefaultPolicyCSV()), "bulletin_header,晋中市民政局文件,", "bulletin_header,,", 1)
-	if _, err := ParsePolicy("empty.csv", []byte(empty)); err == nil || !strings.Contains(err.Error(), "bulletin_header 不能为空") {
+	if _, err := ParsePolicy("empty.csv", []byte(empty)); err == nil || !strings.Contains(err.Error(), "参数 bulletin_header 的值 \"\" 不可用，应为：一行文字，不能为空") {
 		t.Errorf("empty bulletin_header: %v", err)
 	}
 	var noIssuer []string
@@ -153,7 +157,7 @@ func TestPolicyLaterKeys(t *testing.T) {
 		t.Errorf("no note: %q", p.About["person_times_max"])
 	}
 	bad := strings.Replace(string(DefaultPolicyCSV()), "person_times_max,10000,", "person_times_max,0,", 1)
-	if _, err := ParsePolicy("bad.csv", []byte(bad)); err == nil || !strings.Contains(err.Error(), "应为 1 到 1000000000 之间的整数") {
+	if _, err := ParsePolicy("bad.csv", []byte(bad)); err == nil || !strings.Contains(err.Error(), "参数 person_times_max 的值 \"0\" 不可用，应为：1 到 1000000000 之间的整数") {
 		t.Errorf("person_times_max 0: %v", err)
 	}
 }
@@ -259,6 +263,117 @@ func TestTownshipKind(t *testing.T) {
 		k, in := TownshipKind(code)
 		if got := fmt.Sprintf("%s %v", k, in); got != want {
 			t.Errorf("%s: %s, want %s", code, got, want)
+		}
+	}
+}
+
+// TestPolicyRanges: every key has a kind and a range; its default is in
+// it; each value a review found accepted (NaN and Inf weights and points,
+// a coverage target of 7, a due day of 0 or 400, an operating window or a
+// service-volume target of 0, 1e308) and the edges just outside each
+// range are refused, naming the key, the value and the range.
+func TestPolicyRanges(t *testing.T) {
+	good := string(DefaultPolicyCSV())
+	with := func(key, val string) string {
+		var out []string
+		for _, line := range strings.Split(good, "\n") {
+			if k, rest, ok := strings.Cut(line, ","); ok && k == key {
+				_, about, _ := strings.Cut(rest, ",")
+				line = key + "," + val + "," + about
+			}
+			out = append(out, line)
+		}
+		return strings.Join(out, "\n")
+	}
+	refused := func(key, val string) {
+		t.Helper()
+		_, err := ParsePolicy("p.csv", []byte(with(key, val)))
+		if err == nil || !strings.Contains(err.Error(), "参数 "+key+" 的值") || !strings.Contains(err.Error(), "应为：") {
+			t.Errorf("%s = %q: %v, want a refusal naming the key, value and range", key, val, err)
+		}
+	}
+	// the review's values
+	for key, vals := range map[string][]string{
+		"use_weight_baseinfo":          {"NaN", "nan", "Inf", "-0.2"},
+		"assess_points_coverage":       {"Inf", "+Inf", "NaN", "1e308"},
+		"coverage_target":              {"7", "0"},
+		"summary_due_day":              {"0", "400"},
+		"operating_window_days":        {"0"},
+		"assess_service_volume_target": {"0"},
+		"professional_core_share":      {"1e308", "0x1p-2"},
+	} {
+		for _, v := range vals {
+			refused(key, v)
+		}
+	}
+	seen := 0
+	for _, key := range append(append(slices.Clone(policyKeys), laterKeys...), "bulletin_header") {
+		spec, ok := keySpecs[key]
+		if !ok {
+			t.Errorf("%s has no kind and range", key)
+			continue
+		}
+		seen++
+		def, _ := builtin(key)
+		if _, ok := spec.parse(def); !ok {
+			t.Errorf("%s: the default %q is out of its own range %s", key, def, spec.Range())
+		}
+		g := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+		switch spec.kind {
+		case "num", "whole":
+			if spec.above {
+				refused(key, g(spec.lo))
+			} else if spec.lo > 0 {
+				refused(key, g(spec.lo-1))
+			}
+			refused(key, g(spec.hi*2+1))
+			refused(key, "NaN")
+			refused(key, "1e3")
+			if spec.kind == "whole" {
+				refused(key, g(spec.lo)+".5")
+			}
+		case "date":
+			refused(key, "1999-12-31")
+			refused(key, "2023-02-30")
+		case "month":
+			refused(key, "2100-01")
+			refused(key, "2023-13")
+		case "text":
+			refused(key, "晋中市\u202e局民")
+			refused(key, " ")
+		case "list":
+			refused(key, "|")
+		case "scope":
+			refused(key, "1408")
+		}
+	}
+	if seen != len(keySpecs) {
+		t.Errorf("%d keys checked, %d have a kind: a key with a kind is in no list of keys", seen, len(keySpecs))
+	}
+}
+
+// TestPolicyFileReadLikeAnInput: --policy naming a FIFO, a device or an
+// oversized file is refused at once, without reading it whole.
+func TestPolicyFileReadLikeAnInput(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(dir, "big.csv")
+	if err := os.WriteFile(big, make([]byte, policyMaxBytes+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{fifo, "/dev/zero", big} {
+		done := make(chan error, 1)
+		go func() { _, err := LoadPolicy(path); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), "未读取") {
+				t.Errorf("%s: %v, want a refusal", path, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("%s: still reading after 5 s", path)
 		}
 	}
 }

@@ -1,10 +1,15 @@
 package data
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 )
@@ -87,12 +92,42 @@ func LoadPolicy(path string) (Policy, error) {
 	b, name := DefaultPolicyCSV(), "policy.csv"
 	if path != "" {
 		var err error
-		if b, err = os.ReadFile(path); err != nil {
-			return Policy{}, err
+		if b, err = ReadSmallFile(path, policyMaxBytes); err != nil {
+			return Policy{}, fmt.Errorf("政策参数文件 %s：%w", path, err)
 		}
 		name = path
 	}
 	return ParsePolicy(name, b)
+}
+
+// policyMaxBytes bounds a policy file (the defaults are 4 KB).
+const policyMaxBytes = 1 << 20
+
+// ReadSmallFile reads a small file sgz is pointed at (a policy file, the
+// key of personal hashes) as it reads inputs: a regular file only (a FIFO
+// would hang, a link to /dev/zero would fill memory), opened without
+// blocking, at most max bytes.
+func ReadSmallFile(path string, max int64) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("不是普通文件（%s），未读取", st.Mode().Type())
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("超过 %d 字节，不像应有的文件，未读取", max)
+	}
+	return b, nil
 }
 
 // ParsePolicy parses a policy file's bytes; name is used in errors.
@@ -183,181 +218,177 @@ var policyKeys = []string{
 	"assess_deduction_missing_ledger_month", "assess_deduction_cap",
 }
 
-func (p *Policy) set(key, val string) error {
-	num := func(dst *float64) error {
-		f, err := strconv.ParseFloat(val, 64)
-		if err != nil || f < 0 {
-			return fmt.Errorf("%s: %q 不是非负数", key, val)
-		}
-		*dst = f
-		return nil
-	}
-	whole := func(dst *int) error {
-		n, err := strconv.Atoi(val)
-		if err != nil || n < 0 {
-			return fmt.Errorf("%s: %q 不是非负整数", key, val)
-		}
-		*dst = n
-		return nil
-	}
-	date := func(dst *time.Time) error {
-		d, err := time.Parse(time.DateOnly, val)
-		if err != nil {
-			return fmt.Errorf("%s: %q 不是 YYYY-MM-DD 格式的日期", key, val)
-		}
-		*dst = d
-		return nil
-	}
-	switch key {
-	case "coverage_target":
-		return num(&p.CoverageTarget)
-	case "coverage_deadline":
-		return date(&p.CoverageDeadline)
-	case "operating_window_days":
-		return whole(&p.OperatingWindowDays)
-	case "baseinfo_cutoff":
-		return date(&p.BaseinfoCutoff)
-	case "baseinfo_grace_days":
-		return whole(&p.BaseinfoGraceDays)
-	case "service_entry_grace_days":
-		return whole(&p.ServiceEntryGraceDays)
-	case "summary_due_day":
-		return whole(&p.SummaryDueDay)
-	case "summary_extension_workdays":
-		return whole(&p.SummaryExtensionWorkdays)
-	case "use_weight_baseinfo":
-		return num(&p.UseWeightBaseinfo)
-	case "use_weight_services":
-		return num(&p.UseWeightServices)
-	case "use_weight_summaries":
-		return num(&p.UseWeightSummaries)
-	case "use_warning":
-		return num(&p.UseWarning)
-	case "bulletin_first_month":
-		m, err := time.Parse("2006-01", val)
-		if err != nil {
-			return fmt.Errorf("%s: %q 不是 YYYY-MM 格式的月份", key, val)
-		}
-		p.BulletinFirstMonth = m
-		return nil
-	case "bulletin_issue_workdays":
-		return whole(&p.BulletinIssueWorkdays)
-	case "bulletin_reply_workdays":
-		return whole(&p.BulletinReplyWorkdays)
-	case "bulletin_issuer":
-		if err := oneLine(key, val); err != nil {
-			return err
-		}
-		p.BulletinIssuer = val
-		return nil
-	case "bulletin_header":
-		if err := oneLine(key, val); err != nil {
-			return err
-		}
-		p.BulletinHeader = val
-		return nil
-	case "scope":
-		switch val {
-		case CityScope, ProvinceScope, NationalScope:
-			p.Scope = val
-			return nil
-		}
-		return fmt.Errorf("%s: %q 应为 %s（晋中市）、%s（山西省）或 %s", key, val, CityScope, ProvinceScope, NationalScope)
-	case "warning_lookback_months":
-		return whole(&p.WarningLookbackMonths)
-	case "startup_service_window_days":
-		return whole(&p.StartupServiceWindowDays)
-	case "improving_months":
-		return whole(&p.ImprovingMonths)
-	case "improving_services_per_month":
-		return num(&p.ImprovingServicesPerMonth)
-	case "improving_service_types":
-		return whole(&p.ImprovingServiceTypes)
-	case "improving_resource_links":
-		return whole(&p.ImprovingResourceLinks)
-	case "professional_core_share":
-		return num(&p.ProfessionalCoreShare)
-	case "allowed_fund_purposes":
-		p.AllowedFundPurposes = nil
-		for _, x := range strings.Split(val, "|") {
-			// compared with 用途类别 as ingest keeps it: spaces removed
-			if x = strings.Join(strings.Fields(x), ""); x != "" {
-				p.AllowedFundPurposes = append(p.AllowedFundPurposes, x)
-			}
-		}
-		if len(p.AllowedFundPurposes) == 0 {
-			return fmt.Errorf("%s 不能为空（用 | 分隔各允许用途）", key)
-		}
-		return nil
-	case "person_times_max":
-		return bounded(key, val, &p.PersonTimesMax, 1, 1_000_000_000)
-	case "site_area_max_m2":
-		if err := num(&p.SiteAreaMaxM2); err != nil {
-			return err
-		}
-		if p.SiteAreaMaxM2 <= 0 {
-			return fmt.Errorf("%s: %q 应大于 0", key, val)
-		}
-		return nil
-	case "file_max_mb":
-		return bounded(key, val, &p.FileMaxMB, 1, 1<<20)
-	case "xlsx_unzip_max_mb":
-		return bounded(key, val, &p.XLSXUnzipMaxMB, 1, 1<<20)
-	case "sheet_max_rows":
-		return bounded(key, val, &p.SheetMaxRows, 1, 1_000_000_000)
-	case "cell_max_chars":
-		return bounded(key, val, &p.CellMaxChars, 1, 1_000_000_000)
-	case "fund_amount_max_yuan":
-		if err := num(&p.FundAmountMaxYuan); err != nil {
-			return err
-		}
-		if p.FundAmountMaxYuan <= 0 || p.FundAmountMaxYuan > 1e12 {
-			return fmt.Errorf("%s: %q 应在 0 到 1000000000000 之间", key, val)
-		}
-		return nil
-	case "assess_points_coverage":
-		return num(&p.AssessPointsCoverage)
-	case "assess_points_operating":
-		return num(&p.AssessPointsOperating)
-	case "assess_points_certification":
-		return num(&p.AssessPointsCertification)
-	case "assess_points_system_use":
-		return num(&p.AssessPointsSystemUse)
-	case "assess_points_service_volume":
-		return num(&p.AssessPointsServiceVolume)
-	case "assess_service_volume_target":
-		return num(&p.AssessServiceVolumeTarget)
-	case "assess_points_stages":
-		return num(&p.AssessPointsStages)
-	case "assess_deduction_fund_flag":
-		return num(&p.AssessDeductionFundFlag)
-	case "assess_deduction_missing_ledger_month":
-		return num(&p.AssessDeductionMissingLedg)
-	case "assess_deduction_cap":
-		return num(&p.AssessDeductionCap)
-	}
-	return fmt.Errorf("没有参数 %s（参数名见内置的 data/policy.csv）", key)
+// A policy key's kind and range: a value outside it is refused, naming the
+// key, the value and the range (a NaN weight ranked counties by nothing;
+// a zero service-volume target or an operating window of 0 days changed
+// figures silently). Numbers are written plainly (12, 0.4): not 1e308, Inf
+// or NaN.
+type keySpec struct {
+	kind   string // num, whole, date, month, text, list, scope
+	lo, hi float64
+	// above: lo itself is out of range (a target or bound of 0 means
+	// nothing)
+	above bool
+	set   func(p *Policy, v any)
 }
 
-// bounded parses a whole number within [lo, hi] into dst.
-func bounded(key, val string, dst *int, lo, hi int) error {
-	n, err := strconv.Atoi(val)
-	if err != nil || n < lo || n > hi {
-		return fmt.Errorf("%s: %q 应为 %d 到 %d 之间的整数", key, val, lo, hi)
+var plainNumber = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+
+// keySpecs holds every key's kind and range.
+var keySpecs = map[string]keySpec{
+	"coverage_target":                       {kind: "num", lo: 0, hi: 1, above: true, set: func(p *Policy, v any) { p.CoverageTarget = v.(float64) }},
+	"coverage_deadline":                     {kind: "date", set: func(p *Policy, v any) { p.CoverageDeadline = v.(time.Time) }},
+	"operating_window_days":                 {kind: "whole", lo: 1, hi: 366, set: func(p *Policy, v any) { p.OperatingWindowDays = v.(int) }},
+	"baseinfo_cutoff":                       {kind: "date", set: func(p *Policy, v any) { p.BaseinfoCutoff = v.(time.Time) }},
+	"baseinfo_grace_days":                   {kind: "whole", lo: 0, hi: 366, set: func(p *Policy, v any) { p.BaseinfoGraceDays = v.(int) }},
+	"service_entry_grace_days":              {kind: "whole", lo: 0, hi: 366, set: func(p *Policy, v any) { p.ServiceEntryGraceDays = v.(int) }},
+	"summary_due_day":                       {kind: "whole", lo: 1, hi: 28, set: func(p *Policy, v any) { p.SummaryDueDay = v.(int) }},
+	"summary_extension_workdays":            {kind: "whole", lo: 0, hi: 30, set: func(p *Policy, v any) { p.SummaryExtensionWorkdays = v.(int) }},
+	"use_weight_baseinfo":                   {kind: "num", lo: 0, hi: 1, set: func(p *Policy, v any) { p.UseWeightBaseinfo = v.(float64) }},
+	"use_weight_services":                   {kind: "num", lo: 0, hi: 1, set: func(p *Policy, v any) { p.UseWeightServices = v.(float64) }},
+	"use_weight_summaries":                  {kind: "num", lo: 0, hi: 1, set: func(p *Policy, v any) { p.UseWeightSummaries = v.(float64) }},
+	"use_warning":                           {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.UseWarning = v.(float64) }},
+	"bulletin_first_month":                  {kind: "month", set: func(p *Policy, v any) { p.BulletinFirstMonth = v.(time.Time) }},
+	"bulletin_issue_workdays":               {kind: "whole", lo: 0, hi: 60, set: func(p *Policy, v any) { p.BulletinIssueWorkdays = v.(int) }},
+	"bulletin_reply_workdays":               {kind: "whole", lo: 1, hi: 60, set: func(p *Policy, v any) { p.BulletinReplyWorkdays = v.(int) }},
+	"bulletin_issuer":                       {kind: "text", set: func(p *Policy, v any) { p.BulletinIssuer = v.(string) }},
+	"bulletin_header":                       {kind: "text", set: func(p *Policy, v any) { p.BulletinHeader = v.(string) }},
+	"scope":                                 {kind: "scope", set: func(p *Policy, v any) { p.Scope = v.(string) }},
+	"warning_lookback_months":               {kind: "whole", lo: 1, hi: 24, set: func(p *Policy, v any) { p.WarningLookbackMonths = v.(int) }},
+	"startup_service_window_days":           {kind: "whole", lo: 1, hi: 366, set: func(p *Policy, v any) { p.StartupServiceWindowDays = v.(int) }},
+	"improving_months":                      {kind: "whole", lo: 1, hi: 12, set: func(p *Policy, v any) { p.ImprovingMonths = v.(int) }},
+	"improving_services_per_month":          {kind: "num", lo: 0, hi: 10000, set: func(p *Policy, v any) { p.ImprovingServicesPerMonth = v.(float64) }},
+	"improving_service_types":               {kind: "whole", lo: 0, hi: 20, set: func(p *Policy, v any) { p.ImprovingServiceTypes = v.(int) }},
+	"improving_resource_links":              {kind: "whole", lo: 0, hi: 10000, set: func(p *Policy, v any) { p.ImprovingResourceLinks = v.(int) }},
+	"professional_core_share":               {kind: "num", lo: 0, hi: 1, set: func(p *Policy, v any) { p.ProfessionalCoreShare = v.(float64) }},
+	"allowed_fund_purposes":                 {kind: "list", set: func(p *Policy, v any) { p.AllowedFundPurposes = v.([]string) }},
+	"fund_amount_max_yuan":                  {kind: "num", lo: 0, hi: 1e12, above: true, set: func(p *Policy, v any) { p.FundAmountMaxYuan = v.(float64) }},
+	"person_times_max":                      {kind: "whole", lo: 1, hi: 1_000_000_000, set: func(p *Policy, v any) { p.PersonTimesMax = v.(int) }},
+	"site_area_max_m2":                      {kind: "num", lo: 0, hi: 1e9, above: true, set: func(p *Policy, v any) { p.SiteAreaMaxM2 = v.(float64) }},
+	"file_max_mb":                           {kind: "whole", lo: 1, hi: 1 << 20, set: func(p *Policy, v any) { p.FileMaxMB = v.(int) }},
+	"xlsx_unzip_max_mb":                     {kind: "whole", lo: 1, hi: 1 << 20, set: func(p *Policy, v any) { p.XLSXUnzipMaxMB = v.(int) }},
+	"sheet_max_rows":                        {kind: "whole", lo: 1, hi: 1_000_000_000, set: func(p *Policy, v any) { p.SheetMaxRows = v.(int) }},
+	"cell_max_chars":                        {kind: "whole", lo: 1, hi: 1_000_000_000, set: func(p *Policy, v any) { p.CellMaxChars = v.(int) }},
+	"assess_points_coverage":                {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessPointsCoverage = v.(float64) }},
+	"assess_points_operating":               {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessPointsOperating = v.(float64) }},
+	"assess_points_certification":           {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessPointsCertification = v.(float64) }},
+	"assess_points_system_use":              {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessPointsSystemUse = v.(float64) }},
+	"assess_points_service_volume":          {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessPointsServiceVolume = v.(float64) }},
+	"assess_service_volume_target":          {kind: "num", lo: 0, hi: 10000, above: true, set: func(p *Policy, v any) { p.AssessServiceVolumeTarget = v.(float64) }},
+	"assess_points_stages":                  {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessPointsStages = v.(float64) }},
+	"assess_deduction_fund_flag":            {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessDeductionFundFlag = v.(float64) }},
+	"assess_deduction_missing_ledger_month": {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessDeductionMissingLedg = v.(float64) }},
+	"assess_deduction_cap":                  {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessDeductionCap = v.(float64) }},
+}
+
+// Range says a key's range in words.
+func (k keySpec) Range() string {
+	g := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+	switch k.kind {
+	case "num":
+		if k.above {
+			return "大于 " + g(k.lo) + "、不超过 " + g(k.hi) + " 的数"
+		}
+		return g(k.lo) + " 到 " + g(k.hi) + " 之间的数"
+	case "whole":
+		return g(k.lo) + " 到 " + g(k.hi) + " 之间的整数"
+	case "date":
+		return "2000-01-01 到 2099-12-31 之间、YYYY-MM-DD 格式的日期"
+	case "month":
+		return "2000-01 到 2099-12 之间、YYYY-MM 格式的月份"
+	case "text":
+		return "一行文字，不能为空，不含换行、控制字符或双向控制字符"
+	case "list":
+		return "用 | 分隔的用途，至少一项"
+	case "scope":
+		return CityScope + "（晋中市）、" + ProvinceScope + "（山西省）或 " + NationalScope
 	}
-	*dst = n
+	return ""
+}
+
+func (p *Policy) set(key, val string) error {
+	spec, ok := keySpecs[key]
+	if !ok {
+		return fmt.Errorf("没有参数 %s（参数名见内置的 data/policy.csv）", key)
+	}
+	v, ok := spec.parse(val)
+	if !ok {
+		return fmt.Errorf("参数 %s 的值 %q 不可用，应为：%s", key, clip(val), spec.Range())
+	}
+	spec.set(p, v)
 	return nil
 }
 
+// parse reads val as the key's kind within its range.
+func (k keySpec) parse(val string) (any, bool) {
+	switch k.kind {
+	case "num", "whole":
+		if !plainNumber.MatchString(val) {
+			return nil, false
+		}
+		f, err := strconv.ParseFloat(val, 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < k.lo || f > k.hi || (k.above && f == k.lo) {
+			return nil, false
+		}
+		if k.kind == "whole" {
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				return nil, false
+			}
+			return n, true
+		}
+		return f, true
+	case "date", "month":
+		layout := time.DateOnly
+		if k.kind == "month" {
+			layout = "2006-01"
+		}
+		d, err := time.Parse(layout, val)
+		if err != nil || d.Year() < 2000 || d.Year() > 2099 {
+			return nil, false
+		}
+		return d, true
+	case "text":
+		if oneLine(val) != nil {
+			return nil, false
+		}
+		return val, true
+	case "list":
+		var out []string
+		for _, x := range strings.Split(val, "|") {
+			// compared with 用途类别 as ingest keeps it: spaces removed
+			if x = strings.Join(strings.Fields(x), ""); x != "" {
+				out = append(out, x)
+			}
+		}
+		return out, len(out) > 0 && oneLine(val) == nil
+	case "scope":
+		switch val {
+		case CityScope, ProvinceScope, NationalScope:
+			return val, true
+		}
+	}
+	return nil, false
+}
+
+// clip shortens a value for a message.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 40 {
+		return string(r[:40]) + "…"
+	}
+	return s
+}
+
 // oneLine checks a text that goes on one line of a document: not empty, no
-// line break or other control character.
-func oneLine(key, val string) error {
+// line break, control character or bidirectional control (U+202E turns
+// the text after it around on screen).
+func oneLine(val string) error {
 	if strings.TrimSpace(val) == "" {
-		return fmt.Errorf("%s 不能为空", key)
+		return errors.New("empty")
 	}
 	for _, r := range val {
-		if unicode.IsControl(r) {
-			return fmt.Errorf("%s: %q 含换行或控制字符", key, val)
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return errors.New("control")
 		}
 	}
 	return nil

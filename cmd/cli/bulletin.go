@@ -88,6 +88,9 @@ func docNumberOK(s string) error {
 		if unicode.IsControl(r) {
 			return errors.New("文号含换行或控制字符")
 		}
+		if unicode.Is(unicode.Bidi_Control, r) {
+			return errors.New("文号含改变文字方向的控制字符（如 U+202E），显示出来会与实际文字不同")
+		}
 	}
 	return nil
 }

@@ -574,7 +574,7 @@ func TestBulletinDocNumber(t *testing.T) {
 	}
 	// A number of spaces, or with a line break, is refused; markup in it
 	// stays text in the Markdown.
-	for _, bad := range []string{"   ", "\u3000", "市民函\n# 伪标题"} {
+	for _, bad := range []string{"   ", "\u3000", "市民函\n# 伪标题", "市民函〔2023〕\u202e号54"} {
 		if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", t.TempDir(), "--doc-number", bad); code != 2 || !strings.Contains(out, "--doc-number") {
 			t.Errorf("--doc-number %q: exit %d, %s", bad, code, out)
 		}

@@ -567,6 +567,33 @@ func TestPolicyFileChangesTheWindow(t *testing.T) {
 	}
 }
 
+// TestNonsensePolicyRefused: a policy value out of its range stops every
+// command with exit 2 before anything is computed, naming the key.
+func TestNonsensePolicyRefused(t *testing.T) {
+	d := loadDemo(t)
+	for key, val := range map[string]string{"use_weight_baseinfo": "NaN", "assess_points_coverage": "Inf", "coverage_target": "7",
+		"summary_due_day": "400", "operating_window_days": "0", "assess_service_volume_target": "0", "professional_core_share": "1e308"} {
+		var lines []string
+		for _, line := range strings.Split(string(data.DefaultPolicyCSV()), "\n") {
+			if k, rest, ok := strings.Cut(line, ","); ok && k == key {
+				_, about, _ := strings.Cut(rest, ",")
+				line = key + "," + val + "," + about
+			}
+			lines = append(lines, line)
+		}
+		path := filepath.Join(t.TempDir(), "policy.csv")
+		if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, args := range [][]string{{"report", "assessment", "--year", "2023"}, {"ingest", filepath.Join(d.dir, "inputs", "system")}} {
+			out, code := run(append(args, "--db", d.db, "--policy", path)...)
+			if code != cli.ExitError || !strings.Contains(out, "参数 "+key+" 的值") {
+				t.Errorf("%s=%s, %s: exit %d, want %d naming the key:\n%s", key, val, args[0], code, cli.ExitError, out)
+			}
+		}
+	}
+}
+
 // TestDataTestsOnDemo runs the data tests beside the models
 // (transform/tests/*.sql) against the loaded sample data.
 func TestDataTestsOnDemo(t *testing.T) {

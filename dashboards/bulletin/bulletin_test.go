@@ -206,6 +206,11 @@ func TestMarkdownEscapes(t *testing.T) {
 	if n != 6 {
 		t.Errorf("the row has %d cell bars, want 6: %q", n, row)
 	}
+	// the issuer, from the policy file, is outside text too
+	e.Issuer = "<b>晋中市</b>[民政局](javascript:x)"
+	if md := Markdown(e); strings.Contains(md, "<b>") || strings.Contains(md, "](javascript") || !strings.Contains(md, "&lt;b&gt;晋中市&lt;/b&gt;\\[民政局\\]") {
+		t.Errorf("the issuer is not escaped in the Markdown: %q", md[strings.LastIndex(md, "附件"):])
+	}
 }
 
 // TestWriteIsAllOrNothing: a write that fails half-way (the disk full at

@@ -445,7 +445,7 @@ func Markdown(e *Edition) string {
 	if e.Restatement != "" {
 		fmt.Fprintf(&b, "**更正说明：**%s\n\n", e.Restatement)
 	}
-	fmt.Fprintf(&b, "附件：数据来源与口径\n\n%s  \n%s\n", e.Issuer, v.IssueText)
+	fmt.Fprintf(&b, "附件：数据来源与口径\n\n%s  \n%s\n", mdText(e.Issuer), v.IssueText)
 	return b.String()
 }
 

@@ -7,17 +7,16 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"sgz/metrics"
+	"sgz/place"
 )
 
 // Files of the site besides the overview's, relative to the site folder.
@@ -99,222 +98,47 @@ type siteFile struct {
 	data []byte
 }
 
-// writeSiteFiles writes the site into dir. Everything is written first
-// into a temporary folder beside dir, so that a full disk or a read-only
-// folder fails before anything of the previous site changes; then each of
-// the site's own entries (its pages, CSVs, assets/, bulletins/) is moved
-// into dir, replacing the previous one. Nothing else in dir is touched:
-// not its other files, not its permissions, not a link that dir is.
+// writeSiteFiles writes the site into dir through package place: whole
+// into a work folder beside dir first (a full disk or a read-only folder
+// fails before anything of the previous site changes), then each of the
+// site's entries (its pages, CSVs, assets/, bulletins/) moved into dir,
+// replacing the previous site's. Nothing else in dir is touched: not its
+// other files, not its permissions, not a link that dir is; an entry of
+// the user's under a name the site needs (their own assets/ or
+// index.html) stops the build, named, and stays as it is.
 //
 // When whole (WriteSite), the entries of the previous site that this one
 // no longer has go too (the province's pages after the scope was narrowed
-// to the city): sgz knows them from the list of its entries it keeps in
-// dir (SiteManifest), and removes only names its site can have (ownName),
-// so that a file of the user's is never among them, whatever the list
-// says.
+// to the city): those sgz wrote there and that are as it wrote them, and
+// that are names its site can have (ownName).
 func writeSiteFiles(dir string, files []siteFile, whole bool) error {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return err
+	opts := place.Options{WorkBeside: true}
+	if whole {
+		opts.Prune = ownName
 	}
-	if real, err := filepath.EvalSymlinks(abs); err == nil {
-		abs = real // a link to the site folder stays a link
-	}
-	parent := filepath.Dir(abs)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("无法建立输出文件夹 %s：%w", parent, err)
-	}
-	// One build of a folder at a time (two at once would each list only
-	// their own entries, and mix their pages): a lock file beside it.
-	unlock, err := lockBeside(parent, filepath.Base(abs))
-	if err != nil {
-		return fmt.Errorf("无法写入输出文件夹 %s：%w", parent, err)
-	}
-	defer unlock()
-	// what a build killed half-way left beside the folder (no other build
-	// of it runs now)
-	if stale, err := filepath.Glob(filepath.Join(parent, "."+globEscape(filepath.Base(abs))+".new-*")); err == nil {
-		for _, d := range stale {
-			_ = os.RemoveAll(d)
+	err := place.Put(dir, opts, func(work string) error {
+		// Assets first: they fail when the binary was built without them.
+		if err := WriteAssets(work); err != nil {
+			return err
 		}
+		for _, f := range files {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(work, f.name)), 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(work, f.name), f.data, 0o644); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	var itw *place.InTheWay
+	if errors.As(err, &itw) {
+		return fmt.Errorf("不能写出看板（%s 中原有内容未改动）：%w", dir, err)
 	}
-	work, err := os.MkdirTemp(parent, "."+filepath.Base(abs)+".new-")
 	if err != nil {
-		return fmt.Errorf("无法写入输出文件夹 %s：%w", parent, err)
-	}
-	defer os.RemoveAll(work)
-	fail := func(err error) error {
 		return fmt.Errorf("写出看板时出错（%s 中原有的看板未改动）：%w", dir, err)
 	}
-	// Assets first: they fail when the binary was built without them.
-	if err := WriteAssets(work); err != nil {
-		return fail(err)
-	}
-	for _, f := range files {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(work, f.name)), 0o755); err != nil {
-			return fail(err)
-		}
-		if err := os.WriteFile(filepath.Join(work, f.name), f.data, 0o644); err != nil {
-			return fail(err)
-		}
-	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return fail(err)
-	}
-	entries, err := os.ReadDir(work)
-	if err != nil {
-		return fail(err)
-	}
-	// The list of sgz's entries in dir (SiteManifest) covers, at every
-	// instant, every entry of sgz's there: before anything moves it names
-	// the previous site's and this one's; once those of the previous site
-	// that this one lacks are gone, this one's (and any that could not be
-	// removed, tried again next time). A crash anywhere leaves a list that
-	// the next build works through.
-	var previous []string
-	if whole {
-		if previous, err = readManifest(abs); err != nil {
-			return fail(err)
-		}
-		if err := writeManifest(work, abs, previous, entries); err != nil {
-			return fail(err)
-		}
-	}
-	for _, en := range entries {
-		from, to := filepath.Join(work, en.Name()), filepath.Join(abs, en.Name())
-		old := ""
-		if en.IsDir() {
-			// a folder cannot be renamed over a full one: the old aside first
-			old = filepath.Join(work, "."+en.Name()+".old")
-			if err := os.Rename(to, old); err != nil {
-				if !os.IsNotExist(err) {
-					return fail(err)
-				}
-				old = ""
-			}
-		}
-		if err := os.Rename(from, to); err != nil {
-			if old != "" {
-				_ = os.Rename(old, to) // the previous folder back
-			}
-			return fail(err)
-		}
-	}
-	if !whole {
-		return nil
-	}
-	now := map[string]bool{}
-	for _, en := range entries {
-		now[en.Name()] = true
-	}
-	var kept []string // could not be removed (a CSV open in Excel on Windows): next time
-	for _, name := range previous {
-		if !now[name] {
-			if err := removeEntry(filepath.Join(abs, name)); err != nil {
-				kept = append(kept, name)
-			}
-		}
-	}
-	return writeManifest(work, abs, kept, entries)
-}
-
-// writeManifest writes the list of names and entries into dir's
-// SiteManifest, through a file in work (beside dir) renamed over it.
-func writeManifest(work, dir string, names []string, entries []os.DirEntry) error {
-	var list bytes.Buffer
-	for _, name := range names {
-		list.WriteString(name + "\n")
-	}
-	for _, en := range entries {
-		list.WriteString(en.Name() + "\n")
-	}
-	tmp := filepath.Join(work, SiteManifest)
-	if err := os.WriteFile(tmp, list.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("写出看板文件清单时出错：%w", err)
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, SiteManifest)); err != nil {
-		return fmt.Errorf("写出看板文件清单时出错：%w", err)
-	}
 	return nil
-}
-
-// flock is syscall.Flock (a variable so that a test can play a file
-// system without locks).
-var flock = syscall.Flock
-
-// removeEntry removes an entry of the previous site (a variable so that a
-// test can make it fail, which root's permissions cannot).
-var removeEntry = os.RemoveAll
-
-// SiteManifest is the file in the site folder that lists the site's own
-// entries (its pages, CSVs, assets/ and bulletins/), one name a line, so
-// that the next build can remove the ones it no longer writes.
-const SiteManifest = ".sgz-site"
-
-// readManifest is the previous site's entries listed in dir's manifest,
-// only those that are names sgz's site can have (ownName) and are there,
-// however the list was edited or wherever it was copied from: a file of
-// the user's is never among them, nor anything outside dir. None when
-// there is no list, or it is not a regular file (a FIFO would block); a
-// list that is there but cannot be read stops the build (written over, its
-// entries would be forgotten).
-func readManifest(dir string) ([]string, error) {
-	f, err := os.OpenFile(filepath.Join(dir, SiteManifest), os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("无法读取看板文件清单 %s：%w", SiteManifest, err)
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, nil
-	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	if err != nil {
-		return nil, fmt.Errorf("无法读取看板文件清单 %s：%w", SiteManifest, err)
-	}
-	var names []string
-	seen := map[string]bool{}
-	for _, name := range strings.Split(string(b), "\n") {
-		name = strings.TrimSuffix(name, "\r")
-		if !ownName(name) || seen[name] {
-			continue
-		}
-		seen[name] = true
-		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
-			names = append(names, name)
-		}
-	}
-	return names, nil
-}
-
-// lockBeside takes an exclusive lock on the file .sgz-lock-NAME in parent
-// (made if need be), waiting for another build that holds it, and returns
-// what lets it go. A file system that has no locks (some network shares)
-// is built on unlocked.
-func lockBeside(parent, name string) (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(parent, ".sgz-lock-"+name), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.ENOLCK) || errors.Is(err, syscall.EOPNOTSUPP) || errors.Is(err, syscall.ENOSYS) {
-			// a network share without locks: build unlocked, as before
-			return func() {}, nil
-		}
-		return nil, err
-	}
-	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-		f.Close()
-	}, nil
-}
-
-// globEscape escapes the characters filepath.Match treats as special.
-func globEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `*`, `\*`, `?`, `\?`, `[`, `\[`).Replace(s)
 }
 
 // ownName says whether name is one of the entries sgz's site can have:

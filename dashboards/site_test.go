@@ -9,11 +9,10 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"sgz/metrics"
+	"sgz/place"
 )
 
 // writeSiteFixture writes the site for s into a fresh folder and returns
@@ -473,7 +472,7 @@ func TestSiteIsDeterministic(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantNames := []string{
-		"assets/echarts.min.js", "assets/jinzhong.js", SiteManifest,
+		"assets/echarts.min.js", "assets/jinzhong.js", place.LedgerName, ".sgz-lock",
 		DifferencesFile, LoadedFilesFile, LedgersFile, DataQualityFile,
 		OutlookFile, OverviewFile, IndicatorsFile,
 		UseRankingFile, UseScoresFile, SystemUseFile, AssessmentFile, AssessmentCSV, AssessmentLossesCSV,
@@ -586,8 +585,7 @@ func TestSiteWriteIsAllOrNothing(t *testing.T) {
 // TestSiteRemovesItsOldPages: a site built at the province's scope and
 // then at the city's loses the province's pages (areas.html, area-*.html)
 // and nothing else: a file of the user's stays, even one named like a
-// page, and names put into the list by hand that point outside the
-// site's own entries are passed over.
+// page; writing the overview alone removes nothing.
 func TestSiteRemovesItsOldPages(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "site")
@@ -607,53 +605,22 @@ func TestSiteRemovesItsOldPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, en := range entries {
-		if en.Name() != SiteManifest && !ownName(en.Name()) {
+		if !strings.HasPrefix(en.Name(), ".sgz-") && !ownName(en.Name()) {
 			t.Errorf("the site writes %s, which ownName does not know: its stale copy would never be removed", en.Name())
 		}
 	}
-	mine := map[string]string{"说明.txt": "mine", "area-999999.html": "my own page", "notes.csv": "mine too", "INDEX.HTML": "mine"}
-	if _, err := os.Lstat(filepath.Join(dir, "INDEX.HTML")); err == nil {
-		delete(mine, "INDEX.HTML") // a disk blind to case: it is index.html
-	}
+	mine := map[string]string{"说明.txt": "mine", "area-999999.html": "my own page", "notes.csv": "mine too"}
 	for name, text := range mine {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
-	outside := filepath.Join(parent, "outside.txt")
-	if err := os.WriteFile(outside, []byte("keep"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Mkdir(filepath.Join(dir, ".hidden"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "my-folder", "inside"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// the list as an editor on Windows saves it, then names typed into it
-	// (or a list copied with the folder): the user's own files and folder,
-	// paths leading out
-	list, err := os.ReadFile(filepath.Join(dir, SiteManifest))
-	if err != nil {
-		t.Fatalf("no list of the site's entries: %v", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, SiteManifest), bytes.ReplaceAll(list, []byte("\n"), []byte("\r\n")), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(filepath.Join(dir, SiteManifest), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = f.WriteString("../outside.txt\n" + outside + "\n.hidden\n.\n..\nsub/../说明.txt\n说明.txt\nnotes.csv\r\nmy-folder\nINDEX.HTML\narea-999999.html.\n")
-	f.Close()
-	// writing the overview alone removes nothing
 	if err := WriteOverview(dir, fixtureSnapshot()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dir, AreasFile)); err != nil {
 		t.Errorf("WriteOverview removed %s: %v", AreasFile, err)
 	}
-
 	if err := WriteSite(dir, fixtureSite()); err != nil {
 		t.Fatal(err)
 	}
@@ -667,140 +634,49 @@ func TestSiteRemovesItsOldPages(t *testing.T) {
 			t.Errorf("the user's %s became %q", name, got)
 		}
 	}
-	if got := readFile(t, outside); got != "keep" {
-		t.Errorf("a file outside the site: %q", got)
-	}
-	for _, kept := range []string{".hidden", "my-folder/inside"} {
-		if _, err := os.Stat(filepath.Join(dir, kept)); err != nil {
-			t.Errorf("%s, named in the list, was removed: %v", kept, err)
-		}
-	}
-	written := readFile(t, filepath.Join(dir, SiteManifest))
-	for _, want := range []string{OverviewFile + "\n", "assets\n", CountyFile("140702") + "\n"} {
-		if !strings.Contains(written, want) {
-			t.Errorf("the list lacks %q:\n%s", want, written)
-		}
-	}
-	if strings.Contains(written, AreasFile) || strings.Contains(written, "outside") || strings.Contains(written, "说明") {
-		t.Errorf("the list names what the site no longer has or never had:\n%s", written)
-	}
 }
 
-// TestSiteListNotAFile: a FIFO where the list of the site's entries
-// belongs does not stop the build (reading a FIFO would block).
-func TestSiteListNotAFile(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "site")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := syscall.Mkfifo(filepath.Join(dir, SiteManifest), 0o644); err != nil {
-		t.Skip("no FIFOs here:", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- WriteSite(dir, fixtureSite()) }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
+// TestSiteKeepsUsersFolders: a folder with the user's own assets/,
+// bulletins/ and index.html, the site's names, is refused on the first
+// build (there, in the current folder, and in the home folder) with the
+// names, and every file of the user's stays as it was.
+func TestSiteKeepsUsersFolders(t *testing.T) {
+	wd, _ := os.Getwd()
+	defer os.Chdir(wd)
+	for _, out := range []string{"p", ".", "~"} {
+		root := t.TempDir()
+		t.Setenv("HOME", root)
+		dir := filepath.Join(root, "p")
+		target := dir
+		switch out {
+		case ".":
+			_ = os.MkdirAll(dir, 0o755)
+			_ = os.Chdir(dir)
+			target = "."
+		case "~":
+			dir, target = root, root
 		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("the build hangs on a FIFO named as the list")
-	}
-	if st, err := os.Lstat(filepath.Join(dir, SiteManifest)); err != nil || !st.Mode().IsRegular() {
-		t.Errorf("the list after the build: %v %v", st, err)
-	}
-}
-
-// TestSiteListCoversAFailedBuild: a build that fails half-way, after it
-// moved some of its pages in (here the province's areas.html, before a
-// folder of the user's named system-use.html stops it), has listed them
-// first, so that the next build of the city removes them.
-func TestSiteListCoversAFailedBuild(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "site")
-	if err := WriteSite(dir, fixtureSite()); err != nil {
-		t.Fatal(err)
-	}
-	block := filepath.Join(dir, SystemUseFile)
-	if err := os.Remove(block); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(block, "x"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	wide := fixtureSite()
-	wide.Areas = fixtureAreas()
-	if err := WriteSite(dir, wide); err == nil {
-		t.Fatal("a folder where a page goes did not stop the build")
-	}
-	if _, err := os.Stat(filepath.Join(dir, AreasFile)); err != nil {
-		t.Fatalf("the failed build had not moved %s in (the test needs it to): %v", AreasFile, err)
-	}
-	if err := os.RemoveAll(block); err != nil {
-		t.Fatal(err)
-	}
-	if err := WriteSite(dir, fixtureSite()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, AreasFile)); !os.IsNotExist(err) {
-		t.Errorf("%s of the failed build stayed, unlisted (%v)", AreasFile, err)
-	}
-	left, _ := filepath.Glob(filepath.Join(filepath.Dir(dir), ".site.new-*"))
-	if len(left) != 0 {
-		t.Errorf("temporary folders left: %v", left)
-	}
-}
-
-// TestSiteRetriesAFailedRemoval: a page of the previous build that cannot
-// be removed (a CSV open in Excel on Windows) stays listed, and the next
-// build removes it; the build itself succeeds.
-func TestSiteRetriesAFailedRemoval(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "site")
-	wide := fixtureSite()
-	wide.Areas = fixtureAreas()
-	if err := WriteSite(dir, wide); err != nil {
-		t.Fatal(err)
-	}
-	stuck := filepath.Join(dir, AreasCSVFile)
-	defer func(was func(string) error) { removeEntry = was }(removeEntry)
-	removeEntry = func(p string) error {
-		if p == stuck {
-			return errors.New("在别的程序中打开")
+		mine := map[string]string{"assets/my.css": "x", "bulletins/旧通报.pdf": "y", OverviewFile: "my page"}
+		for name, text := range mine {
+			if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
-		return os.RemoveAll(p)
-	}
-	if err := WriteSite(dir, fixtureSite()); err != nil {
-		t.Fatalf("a removal that failed failed the build: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, AreasFile)); !os.IsNotExist(err) {
-		t.Errorf("%s stayed (%v)", AreasFile, err)
-	}
-	if !strings.Contains(readFile(t, filepath.Join(dir, SiteManifest)), AreasCSVFile+"\n") {
-		t.Fatalf("%s, which could not be removed, is no longer listed", AreasCSVFile)
-	}
-	removeEntry = os.RemoveAll
-	if err := WriteSite(dir, fixtureSite()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(stuck); !os.IsNotExist(err) {
-		t.Errorf("%s was not removed the next time (%v)", AreasCSVFile, err)
-	}
-}
-
-// TestSiteWithoutLocks: on a file system without locks (some network
-// shares) the site is still written; a lock that fails otherwise stops
-// the build before anything changes.
-func TestSiteWithoutLocks(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "site")
-	defer func(was func(int, int) error) { flock = was }(flock)
-	flock = func(int, int) error { return syscall.ENOLCK }
-	if err := WriteSite(dir, fixtureSite()); err != nil {
-		t.Fatalf("without locks: %v", err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, OverviewFile)); err != nil {
-		t.Error(err)
-	}
-	flock = func(int, int) error { return syscall.EIO }
-	if err := WriteSite(dir, fixtureSite()); err == nil || !strings.Contains(err.Error(), "无法写入输出文件夹") {
-		t.Errorf("a lock failing with EIO: %v", err)
+		s := fixtureSite()
+		s.Bulletins = []metrics.BulletinEdition{{Month: "2023-11", Version: 1}}
+		err := WriteSite(target, s)
+		var itw *place.InTheWay
+		if !errors.As(err, &itw) || !strings.Contains(err.Error(), "assets") || !strings.Contains(err.Error(), OverviewFile) {
+			t.Errorf("--out %s: %v, want a refusal naming assets and %s", out, err, OverviewFile)
+		}
+		for name, text := range mine {
+			if got := readFile(t, filepath.Join(dir, name)); got != text {
+				t.Errorf("--out %s: the user's %s became %q", out, name, got)
+			}
+		}
+		_ = os.Chdir(wd)
 	}
 }

@@ -3,13 +3,17 @@ package ingest
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"sgz/data"
 )
 
 // The key of personal hashes: made once per database, kept in its own file.
@@ -28,16 +32,30 @@ func KeyPath(db string) string {
 
 // Key returns the key of the database's personal hashes, kept in the file
 // at path (KeyPath), and makes it on first use (in memory only when path is
-// ""). A database with hashed people but no key file is an error: new
-// hashes would not match the old ones, so the same person would count
-// twice.
+// ""). The key is bound to its database: the database keeps a fingerprint
+// of it (KeyFingerprint, never the key), and a key file of another
+// database is refused before anything is hashed with it (every person
+// would otherwise count anew: 祁县's 17 workers became 33). A database
+// with hashed people, or with a fingerprint, but no key file is an error
+// too. The key file is read as inputs are: a regular file of 64 hex digits
+// (a FIFO would hang, a link to /dev/zero fill memory).
 func Key(ctx context.Context, db *sql.DB, path string) ([]byte, error) {
+	var bound string
+	if err := db.QueryRowContext(ctx, `SELECT coalesce((SELECT value FROM meta WHERE key = 'key_fingerprint'), '')`).Scan(&bound); err != nil {
+		return nil, err
+	}
 	if path != "" {
-		b, err := os.ReadFile(path)
+		key, err := ReadKeyFile(path)
 		if err == nil {
-			key, err := hex.DecodeString(strings.TrimSpace(string(b)))
-			if err != nil || len(key) != 32 {
-				return nil, fmt.Errorf("个人信息密钥文件 %s 已损坏（应为 64 位十六进制数）：请从备份中找回", path)
+			fp := KeyFingerprint(key)
+			switch {
+			case bound == "":
+				// a database made before keys were bound: bound now
+				if _, err := db.ExecContext(ctx, `INSERT INTO meta VALUES ('key_fingerprint', ?) ON CONFLICT DO NOTHING`, fp); err != nil {
+					return nil, err
+				}
+			case bound != fp:
+				return nil, &KeyMismatch{Path: path}
 			}
 			return key, nil
 		}
@@ -48,8 +66,8 @@ func Key(ctx context.Context, db *sql.DB, path string) ([]byte, error) {
 		if err := db.QueryRowContext(ctx, `SELECT count(*) FROM ledger_staff`).Scan(&people); err != nil {
 			return nil, err
 		}
-		if people > 0 {
-			return nil, fmt.Errorf("找不到个人信息密钥文件 %s：库中 %d 条人员记录的编码是用它算出的，没有它，同一人再次载入会被算作两人。请把该文件找回放在数据库旁边，或新建数据库重新载入全部文件", path, people)
+		if people > 0 || bound != "" {
+			return nil, fmt.Errorf("找不到个人信息密钥文件 %s：库中 %d 条人员记录的编码是用它算出的，没有它，同一人再次载入会被算作两人。请把该文件找回放在数据库旁边（或用 sgz restore 从备份恢复数据库及其密钥），或新建数据库重新载入全部文件", path, people)
 		}
 	}
 	key := make([]byte, 32)
@@ -59,7 +77,53 @@ func Key(ctx context.Context, db *sql.DB, path string) ([]byte, error) {
 	if path == "" {
 		return key, nil
 	}
-	return key, writeKeyFile(path, key)
+	if err := writeKeyFile(path, key); err != nil {
+		return nil, err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT OR REPLACE INTO meta VALUES ('key_fingerprint', ?)`, KeyFingerprint(key)); err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// KeyMismatch is a key file that is not its database's.
+type KeyMismatch struct{ Path string }
+
+func (e *KeyMismatch) Error() string {
+	return fmt.Sprintf("个人信息密钥文件 %s 不是这个数据库的（指纹不符）：用它编码，同一人会被算作新的人。未载入任何内容。请把这个数据库原来的密钥文件放回原处，或用 sgz restore 从备份同时恢复数据库及其密钥", e.Path)
+}
+
+// KeyFingerprint is what a database keeps of its key: a hash from which
+// the key cannot be had back.
+func KeyFingerprint(key []byte) string {
+	h := sha256.Sum256(append([]byte("sgz key fingerprint v1\x00"), key...))
+	return hex.EncodeToString(h[:])
+}
+
+// ReadKeyFile reads a key file: a regular file of 64 hex digits and a
+// line end, nothing else.
+func ReadKeyFile(path string) ([]byte, error) {
+	b, err := data.ReadSmallFile(path, 128)
+	if os.IsNotExist(err) {
+		return nil, err
+	}
+	var key []byte
+	if err == nil {
+		key, err = hex.DecodeString(strings.TrimSpace(string(b)))
+	}
+	if err != nil || len(key) != 32 {
+		why := "应为 64 位十六进制数"
+		if err != nil && !isHexErr(err) {
+			why = err.Error()
+		}
+		return nil, fmt.Errorf("个人信息密钥文件 %s 已损坏（%s）：请从备份中找回", path, why)
+	}
+	return key, nil
+}
+
+func isHexErr(err error) bool {
+	var inv hex.InvalidByteError
+	return errors.As(err, &inv) || errors.Is(err, hex.ErrLength)
 }
 
 // writeKeyFile writes a key file that did not exist, readable only by its

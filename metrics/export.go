@@ -3,20 +3,19 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"sgz/place"
 )
 
 // The Parquet hand-off (sgz export): the canonical tables and the monthly
 // indicators as Parquet files in the Hive layout, partitioned by province,
 // city and month (province=14/city=1407/month=2023-12/…), so that Spark,
 // Trino or DuckDB itself can take over when one machine is outgrown.
-
-// exportMarker names an output folder sgz export wrote (and may replace).
-const exportMarker = ".sgz-export"
 
 // ExportTable is one exported table: its name, the query that gives its
 // rows, and the month column it is partitioned by ("" for a reference
@@ -49,35 +48,32 @@ var ExportTables = []ExportTable{
 // into a new folder beside it first, then moved into place. It returns the
 // rows written per table.
 func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time, firstYear int) (map[string]int64, error) {
-	abs, err := filepath.Abs(dir)
+	counts := map[string]int64{}
+	// Through package place: written whole into a work folder beside dir
+	// (DIR/**/*.parquet never reads a work folder's files, even one a
+	// killed export left), then moved in, each table replacing the earlier
+	// export's, one that has no rows this time removed. Only into a folder
+	// that holds nothing but sgz's earlier export: its readers glob it
+	// whole, and nothing else of the user's is ever replaced.
+	err := place.Put(dir, place.Options{WorkBeside: true, Exclusive: true, Prune: func(string) bool { return true }},
+		func(work string) error { return exportInto(ctx, db, work, asOf, firstYear, counts) })
+	var itw *place.InTheWay
+	if errors.As(err, &itw) {
+		return nil, fmt.Errorf("输出文件夹 %s 中有不是 sgz export 写出的内容（%s）：为免覆盖或混入其中的文件，请另给一个空文件夹", dir, strings.Join(itw.Names, "、"))
+	}
 	if err != nil {
 		return nil, err
 	}
-	// Only an empty folder or one an earlier export wrote: nothing else of
-	// the user's is ever replaced.
-	marker := filepath.Join(abs, exportMarker)
-	if entries, err := os.ReadDir(abs); err == nil && len(entries) > 0 {
-		if _, err := os.Stat(marker); err != nil {
-			return nil, fmt.Errorf("输出文件夹 %s 不是空的，也不是此前 sgz export 的输出：为免覆盖其中的文件，请另给一个空文件夹", dir)
-		}
-	}
-	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return nil, fmt.Errorf("无法建立输出文件夹 %s：%w", dir, err)
-	}
-	// the work folder inside the output folder: one file system, and a
-	// name readers of the Hive layout skip
-	work, err := os.MkdirTemp(abs, ".sgz-export-new-")
-	if err != nil {
-		return nil, fmt.Errorf("无法写入输出文件夹 %s：%w", dir, err)
-	}
-	defer os.RemoveAll(work)
-	_ = os.Chmod(work, 0o755)
+	return counts, nil
+}
+
+// exportInto writes the export into work (Export).
+func exportInto(ctx context.Context, db *sql.DB, work string, asOf time.Time, firstYear int, counts map[string]int64) error {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer conn.Close()
-	counts := map[string]int64{}
 	quote := func(p string) string { return "'" + strings.ReplaceAll(p, "'", "''") + "'" }
 	for _, t := range ExportTables {
 		q := t.Query
@@ -87,7 +83,7 @@ func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time, firstYe
 		}
 		var n int64
 		if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM (`+q+`)`).Scan(&n); err != nil {
-			return nil, fmt.Errorf("export %s: %w", t.Name, err)
+			return fmt.Errorf("export %s: %w", t.Name, err)
 		}
 		counts[t.Name] = n
 		target := filepath.Join(work, t.Name)
@@ -99,7 +95,7 @@ func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time, firstYe
 			continue // nothing to partition: no folder (a reader finds no files)
 		}
 		if _, err := conn.ExecContext(ctx, copyQ); err != nil {
-			return nil, fmt.Errorf("export %s: %w", t.Name, err)
+			return fmt.Errorf("export %s: %w", t.Name, err)
 		}
 	}
 	// The indicators at every month end, each as of that day, gathered in
@@ -107,7 +103,7 @@ func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time, firstYe
 	var first sql.NullTime
 	if err := conn.QueryRowContext(ctx, `SELECT CAST(least((SELECT min(report_date) FROM stg_ledgers),
 		(SELECT min(end_date) FROM stg_scope_services)) AS DATE)`).Scan(&first); err != nil {
-		return nil, err
+		return err
 	}
 	if start := time.Date(firstYear, 1, 1, 0, 0, 0, 0, time.UTC); first.Valid && first.Time.Before(start) {
 		first.Time = start // month ends within the holiday calendar only
@@ -115,18 +111,18 @@ func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time, firstYe
 	if first.Valid && !first.Time.After(asOf) {
 		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE sgz_export_indicators AS
 			SELECT *, DATE '2000-01-01' AS as_of FROM county_indicators(DATE '2000-01-01') WHERE false`); err != nil {
-			return nil, err
+			return err
 		}
 		ends := MonthEnds(first.Time, asOf)
 		for _, end := range ends {
 			if _, err := conn.ExecContext(ctx, `INSERT INTO sgz_export_indicators SELECT *, CAST($1 AS DATE) FROM county_indicators(CAST($1 AS DATE))`, end); err != nil {
-				return nil, fmt.Errorf("export indicators %s: %w", end.Format("2006-01"), err)
+				return fmt.Errorf("export indicators %s: %w", end.Format("2006-01"), err)
 			}
 		}
 		q := `SELECT *, left(county_code, 2) AS province, left(county_code, 4) AS city, strftime(as_of, '%Y-%m') AS month FROM sgz_export_indicators`
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO %s (FORMAT PARQUET, PARTITION_BY (province, city, month))`,
 			q, quote(filepath.Join(work, "indicators")))); err != nil {
-			return nil, fmt.Errorf("export indicators: %w", err)
+			return fmt.Errorf("export indicators: %w", err)
 		}
 		_, _ = conn.ExecContext(ctx, `DROP TABLE IF EXISTS sgz_export_indicators`)
 		counts["indicators"] = int64(len(ends))
@@ -136,44 +132,20 @@ func Export(ctx context.Context, db *sql.DB, dir string, asOf time.Time, firstYe
 		// (the country, 000000, under province=00).
 		if _, err := conn.ExecContext(ctx, `CREATE OR REPLACE TEMP TABLE sgz_export_areas AS
 			SELECT *, DATE '2000-01-01' AS as_of FROM area_indicators(DATE '2000-01-01') WHERE false`); err != nil {
-			return nil, err
+			return err
 		}
 		for _, end := range ends {
 			if _, err := conn.ExecContext(ctx, `INSERT INTO sgz_export_areas SELECT *, CAST($1 AS DATE) FROM area_indicators(CAST($1 AS DATE))`, end); err != nil {
-				return nil, fmt.Errorf("export areas %s: %w", end.Format("2006-01"), err)
+				return fmt.Errorf("export areas %s: %w", end.Format("2006-01"), err)
 			}
 		}
 		q = `SELECT *, left(area_code, 2) AS province, left(area_code, 4) AS city, strftime(as_of, '%Y-%m') AS month FROM sgz_export_areas`
 		if _, err := conn.ExecContext(ctx, fmt.Sprintf(`COPY (%s) TO %s (FORMAT PARQUET, PARTITION_BY (province, city, month))`,
 			q, quote(filepath.Join(work, "areas")))); err != nil {
-			return nil, fmt.Errorf("export areas: %w", err)
+			return fmt.Errorf("export areas: %w", err)
 		}
 		_, _ = conn.ExecContext(ctx, `DROP TABLE IF EXISTS sgz_export_areas`)
 		counts["areas"] = int64(len(ends))
 	}
-	// Into place: every table of the export replaces the earlier one, one
-	// with no rows this time included; nothing else in dir is touched.
-	names := []string{"indicators", "areas"}
-	for _, t := range ExportTables {
-		if t.Month == "" {
-			names = append(names, t.Name+".parquet")
-		} else {
-			names = append(names, t.Name)
-		}
-	}
-	for _, n := range names {
-		to := filepath.Join(abs, n)
-		if err := os.RemoveAll(to); err != nil {
-			return nil, err
-		}
-		if _, err := os.Stat(filepath.Join(work, n)); err == nil {
-			if err := os.Rename(filepath.Join(work, n), to); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := os.WriteFile(marker, []byte("sgz export "+asOf.Format(time.DateOnly)+"\n"+strings.Join(names, "\n")+"\n"), 0o644); err != nil {
-		return nil, err
-	}
-	return counts, nil
+	return nil
 }

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"sgz/dashboards/assessment"
 	"sgz/metrics"
+	"sgz/place"
 )
 
 // runAssess writes the year-end assessment workbook (indicators.md
@@ -62,17 +62,14 @@ func writeAssessment(e *env, st *store, a *metrics.Assessment, out string) error
 	if err != nil {
 		return err
 	}
-	if dir := filepath.Dir(out); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	tmp := out + ".tmp.xlsx"
-	if err := assessment.Write(tmp, a, assessment.Evidence{Townships: towns, Workers: workers}); err != nil {
-		os.Remove(tmp)
+	name := filepath.Base(out)
+	err = place.Put(filepath.Dir(out), place.Options{}, func(work string) error {
+		return assessment.Write(filepath.Join(work, name), a, assessment.Evidence{Townships: towns, Workers: workers})
+	})
+	if err != nil {
 		return fmt.Errorf("写出考核工作簿 %s 出错: %w", out, err)
 	}
-	return os.Rename(tmp, out)
+	return nil
 }
 
 // assessmentColumns are the columns of sgz report assessment: the figures

@@ -119,32 +119,47 @@ func TestExportParquet(t *testing.T) {
 }
 
 // TestExportKeepsOthersFiles: export refuses a folder that holds other
-// files; into its own earlier output it replaces every table, an empty
-// one included; its work folder is inside the output folder.
+// files, even with a marker an earlier sgz wrote put in by hand (a marker
+// proves nothing); into its own earlier output it replaces every table;
+// its work folder is beside the output folder, never inside it (a glob of
+// DIR/**/*.parquet reads only the export).
 func TestExportKeepsOthersFiles(t *testing.T) {
 	d := loadDemo(t)
 	other := t.TempDir()
-	if err := os.Mkdir(filepath.Join(other, "ledgers"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(other, "ledgers", "x"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if out, code := run("export", "--out", other, "--db", d.db); code != 2 || !strings.Contains(out, "不是空的，也不是此前 sgz export 的输出") {
+	if err := os.WriteFile(filepath.Join(other, ".sgz-export"), []byte("sgz export 2023-12-31\nledgers\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run("export", "--out", other, "--db", d.db); code != 2 || !strings.Contains(out, "不是 sgz export 写出的内容") || !strings.Contains(out, "ledgers") {
 		t.Errorf("export into a folder of other files: exit %d %s", code, out)
 	}
-	if _, err := os.Stat(filepath.Join(other, "ledgers")); err != nil {
+	if _, err := os.Stat(filepath.Join(other, "ledgers", "x")); err != nil {
 		t.Error("the folder's ledgers were removed")
 	}
-	dir := filepath.Join(t.TempDir(), "pq")
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "pq")
+	var inside []string
 	for i := 0; i < 2; i++ {
 		if out, code := run("export", "--out", dir, "--db", d.db); code != 0 {
 			t.Fatalf("export %d: %s", i+1, out)
 		}
+		hidden, _ := filepath.Glob(filepath.Join(dir, ".*", "*"))
+		inside = append(inside, hidden...)
 	}
 	entries, _ := os.ReadDir(dir)
 	var names []string
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if got := strings.Join(names, " "); got != ".sgz-export areas indicators ledger_funds ledger_staff ledger_stations ledgers ref_areas.parquet ref_counties.parquet ref_scope_townships.parquet ref_townships.parquet sys_services sys_stations sys_summaries" {
+	if got := strings.Join(names, " "); got != ".sgz-lock .sgz-written areas indicators ledger_funds ledger_staff ledger_stations ledgers ref_areas.parquet ref_counties.parquet ref_scope_townships.parquet ref_townships.parquet sys_services sys_stations sys_summaries" {
 		t.Errorf("the export folder holds %s", got)
+	}
+	if len(inside) > 0 {
+		t.Errorf("hidden folders inside the export: %v", inside)
+	}
+	if left, _ := filepath.Glob(filepath.Join(parent, ".pq.sgz-work-*")); len(left) > 0 {
+		t.Errorf("work folders left beside the export: %v", left)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"sgz/data"
 	"sgz/ingest"
 	"sgz/metrics"
+	"sgz/place"
 	"sgz/transform"
 )
 
@@ -55,6 +56,14 @@ type store struct {
 }
 
 func openStore(e *env, o storeOpts) (*store, error) {
+	if o.db != ":memory:" && o.db != "" && !strings.Contains(o.db, "?") {
+		// a restore (or any output) killed half-way in the database's
+		// folder is finished first: the key and the database it moved
+		// come as a pair
+		if err := place.Recover(filepath.Dir(o.db)); err != nil {
+			return nil, err
+		}
+	}
 	if o.readOnly && o.db != ":memory:" && o.db != "" && !strings.Contains(o.db, "?") {
 		return openReadOnly(e, o)
 	}

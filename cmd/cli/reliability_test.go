@@ -1,20 +1,27 @@
 package cli_test
 
 import (
+	"archive/zip"
 	"bufio"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
+	"sgz/cmd/cli"
 	"sgz/ingest"
 )
 
@@ -370,5 +377,182 @@ func TestLargeExportWithDefaults(t *testing.T) {
 	}
 	if rows, sum := current(); rows != n || sum != sum2 {
 		t.Errorf("after the corrected export: %d records, %d 人次; want %d, %d", rows, sum, n, sum2)
+	}
+}
+
+// TestRestoreChecksBeforeItReplaces: a backup that is not whole and sound
+// is refused and the working database still answers as it did, its key in
+// place: a manifest that lists nothing or only the key, a junk database
+// whose hash the manifest matches, a key that is a link (its target's path
+// as the key) or another database's, a backup without a key, a declared
+// size past the disk (a zip bomb: nothing written), duplicate entries
+// (nothing left behind). Without --force a key alone is not replaced.
+func TestRestoreChecksBeforeItReplaces(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	want, _ := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv")
+	keyBefore, _ := os.ReadFile(ingest.KeyPath(db))
+	dir := t.TempDir()
+	good := filepath.Join(dir, "好.zip")
+	if out, code := run("backup", good, "--db", db); code != 0 {
+		t.Fatal(out)
+	}
+	parts := map[string][]byte{}
+	zr, err := zip.OpenReader(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		parts[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	zr.Close()
+	sum := func(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:]) }
+	manifest := func(files map[string][]byte) []byte {
+		m := map[string]any{"made": "2024-01-10T00:00:00Z", "sha256": map[string]string{}}
+		for n, b := range files {
+			m["sha256"].(map[string]string)[n] = sum(b)
+		}
+		b, _ := json.Marshal(m)
+		return b
+	}
+	type entry struct {
+		name string
+		body []byte
+		mode os.FileMode
+		size uint64 // declared, when not 0
+	}
+	makeZip := func(name string, entries ...entry) string {
+		path := filepath.Join(dir, name)
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zw := zip.NewWriter(f)
+		for _, e := range entries {
+			h := &zip.FileHeader{Name: e.name, Method: zip.Deflate}
+			if e.mode != 0 {
+				h.SetMode(e.mode)
+			}
+			w, err := zw.CreateHeader(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.Write(e.body)
+		}
+		zw.Close()
+		f.Close()
+		return path
+	}
+	junk := []byte("SQLite format 3\x00 not a database at all")
+	otherKey := []byte(strings.Repeat("ab", 32) + "\n")
+	cases := map[string]struct {
+		zip  string
+		want string
+	}{
+		"manifest lists nothing": {makeZip("空清单.zip", entry{name: "manifest.json", body: []byte(`{"sha256":{}}`)}, entry{name: "sgz.duckdb", body: junk}, entry{name: "sgz.duckdb.key", body: parts["sgz.duckdb.key"]}), "没有列出"},
+		"manifest lists the key only": {makeZip("只有密钥.zip", entry{name: "manifest.json", body: manifest(map[string][]byte{"sgz.duckdb.key": parts["sgz.duckdb.key"]})},
+			entry{name: "sgz.duckdb", body: junk}, entry{name: "sgz.duckdb.key", body: parts["sgz.duckdb.key"]}), "没有列出 sgz.duckdb"},
+		"junk database, hashes right": {makeZip("坏库.zip", entry{name: "manifest.json", body: manifest(map[string][]byte{"sgz.duckdb": junk, "sgz.duckdb.key": parts["sgz.duckdb.key"]})},
+			entry{name: "sgz.duckdb", body: junk}, entry{name: "sgz.duckdb.key", body: parts["sgz.duckdb.key"]}), "数据库"},
+		"key is a link": {makeZip("链接.zip", entry{name: "manifest.json", body: manifest(map[string][]byte{"sgz.duckdb": parts["sgz.duckdb"], "sgz.duckdb.key": []byte("/etc/passwd")})},
+			entry{name: "sgz.duckdb", body: parts["sgz.duckdb"]}, entry{name: "sgz.duckdb.key", body: []byte("/etc/passwd"), mode: os.ModeSymlink | 0o777}), "不是普通文件"},
+		"another database's key": {makeZip("别的密钥.zip", entry{name: "manifest.json", body: manifest(map[string][]byte{"sgz.duckdb": parts["sgz.duckdb"], "sgz.duckdb.key": otherKey})},
+			entry{name: "sgz.duckdb", body: parts["sgz.duckdb"]}, entry{name: "sgz.duckdb.key", body: otherKey}), "指纹不符"},
+		"no key": {makeZip("无密钥.zip", entry{name: "manifest.json", body: manifest(map[string][]byte{"sgz.duckdb": parts["sgz.duckdb"]})},
+			entry{name: "sgz.duckdb", body: parts["sgz.duckdb"]}), "没有个人信息密钥"},
+		"twice": {makeZip("重复.zip", entry{name: "manifest.json", body: parts["manifest.json"]}, entry{name: "sgz.duckdb", body: parts["sgz.duckdb"]},
+			entry{name: "sgz.duckdb", body: parts["sgz.duckdb"]}, entry{name: "sgz.duckdb.key", body: parts["sgz.duckdb.key"]}), "出现了两次"},
+	}
+	for name, c := range cases {
+		out, code := run("restore", c.zip, "--db", db, "--force")
+		if code != cli.ExitError || !strings.Contains(out, "不是可用的 sgz 备份") || !strings.Contains(out, c.want) {
+			t.Errorf("%s: exit %d, want %d and %q:\n%s", name, code, cli.ExitError, c.want, out)
+		}
+		if got, _ := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv"); got != want {
+			t.Errorf("%s: the working database no longer answers as before", name)
+		}
+		if k, _ := os.ReadFile(ingest.KeyPath(db)); string(k) != string(keyBefore) {
+			t.Errorf("%s: the key changed", name)
+		}
+	}
+	// a zip bomb: its database declares more than any disk holds, and
+	// nothing is written
+	bomb := filepath.Join(dir, "炸弹.zip")
+	{
+		f, _ := os.Create(bomb)
+		zw := zip.NewWriter(f)
+		for _, n := range []string{"manifest.json", "sgz.duckdb.key"} {
+			w, _ := zw.Create(n)
+			w.Write(parts[n])
+		}
+		w, _ := zw.CreateRaw(&zip.FileHeader{Name: "sgz.duckdb", Method: zip.Store, CompressedSize64: 4, UncompressedSize64: 1 << 60, CRC32: 0})
+		w.Write([]byte("abcd"))
+		zw.Close()
+		f.Close()
+	}
+	target := filepath.Join(t.TempDir(), "new.duckdb")
+	if out, code := run("restore", bomb, "--db", target); code != cli.ExitError || !strings.Contains(out, "可用空间") {
+		t.Errorf("a zip bomb: exit %d:\n%s", code, out)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(target)); len(entries) > 2 { // the folder's .sgz-lock and .sgz-written at most
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		t.Errorf("a refused restore left %v", names)
+	}
+	// without --force, a key alone (its database gone) is not replaced
+	lone := filepath.Join(t.TempDir(), "lone.duckdb")
+	if err := os.WriteFile(ingest.KeyPath(lone), otherKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run("restore", good, "--db", lone); code != cli.ExitError || !strings.Contains(out, "--force") {
+		t.Errorf("restore over a lone key: exit %d %s", code, out)
+	}
+	if k, _ := os.ReadFile(ingest.KeyPath(lone)); string(k) != string(otherKey) {
+		t.Error("a lone key was replaced without --force")
+	}
+}
+
+// TestForeignKeyRefused: a database's key file swapped for another's is
+// refused with exit 2 before anything is loaded (every person would be
+// hashed anew), and the message says how to restore the right one; a key
+// file that is a FIFO or a link to /dev/zero is refused at once.
+func TestForeignKeyRefused(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	before, _ := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv")
+	if err := os.WriteFile(ingest.KeyPath(db), []byte(strings.Repeat("cd", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	corrected := filepath.Join(t.TempDir(), "祁县_2023-12_更正.xlsx")
+	b, _ := os.ReadFile(filepath.Join(d.dir, "inputs", "ledgers", "祁县_2023-12.xlsx"))
+	_ = os.WriteFile(corrected, append(b, 0), 0o644) // other bytes: it would load
+	out, code := run("ingest", corrected, "--db", db)
+	if code != cli.ExitError || !strings.Contains(out, "不是这个数据库的") || !strings.Contains(out, "sgz restore") {
+		t.Errorf("ingest with another database's key: exit %d\n%s", code, out)
+	}
+	if after, _ := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv"); after != before {
+		t.Error("figures changed")
+	}
+	for _, mk := range []func(string) error{
+		func(p string) error { os.Remove(p); return syscall.Mkfifo(p, 0o600) },
+		func(p string) error { os.Remove(p); return os.Symlink("/dev/zero", p) },
+	} {
+		if err := mk(ingest.KeyPath(db)); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan string, 1)
+		go func() { out, _ := run("ingest", corrected, "--db", db); done <- out }()
+		select {
+		case out := <-done:
+			if !strings.Contains(out, "密钥") {
+				t.Errorf("a key file that is no file: %s", out)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("ingest hangs on the key file")
+		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"sgz/gen"
 	"sgz/ingest"
 	"sgz/metrics"
+	"sgz/place"
 )
 
 func runGen(e *env, args []string) int {
@@ -40,7 +41,15 @@ func runGen(e *env, args []string) int {
 		return e.fail(err)
 	}
 	if scope == data.CityScope {
-		w, manifest, err := gen.Generate(ref, *seed, *out, gen.Options{Clean: *clean})
+		// through package place: the earlier inputs of sgz gen in --out are
+		// replaced, anything else of the user's there stops it
+		var w *gen.World
+		var manifest []gen.Expected
+		err := place.Put(*out, place.Options{WorkBeside: true, Prune: func(string) bool { return true }}, func(work string) error {
+			var err error
+			w, manifest, err = gen.Generate(ref, *seed, work, gen.Options{Clean: *clean})
+			return err
+		})
 		if err != nil {
 			return e.fail(err)
 		}
@@ -72,23 +81,27 @@ func genScale(e *env, ref *data.Reference, seed uint64, out string) int {
 		return d
 	}
 	start := time.Now()
-	res, err := gen.GenerateScale(ref, seed, out, due)
-	if err != nil {
-		return e.fail(err)
-	}
-	if err := writeJSONFile(filepath.Join(out, "scale_truth.json"), res.Truth); err != nil {
-		return e.fail(err)
-	}
-	var b strings.Builder
-	for _, line := range strings.Split(string(data.DefaultPolicyCSV()), "\n") {
-		if strings.HasPrefix(line, "scope,") {
-			k, rest, _ := strings.Cut(line, ",")
-			_, about, _ := strings.Cut(rest, ",")
-			line = k + "," + ref.Scope + "," + about
+	var res *gen.ScaleResult
+	err = place.Put(out, place.Options{WorkBeside: true, Prune: func(string) bool { return true }}, func(work string) error {
+		var err error
+		if res, err = gen.GenerateScale(ref, seed, work, due); err != nil {
+			return err
 		}
-		b.WriteString(line + "\n")
-	}
-	if err := os.WriteFile(filepath.Join(out, "policy.csv"), []byte(strings.TrimSuffix(b.String(), "\n")), 0o644); err != nil {
+		if err := writeJSONFile(filepath.Join(work, "scale_truth.json"), res.Truth); err != nil {
+			return err
+		}
+		var b strings.Builder
+		for _, line := range strings.Split(string(data.DefaultPolicyCSV()), "\n") {
+			if strings.HasPrefix(line, "scope,") {
+				k, rest, _ := strings.Cut(line, ",")
+				_, about, _ := strings.Cut(rest, ",")
+				line = k + "," + ref.Scope + "," + about
+			}
+			b.WriteString(line + "\n")
+		}
+		return os.WriteFile(filepath.Join(work, "policy.csv"), []byte(strings.TrimSuffix(b.String(), "\n")), 0o644)
+	})
+	if err != nil {
 		return e.fail(err)
 	}
 	fmt.Fprintf(e.stdout, "已写出 %s（%s）：晋中市的台账和系统导出（站点 %d 个、服务记录 %d 条），其余乡镇的系统导出 %d 个文件（站点 %d 个、服务记录 %d 条、月度总结 %d 份），用时 %s；\n"+
@@ -187,11 +200,12 @@ func runDemo(e *env, args []string) int {
 	}
 	inputs := filepath.Join(*out, "inputs")
 	dbPath := filepath.Join(*out, "sgz.duckdb")
-	// A fresh database and fresh inputs every time.
-	for _, p := range []string{inputs, dbPath, dbPath + ".wal", ingest.KeyPath(dbPath), filepath.Join(*out, "site"), filepath.Join(*out, "bulletin"), filepath.Join(*out, demoAssessment)} {
-		if err := os.RemoveAll(p); err != nil {
-			return e.fail(err)
-		}
+	// A fresh database and fresh inputs every time: the demo's earlier
+	// database and key go (the demo recorded them when it made them: a
+	// database of the user's of that name stops it), the inputs, site,
+	// bulletin and workbook are replaced as outputs are.
+	if err := place.Remove(*out, filepath.Base(dbPath), filepath.Base(dbPath)+".wal", filepath.Base(ingest.KeyPath(dbPath))); err != nil {
+		return e.fail(err)
 	}
 	if code := runGen(e, []string{"--seed", strconv.FormatUint(*seed, 10), "--out", inputs}); code != ExitOK {
 		return code
@@ -230,6 +244,12 @@ func runDemo(e *env, args []string) int {
 	}
 	book := filepath.Join(*out, demoAssessment)
 	if err := writeAssessment(e, st, a, book); err != nil {
+		return e.fail(err)
+	}
+	if err := st.Close(); err != nil {
+		return e.fail(err)
+	}
+	if err := place.Adopt(*out, filepath.Base(dbPath), filepath.Base(dbPath)+".wal", filepath.Base(ingest.KeyPath(dbPath))); err != nil {
 		return e.fail(err)
 	}
 	abs, _ := filepath.Abs(files.HTML)

@@ -3,10 +3,11 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"os"
+	"io"
 
 	"sgz/data"
 	"sgz/ingest"
+	"sgz/place"
 )
 
 // runTemplate writes the ledger template of one county (spec/inputs.md;
@@ -35,7 +36,7 @@ func runTemplate(e *env, args []string) int {
 	if err := ingest.WriteTemplate(&b, c, ref.Townships); err != nil {
 		return e.fail(err)
 	}
-	if err := os.WriteFile(*out, b.Bytes(), 0o644); err != nil {
+	if err := place.PutFile(*out, 0o644, place.Options{}, func(w io.Writer) error { _, err := w.Write(b.Bytes()); return err }); err != nil {
 		return e.fail(err)
 	}
 	fmt.Fprintf(e.stdout, "%s 台账模板: %s\n", c.Name, *out)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"html/template"
 	"os"
@@ -17,6 +18,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sgz/dashboards/sheet"
+	"sgz/place"
 	"sgz/metrics"
 )
 
@@ -86,40 +88,34 @@ func (e *Edition) BaseName() string {
 // Write writes the edition as HTML, Markdown and XLSX into dir, and as PDF
 // when Chromium is installed.
 //
-// Everything is written into a temporary folder inside dir first and moved
-// into place at the end, file by file: a full disk or an interrupted run
-// leaves the files of an earlier run as they were, never half-written.
+// Everything is written through package place: into a work folder first,
+// then moved into dir file by file. A full disk or an interrupted run
+// leaves the files of an earlier run as they were, never half-written; a
+// file of the user's under an edition's name (or one edited since sgz
+// wrote it) stops the write, named, untouched; a PDF of an earlier run of
+// the same edition goes when this run prints none (it would disagree).
 func Write(ctx context.Context, e *Edition, dir string) (Files, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return Files{}, fmt.Errorf("无法建立输出文件夹 %s：%w", dir, err)
+	var f Files
+	prefix := e.BaseName()
+	err := place.Put(dir, place.Options{Prune: func(name string) bool { return strings.HasPrefix(name, prefix+".") || strings.HasPrefix(name, prefix+"_") }},
+		func(work string) error {
+			var err error
+			f, err = write(ctx, e, work)
+			return err
+		})
+	var itw *place.InTheWay
+	if errors.As(err, &itw) {
+		return Files{}, fmt.Errorf("不能写出通报：%w", err)
 	}
-	work, err := os.MkdirTemp(dir, ".sgz-bulletin-")
-	if err != nil {
-		return Files{}, fmt.Errorf("无法写入输出文件夹 %s：%w", dir, err)
-	}
-	defer os.RemoveAll(work)
-	f, err := write(ctx, e, work)
 	if err != nil {
 		return Files{}, fmt.Errorf("写出通报时出错（%s 中原有文件未改动）：%w", dir, err)
 	}
-	out := Files{}
-	if f.PDF == "" {
-		// no Chromium this time: a PDF of an earlier run would disagree
-		for _, p := range []string{e.BaseName() + ".pdf", e.BaseName() + "_附件_数据来源与口径.pdf"} {
-			os.Remove(filepath.Join(dir, p))
+	for _, p := range []*string{&f.HTML, &f.Markdown, &f.XLSX, &f.DOCX, &f.PDF, &f.Annex, &f.AnnexMarkdown, &f.AnnexPDF} {
+		if *p != "" {
+			*p = filepath.Join(dir, filepath.Base(*p))
 		}
 	}
-	for _, x := range []struct{ from, to *string }{{&f.HTML, &out.HTML}, {&f.Markdown, &out.Markdown}, {&f.XLSX, &out.XLSX},
-		{&f.DOCX, &out.DOCX}, {&f.PDF, &out.PDF}, {&f.Annex, &out.Annex}, {&f.AnnexMarkdown, &out.AnnexMarkdown}, {&f.AnnexPDF, &out.AnnexPDF}} {
-		if *x.from == "" {
-			continue
-		}
-		*x.to = filepath.Join(dir, filepath.Base(*x.from))
-		if err := os.Rename(*x.from, *x.to); err != nil {
-			return out, fmt.Errorf("写出通报时出错：%w", err)
-		}
-	}
-	return out, nil
+	return f, nil
 }
 
 // failHook, set by a test, fails the write at a step.

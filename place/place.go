@@ -121,9 +121,9 @@ func (t tree) equal(u tree) bool {
 // ledger is a folder's record: every entry sgz wrote there, and the work
 // folders of outputs in progress.
 type ledger struct {
-	entries map[string]tree
-	work    []string // relative to the folder: ".sgz-work-…" or "../.NAME.sgz-work-…"
-	plan    string   // (next ledger only) the work folder whose new/ holds the entries to move in
+	entries  map[string]tree
+	work     []string // relative to the folder: ".sgz-work-…" or "../.NAME.sgz-work-…"
+	plan     string   // (next ledger only) the work folder whose new/ holds the entries to move in
 	moves    []string // (next ledger only) entries to move in from the work folder's new/, in order
 	removes  []string // (next ledger only) entries to take out
 	replaces []string // (next ledger only) entries the moves replace whoever wrote them

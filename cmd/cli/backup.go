@@ -410,4 +410,3 @@ func freeBytes(dir string) uint64 {
 	}
 	return free - 64<<20
 }
-

@@ -18,8 +18,8 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"sgz/dashboards/sheet"
-	"sgz/place"
 	"sgz/metrics"
+	"sgz/place"
 )
 
 //go:embed templates/*.html.tmpl
@@ -97,7 +97,9 @@ func (e *Edition) BaseName() string {
 func Write(ctx context.Context, e *Edition, dir string) (Files, error) {
 	var f Files
 	prefix := e.BaseName()
-	err := place.Put(dir, place.Options{Prune: func(name string) bool { return strings.HasPrefix(name, prefix+".") || strings.HasPrefix(name, prefix+"_") }},
+	err := place.Put(dir, place.Options{Prune: func(name string) bool {
+		return strings.HasPrefix(name, prefix+".") || strings.HasPrefix(name, prefix+"_")
+	}},
 		func(work string) error {
 			var err error
 			f, err = write(ctx, e, work)

@@ -216,13 +216,36 @@ func MoveKeyOut(ctx context.Context, db *sql.DB, path string) (bool, error) {
 		return false, err
 	}
 	alias := fmt.Sprintf("sgz_rebuild_%d_%d", os.Getpid(), time.Now().UnixNano())
-	for _, q := range []string{
+	var tables []string
+	rows, err := conn.QueryContext(ctx, `SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' ORDER BY 1`)
+	if err != nil {
+		return false, err
+	}
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return false, err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	// the tables made empty, then filled row by row but for the key: its
+	// bytes are never written into the new file (copied and deleted, they
+	// were, whenever DuckDB wrote the copy out before the delete)
+	steps := []string{
 		fmt.Sprintf(`ATTACH '%s' AS %s`, strings.ReplaceAll(rebuilt, "'", "''"), alias),
-		fmt.Sprintf(`COPY FROM DATABASE "%s" TO %s`, strings.ReplaceAll(name, `"`, `""`), alias),
-		// deleted before the copy is ever written out, so its bytes never are
-		fmt.Sprintf(`DELETE FROM %s.meta WHERE key = 'pii_salt'`, alias),
-		`DETACH ` + alias,
-	} {
+		fmt.Sprintf(`COPY FROM DATABASE "%s" TO %s (SCHEMA)`, strings.ReplaceAll(name, `"`, `""`), alias),
+	}
+	for _, t := range tables {
+		q := fmt.Sprintf(`INSERT INTO %s."%s" SELECT * FROM "%s"`, alias, strings.ReplaceAll(t, `"`, `""`), strings.ReplaceAll(t, `"`, `""`))
+		if t == "meta" {
+			q += ` WHERE key <> 'pii_salt'`
+		}
+		steps = append(steps, q)
+	}
+	steps = append(steps, `DETACH `+alias)
+	for _, q := range steps {
 		if _, err := conn.ExecContext(ctx, q); err != nil {
 			_, _ = conn.ExecContext(ctx, `DETACH DATABASE IF EXISTS `+alias)
 			DiscardRebuilt(path)

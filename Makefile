@@ -70,8 +70,9 @@ townships:
 check-generated: townships
 	git diff --exit-code -- data/townships.csv data/divisions.csv data/townships_cn.csv
 
-# Long reliability runs (README, RELIABILITY): kill an ingest again and
-# again during its commit. SGZ_STRESS_ROWS sets the export's size.
+# Long reliability runs (README, "Reliability"): kill an ingest again and
+# again during its commit, and restore and export at every step of putting
+# their output in place. SGZ_STRESS_ROWS sets the export's size.
 stress: assets
 	SGZ_STRESS=1 $(GO) test -tags $(TAGS) -run 'TestStress' -timeout 60m -v ./cmd/cli
 

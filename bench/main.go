@@ -855,7 +855,9 @@ func makeVolume(log io.Writer, sgz, demoDB, export, volumeDB string) error {
 }
 
 // copyServices copies the latest file's service records 20 times under new
-// ids and works out the current records (the helper "volume").
+// ids and works out the current records (the helper "volume"). The copies
+// go in by end date, as a year of monthly exports would arrive: the
+// current records keep the order loads append them in (docs/decisions.md).
 func copyServices(path string) error {
 	db, err := sql.Open("duckdb", path)
 	if err != nil {
@@ -865,7 +867,8 @@ func copyServices(path string) error {
 	_, err = db.ExecContext(ctx, `INSERT INTO sys_services
 		SELECT file_id, sheet_name, row_number + 2000000 * k, service_id || '-' || k, station_id, service_type, target_kind,
 		       start_date, end_date, person_times, entered_at
-		FROM sys_services, range(1, 21) r(k) WHERE file_id = (SELECT max(file_id) FROM files)`)
+		FROM sys_services, range(1, 21) r(k) WHERE file_id = (SELECT max(file_id) FROM files)
+		ORDER BY end_date, k`)
 	if err == nil {
 		err = ingest.RecomputeServices(ctx, db)
 	}

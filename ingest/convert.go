@@ -169,7 +169,7 @@ func (c *Converter) limits() Limits {
 // Convert recognises every sheet of a file and converts its rows. A file
 // with no recognisable sheet, or a ledger without a report date, is refused.
 func (c *Converter) Convert(path string, sheets []Sheet) (*Parsed, error) {
-	name := ScrubText(filepath.Base(path)) // a file name may carry a phone number
+	name := PublicName(filepath.Base(path)) // a file name may carry a phone number or a name
 	p := &Parsed{FileName: name, Tables: map[string]*TableRows{}, Skipped: map[string]int{}, Rejected: map[string]int{}}
 	type found struct {
 		sheet  Sheet

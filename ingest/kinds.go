@@ -239,7 +239,7 @@ func (c *Converter) ledgerStaff(p *Parsed, r *rowCtx, seen map[string][]placemen
 		left = c.planned(r, "left", parse(r, "left", false, date))
 	}
 	vals := []any{county, t.Code, personKey, idHash, idMasked, status, nameHash, sex, birthYear,
-		parse(r, "role", false, text), parse(r, "fulltime", false, ParseFullTime), cert,
+		parse(r, "role", false, roleValue), parse(r, "fulltime", false, ParseFullTime), cert,
 		c.notLater(r, "cert_date", parse(r, "cert_date", false, date)), joined, left}
 	if !ok || len(r.rejects) > 0 {
 		return nil
@@ -459,4 +459,34 @@ func (c *Converter) sysSummary(r *rowCtx) []any {
 		}
 	}
 	return []any{parse(r, "station_id", true, text), month, submitted, status}
+}
+
+// staffRoles are the 岗位 a staff sheet's role column keeps (inputs.md:
+// 站长 / 驻站社工 / 社工助理, and the words clerks use beside them), the
+// longer before the shorter they contain.
+var staffRoles = []string{"副站长", "站长", "驻站社工", "专职社工", "兼职社工", "社工助理", "督导", "社工", "志愿者"}
+
+// roleValue keeps a recognised 岗位 and nothing else of the cell (a clerk
+// wrote 站长（王小明 13501084571）: kept as 站长); any other text is masked
+// as free text is, a bare name as a name.
+func roleValue(s string) (string, error) {
+	t, err := text(s)
+	if err != nil {
+		return t, err
+	}
+	compact := strings.ReplaceAll(t, " ", "")
+	for _, r := range staffRoles {
+		if compact == r {
+			return r, nil
+		}
+	}
+	for _, r := range staffRoles {
+		if strings.Contains(compact, r) {
+			return r, nil
+		}
+	}
+	if looksLikeName(t) {
+		return MaskName(t), nil
+	}
+	return ScrubText(t), nil
 }

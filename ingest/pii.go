@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 )
@@ -110,7 +111,7 @@ var (
 // the rest of a word (统计人员台账, 负责人电话, 统计人数合计).
 func notSignature(s string) bool {
 	s = strings.ReplaceAll(s, " ", "")
-	for _, pre := range []string{"员", "数", "电话", "意见", "签字", "盖章", "日期", "情况", "姓名", "单位", "职务"} {
+	for _, pre := range []string{"员", "数", "电话", "意见", "签字", "盖章", "日期", "情况", "姓名", "单位", "职务", "助理", "办公"} {
 		if strings.HasPrefix(s, pre) {
 			return true
 		}
@@ -125,6 +126,101 @@ func notSignature(s string) bool {
 		return true
 	}
 	return false
+}
+
+// surnames are common Chinese surnames: a run of Han characters after a
+// role, contact or payee word (站长, 联系人, 支付 …) is taken for a name when
+// it begins with one (so that 站长负责日常工作 and 报销差旅费 stay readable).
+const surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+
+// a name after a role, contact or payee word, with or without a colon or a
+// bracket between: 站长（王小明）, 联系人王芳, 支付王小明劳务费
+var reRoleName = regexp.MustCompile(`(?:副?站长|副?主任|书记|督导|社工|联系人|负责人|经办人|收款人|领款人|付款人|报销人|领取人|申请人|承办人|姓名|支付给?|付给|发放给?|转给|借给|收款方|领款)[\s:：（(，,、]*(\p{Han}{2,4})`)
+
+// roleEnds are the last characters of reRoleName's words.
+const roleEnds = "长任记导工人名付给放方款"
+
+// maskRoleNames masks a name after a role, contact or payee word, when the
+// run after it begins with a common surname and is no word sgz knows.
+func maskRoleNames(s string) string {
+	locs := reRoleName.FindAllStringSubmatchIndex(s, -1)
+	if locs == nil {
+		return s
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		name := s[l[2]:l[3]]
+		first, _ := utf8.DecodeRuneInString(name)
+		b.WriteString(s[last:l[2]])
+		if strings.ContainsRune(surnames, first) && !notSignature(name) {
+			b.WriteString(MaskName(name))
+		} else {
+			b.WriteString(name)
+		}
+		last = l[3]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// PublicName is a file name (or a path) as sgz keeps and publishes it: ID
+// and phone numbers masked as in free text, and a person's name among its
+// words masked (王小明_祁县_2023-12.xlsx → 王**_祁县_2023-12.xlsx): a run of
+// two to four Han characters that begins with a common surname, once the
+// words of a file's name (台账, 更正 …) are taken off its end, and is no
+// place (县, 区, 镇 … at its end).
+func PublicName(s string) string {
+	s = ScrubText(s)
+	if isASCII(s) {
+		return s
+	}
+	var b strings.Builder
+	r := []rune(s)
+	for i := 0; i < len(r); {
+		if !unicode.Is(unicode.Han, r[i]) {
+			b.WriteRune(r[i])
+			i++
+			continue
+		}
+		j := i
+		for j < len(r) && unicode.Is(unicode.Han, r[j]) {
+			j++
+		}
+		b.WriteString(maskNameWord(string(r[i:j])))
+		i = j
+	}
+	return b.String()
+}
+
+// fileWords are the words of a file's name that follow a name in it.
+var fileWords = []string{"人员台账", "站点台账", "资金台账", "台账", "服务记录", "站点信息", "月度总结", "更正件", "更正", "重报", "补报", "修改",
+	"最终版", "最终", "最新", "副本", "备份", "汇总", "导出", "报送", "报表", "模板", "版", "表", "的"}
+
+var placeEnds = []string{"县", "区", "市", "省", "镇", "乡", "街道", "村", "社区", "局", "站", "中心", "办"}
+
+func maskNameWord(run string) string {
+	rest, tail := run, ""
+	for again := true; again; {
+		again = false
+		for _, w := range fileWords {
+			if strings.HasSuffix(rest, w) && len(rest) > len(w) {
+				rest, tail = strings.TrimSuffix(rest, w), w+tail
+				again = true
+			}
+		}
+	}
+	n := utf8.RuneCountInString(rest)
+	first, _ := utf8.DecodeRuneInString(rest)
+	if n < 2 || n > 4 || !strings.ContainsRune(surnames, first) {
+		return run
+	}
+	for _, e := range placeEnds {
+		if strings.HasSuffix(rest, e) {
+			return run
+		}
+	}
+	return MaskName(rest) + tail
 }
 
 // ScrubText masks personal data in free text, so that raw rows and
@@ -145,6 +241,9 @@ func ScrubText(s string) string {
 		}
 		if strings.ContainsAny(s, "人:") {
 			s = maskSignatures(s)
+		}
+		if strings.ContainsAny(s, roleEnds) {
+			s = maskRoleNames(s)
 		}
 	}
 	if digitCount(s) < 10 { // a phone or ID number has at least 10 digits

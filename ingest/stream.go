@@ -139,11 +139,44 @@ func openCSVSource(path, name string, lim Limits) (*csvSource, error) {
 	default:
 		text = transform.NewReader(br, simplifiedchinese.GB18030.NewDecoder())
 	}
-	s.r = csv.NewReader(text)
+	// a line is bounded before the CSV reader buffers it: a 200 MB line
+	// was refused for its cell only after 1.27 GB was resident
+	s.r = csv.NewReader(&lineLimit{r: text, max: lineBytes(lim), name: name})
 	s.r.FieldsPerRecord = -1
 	s.r.LazyQuotes = true
 	s.r.ReuseRecord = false
 	return s, nil
+}
+
+// lineBytes bounds one line of a CSV file: cells of cell_max_chars
+// characters of up to 4 bytes each, 64 of them (the system's exports have
+// 10 columns; a cell may hold line breaks, and each starts a new line).
+func lineBytes(lim Limits) int64 { return int64(lim.CellChars) * 4 * 64 }
+
+// lineLimit passes text through, refusing the file once a line (the bytes
+// between two line breaks) grows past max.
+type lineLimit struct {
+	r    io.Reader
+	max  int64
+	n    int64 // bytes since the last line break
+	line int
+	name string
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, c := range p[:n] {
+		if c == '\n' {
+			l.n = 0
+			l.line++
+			continue
+		}
+		l.n++
+		if l.n > l.max {
+			return 0, refuse(l.name, "第 %d 行超过 %d MB，不像表格的一行（单元格上限 %d 个字符，政策参数 cell_max_chars）；未读取", l.line+1, l.max>>20, l.max/4/64)
+		}
+	}
+	return n, err
 }
 
 // validPrefix is utf8.Valid for the start of a file, whose last rune may
@@ -165,6 +198,10 @@ func (s *csvSource) next() ([]string, error) {
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return nil, io.EOF
+			}
+			var r *Refusal
+			if errors.As(err, &r) {
+				return nil, r
 			}
 			return nil, refuse(s.name, "无法读取的 CSV 文件（%v）", err)
 		}
@@ -265,7 +302,7 @@ func (l *Loader) peekStream(path string, size int64) (*Parsed, bool) {
 	if size <= l.streamBytes() && l.held+size <= l.heldLimit() {
 		return nil, false
 	}
-	name := ScrubText(filepath.Base(path)) // the name given, as a whole read names it
+	name := PublicName(filepath.Base(path)) // the name given, as a whole read names it
 	src, err := l.openSource(path, name)
 	if err != nil {
 		return nil, false

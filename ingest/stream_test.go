@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -387,5 +388,35 @@ func TestStreamReportsProgress(t *testing.T) {
 	}
 	if last := calls[len(calls)-1]; last.part != 1 {
 		t.Errorf("the last call says %v of the file read, want 1", last.part)
+	}
+}
+
+// TestLongLineRefusedEarly: a streamed CSV with one line far longer than
+// any row of cells can be is refused once the line passes its bound
+// (64 cells of cell_max_chars), not after the CSV reader has buffered it
+// whole; the refusal names the line and the bound.
+func TestLongLineRefusedEarly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "服务记录.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("服务记录编号,站点编号,站点名称,服务类型,服务对象类别,服务开始日期,服务结束日期,服务人次,录入时间,录入人\n")
+	f.WriteString("F1,ZD1,站,个案服务,老年人,2023-06-01,2023-06-01,2,2023-06-02 10:00:00,")
+	chunk := bytes.Repeat([]byte("长"), 1<<20/3)
+	for i := 0; i < 20; i++ { // 20 MB on one line
+		f.Write(chunk)
+	}
+	f.WriteString("\n")
+	f.Close()
+	conv := converter(t)
+	conv.Limits.CellChars = 1000 // a line bound of 256 KB
+	l := &Loader{DB: testDB(t), Conv: conv, Now: time.Now, StreamBytes: 1}
+	res, err := l.Load(context.Background(), []string{path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := res[0]; r.Status != Refused || !strings.Contains(r.Reason, "第 2 行超过") || !strings.Contains(r.Reason, "cell_max_chars") {
+		t.Fatalf("%s %q, want a refusal naming line 2 and cell_max_chars", r.Status, r.Reason)
 	}
 }

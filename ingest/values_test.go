@@ -324,7 +324,7 @@ func TestFreeTextScrubbed(t *testing.T) {
 func TestScrubTextShortcuts(t *testing.T) {
 	pieces := []string{"1", "3", "9", "0", "13912345678", "140702199001011234", "14070219900101123X", " ", "-", "+86", "86",
 		"E+17", "1.40725198903254", "e", "填表人：", "审核:", "联系人", "李雷雷", "张三", "社工站", "：", ":", "１３９", "　",
-		"2023-11-06 10:00:00", "ZD14070200101", "0354-3012345", "x", "X", ".", "人", "，"}
+		"2023-11-06 10:00:00", "ZD14070200101", "0354-3012345", "x", "X", ".", "人", "，", "站长", "（", "王小明", "支付", "劳务费"}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := 0; i < 50000; i++ {
 		var b strings.Builder
@@ -347,6 +347,7 @@ func scrubAll(s string) string {
 	if strings.ContainsAny(s, "人:") {
 		s = maskSignatures(s)
 	}
+	s = maskRoleNames(s)
 	if digitCount(s) < 10 {
 		return s
 	}

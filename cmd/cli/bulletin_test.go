@@ -385,11 +385,28 @@ func TestBulletin(t *testing.T) {
 		t.Error("the Markdown lacks the restatement")
 	}
 
-	// The county sends its original again: it is the newest word, the
-	// figures are version 1's again, and the bulletin is version 3,
-	// restated against version 2.
-	if out, code := run("ingest", "--db", db, orig); code != 0 || !strings.Contains(out, "现重新载入并以其为准") {
+	// The county sends its original again: the same bytes change nothing
+	// (sent daily, they would flip the figures back and forth); saved anew
+	// (other bytes, the same rows) it is the newest word, the figures are
+	// version 1's again, and the bulletin is version 3, restated against
+	// version 2.
+	if out, code := run("ingest", "--db", db, orig); code != 0 || !strings.Contains(out, "取代，仍以 榆次区_2023-11_更正.xlsx 为准") {
 		t.Fatalf("original again: exit %d\n%s", code, out)
+	}
+	fo, err := excelize.OpenFile(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fo.SetDocProps(&excelize.DocProperties{Title: "重新保存"}); err != nil {
+		t.Fatal(err)
+	}
+	resaved := filepath.Join(t.TempDir(), "榆次区_2023-11_重报.xlsx")
+	if err := fo.SaveAs(resaved); err != nil {
+		t.Fatal(err)
+	}
+	fo.Close()
+	if out, code := run("ingest", "--db", db, resaved); code != 0 || !strings.Contains(out, "取代同县同填报日期的旧台账 榆次区_2023-11_更正.xlsx") {
+		t.Fatalf("original saved anew: exit %d\n%s", code, out)
 	}
 	dir5 := filepath.Join(t.TempDir(), "original-again")
 	out, code = run("bulletin", "--db", db, "--month", "2023-11", "--out", dir5)

@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"sgz/cmd/cli"
 	"sgz/data"
 	"sgz/gen"
@@ -399,6 +401,114 @@ func TestLoadingTwiceChangesNothing(t *testing.T) {
 	}
 }
 
+// TestUnchangedFolderKeepsItsFigures: a folder holding a county's ledger
+// and its correction (same county, same 填报日期) loaded again and again
+// gives the same figures every time: bytes seen before change nothing,
+// replaced or not. The correction is in force, and the summary says why.
+func TestUnchangedFolderKeepsItsFigures(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	folder := t.TempDir()
+	orig := filepath.Join(d.dir, "inputs", "ledgers", "祁县_2023-12.xlsx")
+	b, err := os.ReadFile(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(folder, "祁县_2023-12.xlsx"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(orig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.RemoveRow("人员台账", 4); err != nil { // one worker fewer
+		t.Fatal(err)
+	}
+	corrected := filepath.Join(folder, "祁县_2023-12_更正.xlsx")
+	if err := f.SaveAs(corrected); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	// the correction is the newer file: its modification time says so
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(corrected, later, later); err != nil {
+		t.Fatal(err)
+	}
+	// the staff rows of 祁县's ledger in force at 2023-12-31
+	workers := func() string {
+		conn, err := sql.Open("duckdb", db+"?access_mode=READ_ONLY")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		var n int
+		var name string
+		if err := conn.QueryRow(`SELECT count(*), any_value(f.file_name) FROM ledger_staff s JOIN files f USING (file_id)
+			WHERE f.county_code = '140727' AND f.report_date = DATE '2023-12-31' AND f.replaced_by IS NULL`).Scan(&n, &name); err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("%d (%s)", n, name)
+	}
+	before := workers()
+	var seen []string
+	for i := 0; i < 4; i++ {
+		out, code := run("ingest", folder, "--db", db)
+		if code != 0 && code != 1 {
+			t.Fatalf("run %d: exit %d\n%s", i+1, code, out)
+		}
+		if i == 0 && !strings.Contains(out, "取代同县同填报日期的旧台账 祁县_2023-12.xlsx") {
+			t.Errorf("run 1 does not say the correction is in force:\n%s", out)
+		}
+		if i > 0 && !strings.Contains(out, "仍以 祁县_2023-12_更正.xlsx 为准") {
+			t.Errorf("run %d does not say which ledger is in force:\n%s", i+1, out)
+		}
+		seen = append(seen, workers())
+	}
+	for i, w := range seen {
+		if w != seen[0] {
+			t.Errorf("run %d: 祁县's staff rows in force %s, run 1 %s: the figures flip", i+1, w, seen[0])
+		}
+	}
+	if seen[0] == before {
+		t.Errorf("the correction (one staff row fewer) changed nothing: %s", before)
+	}
+	// Two new corrections of the same county and date in one batch: the
+	// later by modification time is in force, whatever their names say
+	// (a_…: one worker fewer, modified last; z_…: two fewer).
+	db2 := copyDemo(t, d)
+	batch := t.TempDir()
+	for _, c := range []struct {
+		name  string
+		rows  int
+		delay time.Duration
+	}{{"a_祁县_2023-12_更正.xlsx", 1, 2 * time.Hour}, {"z_祁县_2023-12_更正.xlsx", 2, time.Hour}} {
+		f, err := excelize.OpenFile(orig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; i < c.rows; i++ {
+			if err := f.RemoveRow("人员台账", 4); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_ = f.SetDocProps(&excelize.DocProperties{Title: c.name})
+		p := filepath.Join(batch, c.name)
+		if err := f.SaveAs(p); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+		at := time.Now().Add(c.delay)
+		_ = os.Chtimes(p, at, at)
+	}
+	db = db2
+	if out, code := run("ingest", batch, "--db", db); code != 0 && code != 1 {
+		t.Fatalf("the batch of two corrections: exit %d\n%s", code, out)
+	}
+	if got, want := workers(), strings.Replace(seen[0], "祁县_2023-12_更正.xlsx", "a_祁县_2023-12_更正.xlsx", 1); got != want {
+		t.Errorf("two corrections in one batch: 祁县's staff rows in force %s, want the later-modified one's, %s", got, want)
+	}
+}
+
 // TestRepeatedRejectsListedOnce: the ingest summary lists a reject that a
 // county's monthly ledgers repeat (a cumulative funds sheet) once, naming
 // the other ledgers; every rejected ledger row the generator planted is
@@ -686,63 +796,15 @@ func TestNoPersonalDataStoredOrPublished(t *testing.T) {
 		out, _ := run(append(args, "--db", d.db, "--format", "json")...)
 		scan(strings.Join(args, " "), out, true)
 	}
-	for _, dir := range []string{site, bulletinDir, assessDir} {
-		err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
-			if err != nil || e.IsDir() || strings.HasSuffix(path, ".pdf") {
-				return err // (the PDF's text is the HTML's, in compressed streams)
-			}
-			b, err := os.ReadFile(path)
-			if err == nil && (strings.HasSuffix(path, ".xlsx") || strings.HasSuffix(path, ".docx")) {
-				b, err = unzipped(b) // the text of a workbook or document is compressed
-			}
-			scan(path, string(b), !strings.HasSuffix(path, ".js"))
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	scanOutputs(t, []string{site, bulletinDir, assessDir}, func(path, text string) { scan(path, text, !strings.HasSuffix(path, ".js")) })
 	db, err := sql.Open("duckdb", d.db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tables, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names2 []string
-	for tables.Next() {
-		var n string
-		_ = tables.Scan(&n)
-		names2 = append(names2, n)
-	}
-	tables.Close()
-	if len(names2) < 10 {
-		t.Fatalf("only %d tables found: %v", len(names2), names2)
-	}
-	for _, table := range names2 {
-		rows, err := db.Query("SELECT * FROM " + table)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		var all strings.Builder
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range vals {
-				fmt.Fprint(&all, v, "\x00")
-			}
-		}
-		rows.Close()
-		scan("table "+table, all.String(), table != "ref_townships" && table != "ref_counties" && table != "ref_holidays")
-	}
+	scanTables(t, db, func(table, text string) {
+		scan("table "+table, text, table != "ref_townships" && table != "ref_counties" && table != "ref_holidays")
+	})
+	db.Close()
 	db.Close()
 	b, err := os.ReadFile(d.db)
 	if err != nil {
@@ -787,6 +849,153 @@ func tableCounts(t *testing.T, path string) string {
 		fmt.Fprintf(&out, "%s=%d ", table, n)
 	}
 	return out.String()
+}
+
+// scanOutputs hands check the text of every file under dirs (a workbook's
+// or document's unzipped; not a PDF's, whose text is its HTML's in
+// compressed streams).
+func scanOutputs(t *testing.T, dirs []string, check func(path, text string)) {
+	t.Helper()
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+			if err != nil || e.IsDir() || strings.HasSuffix(path, ".pdf") {
+				return err
+			}
+			b, err := os.ReadFile(path)
+			if err == nil && (strings.HasSuffix(path, ".xlsx") || strings.HasSuffix(path, ".docx")) {
+				b, err = unzipped(b)
+			}
+			check(path, string(b))
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// scanTables hands check every value of every table of db, as text.
+func scanTables(t *testing.T, db *sql.DB, check func(table, text string)) {
+	t.Helper()
+	tables, err := db.Query(`SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' AND table_type = 'BASE TABLE'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for tables.Next() {
+		var n string
+		_ = tables.Scan(&n)
+		names = append(names, n)
+	}
+	tables.Close()
+	if len(names) < 10 {
+		t.Fatalf("only %d tables found: %v", len(names), names)
+	}
+	for _, table := range names {
+		rows, err := db.Query("SELECT * FROM " + table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		var all strings.Builder
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range vals {
+				fmt.Fprint(&all, v, "\x00")
+			}
+		}
+		rows.Close()
+		check(table, all.String())
+	}
+}
+
+// TestFreeTextPersonalDataMasked: a name and a phone number typed into
+// free text — a 岗位 cell 站长（王小明 13501084571）, a station's 备注, a funds
+// 摘要 naming the payee, the file's own name — reach neither the database
+// nor the site, the workbook, the export or the list of rejects; the
+// 岗位 keeps its recognised value.
+func TestFreeTextPersonalDataMasked(t *testing.T) {
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	f, err := excelize.OpenFile(filepath.Join(d.dir, "inputs", "ledgers", "祁县_2023-12.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// the cell under a header, in the first data row below it
+	put := func(sheet, header, value string) {
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range rows {
+			for j, c := range r {
+				if strings.Contains(c, header) {
+					cell, _ := excelize.CoordinatesToCellName(j+1, i+2)
+					if err := f.SetCellStr(sheet, cell, value); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+			}
+		}
+		t.Fatalf("%s has no column %s", sheet, header)
+	}
+	put("人员台账", "岗位", "站长（王小明 13501084571）")
+	put("站点台账", "备注", "站长王小明，电话13501084571")
+	put("资金台账", "摘要", "支付王小明劳务费")
+	in := filepath.Join(t.TempDir(), "王小明_祁县_2023-12_更正.xlsx")
+	if err := f.SaveAs(in); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if out, code := run("ingest", in, "--db", db); code != 0 && code != 1 {
+		t.Fatalf("ingest: exit %d\n%s", code, out)
+	}
+	outs := t.TempDir()
+	site, book, pq := filepath.Join(outs, "site"), filepath.Join(outs, "考核.xlsx"), filepath.Join(outs, "pq")
+	for _, args := range [][]string{{"dashboard", "--as-of", "2023-12-31", "--out", site}, {"assess", "--year", "2023", "--out", book}, {"export", "--out", pq}} {
+		if out, code := run(append(args, "--db", db)...); code != 0 {
+			t.Fatalf("%s: exit %d\n%s", args[0], code, out)
+		}
+	}
+	secrets := []string{"王小明", "小明", "13501084571"}
+	bad := func(where, text string) {
+		for _, s := range secrets {
+			if strings.Contains(text, s) {
+				t.Errorf("%s holds %s", where, s)
+			}
+		}
+	}
+	rejects, _ := run("report", "rejects", "--db", db, "--format", "csv")
+	bad("sgz report rejects", rejects)
+	scanOutputs(t, []string{site, outs}, bad)
+	conn, err := sql.Open("duckdb", db+"?access_mode=READ_ONLY")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	scanTables(t, conn, bad)
+	var n int
+	if err := conn.QueryRow(`SELECT count(*) FROM ledger_staff s JOIN files f USING (file_id) WHERE f.file_name = '王**_祁县_2023-12_更正.xlsx' AND s.role = '站长'`).Scan(&n); err != nil || n == 0 {
+		t.Errorf("the 岗位 站长 is not kept under the masked file name: %d %v", n, err)
+	}
+	parquet, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer parquet.Close()
+	var text string
+	if err := parquet.QueryRow(`SELECT string_agg(CAST(x AS VARCHAR), '|') FROM read_parquet('` + filepath.Join(pq, "**", "*.parquet") + `', union_by_name = true) x`).Scan(&text); err != nil {
+		t.Fatal(err)
+	}
+	bad("the Parquet export", text)
 }
 
 // TestValidateWritesNothing: sgz validate reports what ingest would, and

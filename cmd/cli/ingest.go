@@ -177,7 +177,7 @@ func printResults(e *env, results []*ingest.Result, quiet bool) {
 			fmt.Fprintf(e.stdout, "      与此前载入的导出重复 %d 条记录，按一条计；其中 %d 条内容不同，以本文件为准\n", r.Overlap, r.Changed)
 		}
 		for _, old := range r.Replaced {
-			fmt.Fprintf(e.stdout, "      取代同县同填报日期的旧台账 %s\n", printable(old))
+			fmt.Fprintf(e.stdout, "      取代同县同填报日期的旧台账 %s（同县同填报日期以后载入的为准；同一批中按修改时间、文件名先后载入）\n", printable(old))
 		}
 		for _, n := range p.Notes {
 			fmt.Fprintf(e.stdout, "      %s\n", printable(n))

@@ -503,6 +503,16 @@ func TestRestoreChecksBeforeItReplaces(t *testing.T) {
 		}
 		t.Errorf("a refused restore left %v", names)
 	}
+	// restore takes the lock writers take: while another process holds the
+	// database it waits (--wait) or says who holds it, and replaces nothing
+	release := holdDB(t, db, false)
+	if out, code := run("restore", good, "--db", db, "--force"); code != cli.ExitError || !strings.Contains(out, "正被另一个程序使用") {
+		t.Errorf("restore beside a writer: exit %d:\n%s", code, out)
+	}
+	release()
+	if got, _ := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv"); got != want {
+		t.Error("a restore refused beside a writer changed the database")
+	}
 	// without --force, a key alone (its database gone) is not replaced
 	lone := filepath.Join(t.TempDir(), "lone.duckdb")
 	if err := os.WriteFile(ingest.KeyPath(lone), otherKey, 0o600); err != nil {

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bufio"
+	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -107,5 +108,115 @@ func TestStressKillDuringCommit(t *testing.T) {
 	fmt.Sscan(wantCity[12], &was)
 	if got != was+rows {
 		t.Errorf("December services after the load: %d, want %d + %d", got, was, rows)
+	}
+}
+
+// TestStressKillRestoreAndExport (make stress; SGZ_STRESS=1): restore and
+// export killed at every step of putting their output in place
+// (SGZ_PLACE_CRASH), then the next command: the database answers as it
+// did or as the backup does, with its own key; the export folder holds the
+// old export or the new one, and nothing hidden a glob would read.
+func TestStressKillRestoreAndExport(t *testing.T) {
+	if os.Getenv("SGZ_STRESS") == "" {
+		t.Skip("make stress runs this (SGZ_STRESS=1)")
+	}
+	d := loadDemo(t)
+	sgz := func(env string, args ...string) (string, int) {
+		cmd := exec.Command(os.Args[0], append([]string{"-test.run=^$", "--"}, args...)...)
+		cmd.Env = append(os.Environ(), "SGZ_TEST_CLI=1", env)
+		out, _ := cmd.CombinedOutput()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+	indicators := func(db string) string {
+		out, code := run("report", "indicators", "--db", db, "--as-of", "2023-12-31", "--format", "csv")
+		if code != 0 {
+			t.Fatalf("after the kill: %s", out)
+		}
+		return out
+	}
+	// the backup is of another state: a later export loaded
+	base := copyDemo(t, d)
+	old := indicators(base)
+	changed := copyDemo(t, d)
+	extra := filepath.Join(t.TempDir(), "服务记录_补录.csv")
+	body := "服务记录编号,站点编号,服务类型,服务对象类别,服务开始日期,服务结束日期,服务人次,录入时间\n"
+	for i, s := range d.world.Stations[:20] {
+		if !s.NotInSystem {
+			body += fmt.Sprintf("KILL%04d,%s,个案服务,老年人,2023-12-20,2023-12-20,3,2023-12-21 10:00:00\n", i, s.ID)
+		}
+	}
+	if err := os.WriteFile(extra, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := run("ingest", extra, "--db", changed); code != 0 {
+		t.Fatal(out)
+	}
+	backup := filepath.Join(t.TempDir(), "备份.zip")
+	if out, code := run("backup", backup, "--db", changed); code != 0 {
+		t.Fatal(out)
+	}
+	restored := indicators(changed)
+	if restored == old {
+		t.Fatal("the backup's figures equal the database's: the test would prove nothing")
+	}
+	for _, step := range []string{"filled", "planned", "aside sgz.duckdb.key", "moved sgz.duckdb.key", "aside sgz.duckdb", "moved sgz.duckdb", "removed", "recorded"} {
+		db := filepath.Join(t.TempDir(), "sgz.duckdb")
+		for _, s := range []string{"", ".key"} {
+			b, _ := os.ReadFile(base + s)
+			if err := os.WriteFile(db+s, b, 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, code := sgz("SGZ_PLACE_CRASH="+step, "restore", backup, "--db", db, "--force")
+		if code != 3 {
+			t.Fatalf("restore killed at %q: exit %d, want 3 (the kill)\n%s", step, code, out)
+		}
+		got := indicators(db) // this open finishes what the kill left
+		if got != old && got != restored {
+			t.Errorf("restore killed at %q: the database is neither the old one nor the backup's", step)
+		}
+		// its key is its own: a load goes through
+		if out, code := run("ingest", extra, "--db", db); code != 0 {
+			t.Errorf("restore killed at %q: a load after it: exit %d\n%s", step, code, out)
+		}
+	}
+	// the export, killed while it replaces an earlier one
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "pq")
+	if out, code := run("export", "--out", dir, "--db", base, "--as-of", "2023-06-30"); code != 0 {
+		t.Fatal(out)
+	}
+	count := func() int {
+		pq, err := sql.Open("duckdb", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pq.Close()
+		var n int
+		if err := pq.QueryRow(`SELECT count(*) FROM read_parquet('` + filepath.Join(dir, "indicators", "**", "*.parquet") + `')`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := count()
+	for _, step := range []string{"filled", "planned", "aside indicators", "moved indicators", "aside sys_services", "moved sys_services", "removed", "recorded"} {
+		out, code := sgz("SGZ_PLACE_CRASH="+step, "export", "--out", dir, "--db", base, "--as-of", "2023-12-31")
+		if code != 3 {
+			t.Fatalf("export killed at %q: exit %d\n%s", step, code, out)
+		}
+		if hidden, _ := filepath.Glob(filepath.Join(dir, ".*", "*")); len(hidden) > 0 {
+			t.Errorf("export killed at %q: hidden entries inside the export: %v", step, hidden)
+		}
+		// the next export finishes (or undoes) what the kill left, then
+		// writes its own: the folder holds an export, whole
+		if out, code := run("export", "--out", dir, "--db", base, "--as-of", "2023-06-30"); code != 0 {
+			t.Fatalf("the export after a kill at %q: %s", step, out)
+		}
+		if n := count(); n != before {
+			t.Errorf("export killed at %q, then again: %d indicator rows, want %d", step, n, before)
+		}
+		if left, _ := filepath.Glob(filepath.Join(parent, ".pq.sgz-work-*")); len(left) > 0 {
+			t.Errorf("export killed at %q: work folders left: %v", step, left)
+		}
 	}
 }

@@ -410,7 +410,9 @@ func TestLongLineRefusedEarly(t *testing.T) {
 	f.WriteString("\n")
 	f.Close()
 	conv := converter(t)
-	conv.Limits.CellChars = 1000 // a line bound of 256 KB
+	lim := DefaultLimits()
+	lim.CellChars = 1000 // a line bound of 256 KB
+	conv.Limits = lim
 	l := &Loader{DB: testDB(t), Conv: conv, Now: time.Now, StreamBytes: 1}
 	res, err := l.Load(context.Background(), []string{path})
 	if err != nil {

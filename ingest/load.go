@@ -436,7 +436,12 @@ func (l *Loader) prepare(ctx context.Context, path string, batch map[string]stri
 		return res
 	}
 	if big {
-		if shell, streamed = l.peekStream(path, st.Size()); !streamed {
+		var refused error
+		if shell, streamed, refused = l.peekStream(path, st.Size()); refused != nil {
+			res.Status, res.Reason = Refused, refusalReason(refused)
+			return res
+		}
+		if !streamed {
 			b, _, err = readInput(path, lim)
 			if sum := sha256.Sum256(b); err == nil && hex.EncodeToString(sum[:]) != res.sha {
 				err = refuse(filepath.Base(path), "文件在载入过程中被改动（内容指纹与初读时不同）；请在文件不再变动时重新载入")

@@ -298,14 +298,14 @@ func readHead(src rowSource) ([][]string, error) {
 // load, may stand beside them). Ledgers and station exports are read
 // whole: they are small, and the batch's checks need their rows before
 // anything is written. It returns the parsed shell of such a file.
-func (l *Loader) peekStream(path string, size int64) (*Parsed, bool) {
+func (l *Loader) peekStream(path string, size int64) (*Parsed, bool, error) {
 	if size <= l.streamBytes() && l.held+size <= l.heldLimit() {
-		return nil, false
+		return nil, false, nil
 	}
 	name := PublicName(filepath.Base(path)) // the name given, as a whole read names it
 	src, err := l.openSource(path, name)
 	if err != nil {
-		return nil, false
+		return nil, false, nil
 	}
 	defer src.Close()
 	p := &Parsed{FileName: name, Class: "export", Tables: map[string]*TableRows{},
@@ -316,11 +316,17 @@ func (l *Loader) peekStream(path string, size int64) (*Parsed, bool) {
 			break
 		}
 		if err != nil {
-			return nil, false // the whole read says why
+			return nil, false, nil // the whole read says why
 		}
 		head, err := readHead(src)
+		var r *Refusal
+		if errors.As(err, &r) {
+			// refused already (a line past its bound): a whole read of a
+			// large file would hold it all to say the same
+			return nil, false, r
+		}
 		if err != nil {
-			return nil, false
+			return nil, false, nil
 		}
 		layout, ok := l.Conv.Recogniser.Recognise(Sheet{Name: sheet, Hidden: hidden, Rows: head})
 		if !ok {
@@ -330,11 +336,11 @@ func (l *Loader) peekStream(path string, size int64) (*Parsed, bool) {
 			continue
 		}
 		if layout.Kind.IsLedger() || layout.Kind == SysStations {
-			return nil, false
+			return nil, false, nil
 		}
 		p.Tables[string(layout.Kind)] = &TableRows{Columns: tableColumns[layout.Kind]}
 	}
-	return p, len(p.Tables) > 0
+	return p, len(p.Tables) > 0, nil
 }
 
 func sheetName(fileName string) string { return strings.TrimSuffix(fileName, filepath.Ext(fileName)) }

@@ -429,7 +429,7 @@ func TestTakeSiteProgress(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if names[0] != "各县指标" || names[len(names)-1] != "全覆盖预警" || (scope != data.CityScope) != slices.Contains(names, "各地区") {
+		if names[0] != "数据检查" || names[len(names)-1] != "全覆盖预警" || (scope != data.CityScope) != slices.Contains(names, "各地区") {
 			t.Errorf("%s: parts %v", scope, names)
 		}
 		plain, err := metrics.TakeSite(ctx, db, asOf, pol)

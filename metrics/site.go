@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"sgz/data"
+	"sgz/transform"
 )
 
 // UseSeries returns the system use of every month from first whose
@@ -199,6 +200,14 @@ func TakeSite(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy) 
 // each part before it is computed, with its place among them (a site of
 // the country takes seconds per part).
 func TakeSiteProgress(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy, progress func(part string, done, total int)) (Site, error) {
+	return TakeSiteChecked(ctx, db, asOf, pol, progress, nil)
+}
+
+// TakeSiteChecked is TakeSiteProgress with the data checks run first and
+// handed to gate: an error from gate stops the build before anything else
+// is computed (a failed check stops sgz dashboard in a second, not after
+// the whole site).
+func TakeSiteChecked(ctx context.Context, db *sql.DB, asOf time.Time, pol data.Policy, progress func(part string, done, total int), gate func([]transform.DataTest) error) (Site, error) {
 	s := Site{Snapshot: Snapshot{AsOf: asOf, CoverageTarget: pol.CoverageTarget, CoverageDeadline: pol.CoverageDeadline},
 		OperatingWindowDays: pol.OperatingWindowDays, StartupWindowDays: pol.StartupServiceWindowDays, UseWarning: pol.UseWarning}
 	type part struct {
@@ -206,6 +215,12 @@ func TakeSiteProgress(ctx context.Context, db *sql.DB, asOf time.Time, pol data.
 		run  func() error
 	}
 	parts := []part{
+		{"数据检查", func() (err error) {
+			if s.Checks, err = Checks(ctx, db, asOf); err != nil || gate == nil {
+				return err
+			}
+			return gate(s.Checks)
+		}},
 		{"各县指标", func() (err error) { s.Counties, err = Indicators(ctx, db, asOf); return err }},
 		{"各县月度序列", func() (err error) {
 			s.CountyMonthly, err = MonthlyByCounty(ctx, db, asOf)
@@ -215,7 +230,6 @@ func TakeSiteProgress(ctx context.Context, db *sql.DB, asOf time.Time, pol data.
 		{"数据来源", func() (err error) { s.Sources, err = Sources(ctx, db, asOf); return err }},
 		{"乡镇站点", func() (err error) { s.Townships, err = TownshipStations(ctx, db, asOf, ""); return err }},
 		{"各月阶段", func() (err error) { s.StageHistory, err = StagesByMonth(ctx, db, asOf); return err }},
-		{"数据检查", func() (err error) { s.Checks, err = Checks(ctx, db, asOf); return err }},
 		{"系统使用", func() (err error) { s.Use, err = UseSeries(ctx, db, pol.BulletinFirstMonth, asOf); return err }},
 		{"台账与系统差异", func() (err error) { s.Differences, err = Differences(ctx, db, asOf); return err }},
 		{"已载入文件", func() (err error) { s.Files, err = Files(ctx, db); return err }},

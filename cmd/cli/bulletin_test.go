@@ -17,7 +17,6 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"sgz/dashboards/bulletin"
 	"sgz/data"
 	"sgz/ingest"
 )
@@ -112,6 +111,7 @@ func bulletinTables(t *testing.T, dir string) (htmlT, mdT, xlsxT [][][]string) {
 // loaded, has the same tables and no restatement; a corrected ledger makes
 // a second version with a restatement naming the county.
 func TestBulletin(t *testing.T) {
+	t.Parallel() // each on its own copy of the demo's database
 	d := loadDemo(t)
 	// A copy, with its key, since this test loads more files.
 	db := copyDemo(t, d)
@@ -434,13 +434,16 @@ func TestBulletinInBrowser(t *testing.T) {
 		}
 		t.Skip("chromium not on PATH")
 	}
+	t.Parallel() // with the other bulletin tests: Chromium waits more than it works
 	d := loadDemo(t)
+	db := copyDemo(t, d)
 	// printed for real, twice (TestMain's printer prints a page once)
-	was := bulletin.Printer
-	bulletin.Printer = bulletin.PrintPDF
-	defer func() { bulletin.Printer = was }()
-	dir := t.TempDir()
-	out, code := run("bulletin", "--db", d.db, "--month", "2023-11", "--out", dir)
+	dir, again := t.TempDir(), t.TempDir()
+	for _, p := range []string{dir, again} {
+		printForReal.Store(p, true)
+		defer printForReal.Delete(p)
+	}
+	out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", dir)
 	if code != 0 {
 		t.Fatal(out)
 	}
@@ -454,8 +457,7 @@ func TestBulletinInBrowser(t *testing.T) {
 	// Printed again a second or more later, the PDF has the same bytes:
 	// Chromium's creation date is replaced by the issue date.
 	time.Sleep(1100 * time.Millisecond)
-	again := t.TempDir()
-	if out, code := run("bulletin", "--db", d.db, "--month", "2023-11", "--out", again); code != 0 {
+	if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", again); code != 0 {
 		t.Fatal(out)
 	}
 	if pdf2, err := os.ReadFile(filepath.Join(again, bulletinName+".pdf")); err != nil || !bytes.Equal(pdf, pdf2) {
@@ -485,6 +487,7 @@ window.addEventListener("load", function () {
   });
   var pre = document.createElement("pre");
   pre.id = "heads";
+  pre.hidden = true;
   pre.textContent = "checked " + n + "; " + bad.join(" | ");
   document.body.appendChild(pre);
 });
@@ -493,24 +496,23 @@ window.addEventListener("load", function () {
 	if err := os.WriteFile(probePage, []byte(probe), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dom, err := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND",
-		"--user-data-dir="+filepath.Join(dir, "profile-probe"), "--window-size=1000,1400", "--virtual-time-budget=3000", "--dump-dom", "file://"+probePage).Output()
-	if err != nil {
-		t.Fatalf("chromium: %v", err)
-	}
-	m := regexp.MustCompile(`<pre id="heads">checked (\d+); (.*?)</pre>`).FindSubmatch(dom)
-	if m == nil || string(m[1]) != "17" || len(m[2]) > 0 {
-		t.Errorf("table headers (want 17 checked, none broken inside a word): %q", m)
-	}
+	// one run of Chromium: the DOM (the probe's result, hidden), the
+	// console (errors or failed loads) and a screenshot
 	shot := filepath.Join(dir, "bulletin.png")
 	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
 		"--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND", "--user-data-dir="+filepath.Join(dir, "profile"),
-		"--enable-logging=stderr", "--v=0", "--window-size=1000,1400", "--screenshot="+shot, "file://"+page)
-	logs, err := cmd.CombinedOutput()
+		"--enable-logging=stderr", "--v=0", "--window-size=1000,1400", "--virtual-time-budget=3000", "--dump-dom", "--screenshot="+shot, "file://"+probePage)
+	var logs bytes.Buffer
+	cmd.Stderr = &logs
+	dom, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("chromium: %v\n%s", err, logs)
+		t.Fatalf("chromium: %v\n%s", err, logs.String())
 	}
-	for _, line := range strings.Split(string(logs), "\n") {
+	m := regexp.MustCompile(`<pre id="heads"[^>]*>checked (\d+); (.*?)</pre>`).FindSubmatch(dom)
+	if m == nil || string(m[1]) != "17" || len(m[2]) > 0 {
+		t.Errorf("table headers (want 17 checked, none broken inside a word): %q", m)
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
 		if strings.Contains(line, ":CONSOLE") || strings.Contains(line, "Failed to load resource") {
 			t.Errorf("console: %s", line)
 		}
@@ -566,6 +568,7 @@ func copyDemo(t *testing.T, d demoData) string {
 // (the policy's bulletin_header) and the number above the title; without
 // it, the edition line; the number does not make a new version.
 func TestBulletinDocNumber(t *testing.T) {
+	t.Parallel() // each on its own copy of the demo's database
 	d := loadDemo(t)
 	db := copyDemo(t, d)
 	plain, numbered := t.TempDir(), t.TempDir()
@@ -611,6 +614,7 @@ func TestBulletinDocNumber(t *testing.T) {
 // sign-off, the 公文 fonts, A4 with GB/T 9704 margins, and page numbers;
 // the same edition written twice has the same bytes.
 func TestBulletinDocx(t *testing.T) {
+	t.Parallel() // each on its own copy of the demo's database
 	d := loadDemo(t)
 	db := copyDemo(t, d)
 	dir, again := t.TempDir(), t.TempDir()
@@ -715,6 +719,7 @@ func TestBulletinDocx(t *testing.T) {
 // only figures the bulletin does not print (the stage thresholds) makes no
 // new version and no 更正说明.
 func TestBulletinVersionIgnoresUnprintedFigures(t *testing.T) {
+	t.Parallel() // each on its own copy of the demo's database
 	d := loadDemo(t)
 	db := copyDemo(t, d)
 	if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", t.TempDir()); code != 0 {

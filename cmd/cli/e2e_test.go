@@ -960,7 +960,7 @@ func TestFreeTextPersonalDataMasked(t *testing.T) {
 	}
 	outs := t.TempDir()
 	site, book, pq := filepath.Join(outs, "site"), filepath.Join(outs, "考核.xlsx"), filepath.Join(outs, "pq")
-	for _, args := range [][]string{{"dashboard", "--as-of", "2023-12-31", "--out", site}, {"assess", "--year", "2023", "--out", book}, {"export", "--out", pq}} {
+	for _, args := range [][]string{{"dashboard", "--as-of", "2023-12-31", "--out", site}, {"assess", "--year", "2023", "--out", book}, {"export", "--out", pq, "--as-of", "2021-12-31"}} {
 		if out, code := run(append(args, "--db", db)...); code != 0 {
 			t.Fatalf("%s: exit %d\n%s", args[0], code, out)
 		}

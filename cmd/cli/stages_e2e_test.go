@@ -454,6 +454,7 @@ func TestDashboardBeforeAnyLedger(t *testing.T) {
 // TestSiteLinksBulletins: a bulletin written with sgz bulletin is linked
 // from the site's system-use page, its files copied into the site.
 func TestSiteLinksBulletins(t *testing.T) {
+	t.Parallel() // on its own copy of the demo's database
 	d := loadDemo(t)
 	db := copyDemo(t, d)
 	if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", t.TempDir()); code != 0 {

@@ -143,7 +143,16 @@ const roleEnds = "长任记导工人名付给放方款"
 // maskRoleNames masks a name after a role, contact or payee word, when the
 // run after it begins with a common surname and is no word sgz knows.
 func maskRoleNames(s string) string {
-	locs := reRoleName.FindAllStringSubmatchIndex(s, -1)
+	return maskAfter(s, reRoleName, func(name, _ string) bool {
+		first, _ := utf8.DecodeRuneInString(name)
+		return strings.ContainsRune(surnames, first) && !notSignature(name)
+	})
+}
+
+// maskAfter masks the first group of each match of re in s where mask,
+// given the group and the run of Han characters from it on, says so.
+func maskAfter(s string, re *regexp.Regexp, mask func(name, run string) bool) string {
+	locs := re.FindAllStringSubmatchIndex(s, -1)
 	if locs == nil {
 		return s
 	}
@@ -151,9 +160,15 @@ func maskRoleNames(s string) string {
 	last := 0
 	for _, l := range locs {
 		name := s[l[2]:l[3]]
-		first, _ := utf8.DecodeRuneInString(name)
+		run := name // the whole run of Han characters from the name on
+		for _, r := range s[l[3]:] {
+			if !unicode.Is(unicode.Han, r) {
+				break
+			}
+			run += string(r)
+		}
 		b.WriteString(s[last:l[2]])
-		if strings.ContainsRune(surnames, first) && !notSignature(name) {
+		if mask(name, run) {
 			b.WriteString(MaskName(name))
 		} else {
 			b.WriteString(name)
@@ -321,31 +336,7 @@ func scrubDigitRuns(s string) string {
 // maskSignatures masks the name after 填表人, 审核： and the like, unless
 // the run of Han characters there is no person (notSignature).
 func maskSignatures(s string) string {
-	locs := reSignedBy.FindAllStringSubmatchIndex(s, -1)
-	if locs == nil {
-		return s
-	}
-	var b strings.Builder
-	last := 0
-	for _, l := range locs {
-		name := s[l[2]:l[3]]
-		run := name // the whole run of Han characters from the name on
-		for _, r := range s[l[3]:] {
-			if !unicode.Is(unicode.Han, r) {
-				break
-			}
-			run += string(r)
-		}
-		b.WriteString(s[last:l[2]])
-		if notSignature(run) {
-			b.WriteString(name)
-		} else {
-			b.WriteString(MaskName(name))
-		}
-		last = l[3]
-	}
-	b.WriteString(s[last:])
-	return b.String()
+	return maskAfter(s, reSignedBy, func(_, run string) bool { return !notSignature(run) })
 }
 
 // MaskName keeps a name's first character: 张** .

@@ -318,26 +318,34 @@ func PutFile(path string, mode os.FileMode, opts Options, write func(w io.Writer
 	})
 }
 
+// held resolves dir, takes its lock, finishes what a killed output left
+// and reads its ledger; unlock lets the lock go.
+func held(dir string) (abs string, led ledger, unlock func(), err error) {
+	if abs, err = resolve(dir); err != nil {
+		return "", led, nil, err
+	}
+	if unlock, err = lock(abs); err != nil {
+		return "", led, nil, err
+	}
+	if err = recoverLocked(abs); err == nil {
+		led, err = readLedger(filepath.Join(abs, LedgerName))
+	}
+	if err != nil {
+		unlock()
+		return "", led, nil, err
+	}
+	return abs, led, unlock, nil
+}
+
 // Adopt records entries of dir that sgz made by other means (the demo's
 // database, written by DuckDB) as sgz's, with their content now: a later
 // Remove or Put may replace them while they stay as they are.
 func Adopt(dir string, names ...string) error {
-	abs, err := resolve(dir)
-	if err != nil {
-		return err
-	}
-	unlock, err := lock(abs)
+	abs, led, unlock, err := held(dir)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := recoverLocked(abs); err != nil {
-		return err
-	}
-	led, err := readLedger(filepath.Join(abs, LedgerName))
-	if err != nil {
-		return err
-	}
 	for _, name := range names {
 		if !entryName(name) {
 			return fmt.Errorf("不能记录 %s", name)
@@ -359,25 +367,16 @@ func Adopt(dir string, names ...string) error {
 // them; one that is not there is passed over, one of the user's (or
 // changed since) stops it with InTheWay before anything is removed.
 func Remove(dir string, names ...string) error {
-	abs, err := resolve(dir)
-	if err != nil {
+	if abs, err := resolve(dir); err != nil {
 		return err
-	}
-	if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+	} else if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
-	unlock, err := lock(abs)
+	abs, led, unlock, err := held(dir)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	if err := recoverLocked(abs); err != nil {
-		return err
-	}
-	led, err := readLedger(filepath.Join(abs, LedgerName))
-	if err != nil {
-		return err
-	}
 	var gone, inTheWay []string
 	for _, name := range names {
 		if !entryName(name) {

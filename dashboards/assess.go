@@ -81,8 +81,8 @@ func buildAssessmentFiles(s metrics.Site, nav []navLink) ([]siteFile, error) {
 	p.Definitions = []string{
 		fmt.Sprintf("各项得分 = 分值 × 原始值：覆盖率 %s 分、运营率 %s 分、持证率 %s 分、系统使用 %s 分（各月系统使用得分的平均 ÷ 100）、服务量 %s 分（站均月服务量 ÷ %s，封顶）、阶段 %s 分（提升及以上占比）。",
 			numberText(r.Coverage), numberText(r.Operating), numberText(r.Certification), numberText(r.SystemUse), numberText(r.ServiceVolume), numberText(r.ServiceVolumeTarget), numberText(r.Stages)),
-		fmt.Sprintf("扣分：每个资金问题（超范围使用每笔一个、超支每年一个）扣 %s 分；自当年首份台账所在月起，每个无台账的月份扣 %s 分；合计最多扣 %s 分。总分不低于 0。",
-			numberText(r.PerFundFlag), numberText(r.PerMissingLedgerMonth), numberText(r.DeductionCap)),
+		fmt.Sprintf("扣分：每个资金问题（超范围使用每笔一个、超支每年一个）扣 %s 分；自 %s 起（以后各年自 1 月起）每个无台账的月份扣 %s 分；合计最多扣 %s 分。总分不低于 0。",
+			numberText(r.PerFundFlag), r.LedgerMonthlyFrom.Format("2006年1月"), numberText(r.PerMissingLedgerMonth), numberText(r.DeductionCap)),
 		"得分显示保留两位小数，排名按全精度总分，同分同名次。每一分的依据见 sgz assess 写出的考核工作簿（各项一个工作表，列出所依据的行）；定义见 docs/indicators.md“年度目标考核”。",
 	}
 	if a.Forecast {

@@ -70,6 +70,9 @@ type Policy struct {
 	AssessDeductionFundFlag    float64
 	AssessDeductionMissingLedg float64
 	AssessDeductionCap         float64
+	// LedgerMonthlyFrom is the first month from which a county owes a
+	// ledger every month (the assessment's deduction for months without).
+	LedgerMonthlyFrom time.Time
 
 	// Entries are the file's rows in order, as read, for recording the
 	// policy an output was computed with; About holds each key's 说明.
@@ -191,7 +194,7 @@ const (
 // laterKeys are the policy keys added after the first policy file: a
 // file without them takes the built-in values.
 var laterKeys = []string{"scope", "fund_amount_max_yuan", "person_times_max", "site_area_max_m2",
-	"file_max_mb", "xlsx_unzip_max_mb", "sheet_max_rows", "cell_max_chars"}
+	"file_max_mb", "xlsx_unzip_max_mb", "sheet_max_rows", "cell_max_chars", "ledger_monthly_from"}
 
 // builtin is a key's value and 说明 in the embedded data/policy.csv.
 func builtin(key string) (value, about string) {
@@ -279,6 +282,7 @@ var keySpecs = map[string]keySpec{
 	"assess_deduction_fund_flag":            {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessDeductionFundFlag = v.(float64) }},
 	"assess_deduction_missing_ledger_month": {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessDeductionMissingLedg = v.(float64) }},
 	"assess_deduction_cap":                  {kind: "num", lo: 0, hi: 100, set: func(p *Policy, v any) { p.AssessDeductionCap = v.(float64) }},
+	"ledger_monthly_from":                   {kind: "month", set: func(p *Policy, v any) { p.LedgerMonthlyFrom = v.(time.Time) }},
 }
 
 // Range says a key's range in words.

@@ -42,6 +42,9 @@ type Rules struct {
 	Coverage, Operating, Certification, SystemUse, ServiceVolume, Stages float64
 	ServiceVolumeTarget                                                  float64
 	PerFundFlag, PerMissingLedgerMonth, DeductionCap                     float64
+	// LedgerMonthlyFrom is the first month a county owes a ledger every
+	// month (policy.ledger_monthly_from); in a later year, January.
+	LedgerMonthlyFrom time.Time `json:"ledger_monthly_from"`
 }
 
 // RulesOf takes the assessment's rules from a policy.
@@ -51,7 +54,30 @@ func RulesOf(p data.Policy) Rules {
 		SystemUse: p.AssessPointsSystemUse, ServiceVolume: p.AssessPointsServiceVolume, Stages: p.AssessPointsStages,
 		ServiceVolumeTarget: p.AssessServiceVolumeTarget,
 		PerFundFlag:         p.AssessDeductionFundFlag, PerMissingLedgerMonth: p.AssessDeductionMissingLedg, DeductionCap: p.AssessDeductionCap,
+		LedgerMonthlyFrom: p.LedgerMonthlyFrom,
 	}
+}
+
+// LedgerMonths are the months of year, up to asOf, in which a county owes
+// a ledger (indicators.md, "Year-end assessment", deductions): from
+// LedgerMonthlyFrom (January of a later year) to the month before asOf's,
+// and asOf's own month too when asOf is its last day. Where a county's
+// first ledger came makes no difference: a county that sends one ledger
+// in December has missed June to November.
+func (r Rules) LedgerMonths(year int, asOf time.Time) []string {
+	from := yearStart(year)
+	if r.LedgerMonthlyFrom.After(from) {
+		from = r.LedgerMonthlyFrom
+	}
+	last := time.Date(asOf.Year(), asOf.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if asOf.AddDate(0, 0, 1).Month() == asOf.Month() {
+		last = last.AddDate(0, -1, 0) // asOf's month is not over
+	}
+	var out []string
+	for m := from; !m.After(last) && m.Year() == year; m = m.AddDate(0, 1, 0) {
+		out = append(out, m.Format("2006-01"))
+	}
+	return out
 }
 
 // Part is one part of a county's score: its raw value (a rate 0–1, the
@@ -230,8 +256,8 @@ func Assess(ctx context.Context, db *sql.DB, pol data.Policy, year int, asOf tim
 		}
 	}
 
-	// Deductions: fund flags of the year; months with no ledger from the
-	// month of the county's first ledger of the year to asOf's month.
+	// Deductions: fund flags of the year; months owed a ledger
+	// (Rules.LedgerMonths) with none.
 	if a.Funds, err = FundsOf(ctx, db, year, asOf); err != nil {
 		return nil, err
 	}
@@ -254,13 +280,11 @@ func Assess(ctx context.Context, db *sql.DB, pol data.Policy, year int, asOf tim
 	if err != nil {
 		return nil, err
 	}
+	owed := r.LedgerMonths(year, asOf)
 	for i := range a.Counties {
 		c := &a.Counties[i]
-		started := false
-		for _, monthEnd := range MonthEnds(yearStart(year), asOf) {
-			m := monthEnd.Format("2006-01")
-			started = started || sent[c.CountyCode][m]
-			if started && !sent[c.CountyCode][m] {
+		for _, m := range owed {
+			if !sent[c.CountyCode][m] {
 				c.MissingLedgerMonths = append(c.MissingLedgerMonths, m)
 			}
 		}

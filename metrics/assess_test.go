@@ -35,6 +35,7 @@ import (
 // 宴请 spent (1 flag). 榆社县's: the same and 300.00 礼品 (2 flags).
 //
 // 和顺县 140723: ledgers 2023-06-30 and 2023-12-31, no station.
+// 平遥县 140728: one ledger, 2023-12-31, no station.
 func assessFixture(t *testing.T, db *sql.DB) {
 	t.Helper()
 	exec := fixtureExec(t, db)
@@ -116,6 +117,8 @@ func assessFixture(t *testing.T, db *sql.DB) {
 		f := next()
 		exec(file, f, "和顺县_"+report+".xlsx", "x", "h"+fmt.Sprint(f), "h"+fmt.Sprint(f), "ledger", "140723", report, true, true, false, now)
 	}
+	f := next() // 平遥县: its first (and only) ledger of the year in December
+	exec(file, f, "平遥县_2023-12-31.xlsx", "x", "h"+fmt.Sprint(f), "h"+fmt.Sprint(f), "ledger", "140728", "2023-12-31", true, true, false, now)
 	recompute(t, db)
 }
 
@@ -167,12 +170,17 @@ func applyPolicy(t *testing.T, db *sql.DB, pol data.Policy) {
 //	               27/30, all certified, 特色项目), S2 起步 (2 a month)
 //	               → 10 × 1/2 = 5
 //	parts          53.738095…
-//	祁县 deductions  1 fund flag (5) + November without a ledger (5) = 10
-//	榆社县           2 flags (10) + November (5) = 15, capped at 10
+//	祁县 deductions  1 fund flag (5) + June–September and November
+//	               without a ledger (25: owed from policy.ledger_monthly_from,
+//	               2023-06, whenever the first ledger came) = 30, capped at 10
+//	榆社县           2 flags (10) + the same 5 months (25), capped at 10
 //	→ both 43.738095…, tied at rank 1.
 //	和顺县           no station: every part 0; July–November without a
 //	               ledger (25, capped at 10): 0 − 10, never below 0 → 0,
 //	               tied with the eight counties with nothing at rank 3.
+//	平遥县           its first ledger in December: June–November
+//	               without one (30, capped at 10) → 0; before the rule
+//	               its first ledger started the count, and it lost nothing.
 func TestAssessment(t *testing.T) {
 	ctx := context.Background()
 	db := openFixture(t)
@@ -207,8 +215,8 @@ func TestAssessment(t *testing.T) {
 		if c.Rank != 1 {
 			t.Errorf("%s rank %d, want 1 (tied)", name, c.Rank)
 		}
-		if strings.Join(c.MissingLedgerMonths, ",") != "2023-11" {
-			t.Errorf("%s months without a ledger %v, want 2023-11", name, c.MissingLedgerMonths)
+		if strings.Join(c.MissingLedgerMonths, ",") != "2023-06,2023-07,2023-08,2023-09,2023-11" {
+			t.Errorf("%s months without a ledger %v, want June–September and November", name, c.MissingLedgerMonths)
 		}
 		var months []string
 		for _, v := range c.Volume {
@@ -231,6 +239,11 @@ func TestAssessment(t *testing.T) {
 	if h.Total != 0 || h.Rank != 3 || by["榆次区"].Rank != 3 || strings.Join(h.MissingLedgerMonths, ",") != "2023-07,2023-08,2023-09,2023-10,2023-11" {
 		t.Errorf("和顺县 total %v rank %d months %v, 榆次区 rank %d; want 0, 3, Jul–Nov, 3", h.Total, h.Rank, h.MissingLedgerMonths, by["榆次区"].Rank)
 	}
+	py := by["平遥县"]
+	near(t, "平遥县 ledger deduction", py.LedgerDeduction, 30)
+	if strings.Join(py.MissingLedgerMonths, ",") != "2023-06,2023-07,2023-08,2023-09,2023-10,2023-11" || py.Deduction != 10 || py.Total != 0 {
+		t.Errorf("平遥县 (first ledger in December): months %v, deduction %v, total %v; want June–November, 10, 0", py.MissingLedgerMonths, py.Deduction, py.Total)
+	}
 	if h.Coverage.Raw == nil || *h.Coverage.Raw != 0 || by["榆次区"].Coverage.Raw != nil {
 		t.Errorf("coverage raw: 和顺县 %v (0 of 8), 榆次区 %v (未报送: undefined)", h.Coverage.Raw, by["榆次区"].Coverage.Raw)
 	}
@@ -249,13 +262,14 @@ func TestAssessment(t *testing.T) {
 }
 
 // TestAssessmentPolicyChange: coverage worth 40 and deductions capped at
-// 20 change the scores as worked out by hand, without a code change, and
-// break the tie: 祁县 parts + 10 × 2/7 − 10, 榆社县 the same − 15.
+// 40 change the scores as worked out by hand, without a code change, and
+// break the tie: 祁县 parts + 10 × 2/7 − 30 (1 fund flag and 5 months
+// without a ledger), 榆社县 the same − 35 (2 flags).
 func TestAssessmentPolicyChange(t *testing.T) {
 	ctx := context.Background()
 	db := openFixture(t)
 	assessFixture(t, db)
-	pol := assessPolicy(t, map[string]string{"assess_points_coverage": "40", "assess_deduction_cap": "20"})
+	pol := assessPolicy(t, map[string]string{"assess_points_coverage": "40", "assess_deduction_cap": "40"})
 	applyPolicy(t, db, pol)
 	a, err := metrics.Assess(ctx, db, pol, 2023, time.Date(2023, 12, 31, 0, 0, 0, 0, time.UTC))
 	if err != nil {
@@ -266,12 +280,12 @@ func TestAssessmentPolicyChange(t *testing.T) {
 	for _, c := range a.Counties {
 		switch c.County {
 		case "祁县":
-			near(t, "祁县 total", c.Total, parts-10)
+			near(t, "祁县 total", c.Total, parts-30)
 			if c.Rank != 1 {
 				t.Errorf("祁县 rank %d, want 1", c.Rank)
 			}
 		case "榆社县":
-			near(t, "榆社县 total", c.Total, parts-15)
+			near(t, "榆社县 total", c.Total, parts-35)
 			if c.Rank != 2 {
 				t.Errorf("榆社县 rank %d, want 2", c.Rank)
 			}
@@ -347,5 +361,30 @@ func TestCountyOperatingAsIndicators(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Error("no county had an operating station at any month end: the fixture checks nothing")
+	}
+}
+
+// TestLedgerMonths: the months a county owes a ledger run from the
+// policy's ledger_monthly_from (January in a later year) to the month
+// before the as-of date's, that month too when the date is its last day;
+// none in a year before the rule.
+func TestLedgerMonths(t *testing.T) {
+	r := metrics.Rules{LedgerMonthlyFrom: time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)}
+	for _, c := range []struct {
+		year int
+		asOf string
+		want string
+	}{
+		{2023, "2023-12-31", "2023-06 2023-07 2023-08 2023-09 2023-10 2023-11 2023-12"},
+		{2023, "2023-12-15", "2023-06 2023-07 2023-08 2023-09 2023-10 2023-11"},
+		{2023, "2023-06-30", "2023-06"},
+		{2023, "2023-06-29", ""},
+		{2024, "2024-03-31", "2024-01 2024-02 2024-03"},
+		{2022, "2022-12-31", ""},
+	} {
+		asOf, _ := time.Parse(time.DateOnly, c.asOf)
+		if got := strings.Join(r.LedgerMonths(c.year, asOf), " "); got != c.want {
+			t.Errorf("%d as of %s: %q, want %q", c.year, c.asOf, got, c.want)
+		}
 	}
 }

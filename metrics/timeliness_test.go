@@ -200,3 +200,101 @@ func exportFile(id int) string {
 		has_station_sheet, has_staff_sheet, loaded_at, count_loaded, count_rejected, count_skipped)
 		VALUES (%[1]d, 'e%[1]d', 'e%[1]d', 'e%[1]d', 'e%[1]d', 1, 'export', NULL, NULL, false, false, TIMESTAMP '2024-02-01', 0, 0, 0)`, id)
 }
+
+// TestWhichStationsOwe works indicators.md "Which stations owe" by hand:
+// the union of the ledger's stations and the system's register, known by
+// the date, not 已撤销, matched by township. Month 2023-06 (summary due
+// 2023-07-03, a Monday).
+//
+// 左权县 140722, ledger of 2023-06-30:
+//
+//	A 140722100 est 2023-03-01, in the ledger and the system (SA, entered
+//	  2023-05-20): base due 2023-05-31 -> on time; June summary 07-01 -> on time
+//	L 140722104 est 2023-04-01, in the ledger only (no system station):
+//	  never entered -> base late; no summary -> missing
+//	S 140722200 est 2023-02-01, in the system only (S2, entered 2023-07-10,
+//	  after its deadline 2023-05-31): unknown at 07-03, so it owes
+//	  nothing then; at 07-31 it owes, base late
+//
+// 和顺县 140723, no ledger at all; the system's register:
+//
+//	H1 140723100 est 2023-01-10, entered 01-15 -> base on time; June
+//	  summary 07-03 10:00 -> on time
+//	H2 140723101 est 2023-06-01, entered 06-20 (due 06-08) -> late; no
+//	  summary -> missing
+//	H3 140723102 已撤销, no activity -> owes nothing
+//
+// As of 07-03: 左权县 base 1 of 2, summaries 1 of 2; 和顺县 base 1 of 2,
+// summaries 1 of 2 (before the rule it owed nothing: no score). As of
+// 07-31: 左权县 base 1 of 3.
+func TestWhichStationsOwe(t *testing.T) {
+	ctx := context.Background()
+	db := openFixture(t)
+	exec := fixtureExec(t, db)
+	exec(ledgerFile(1, "140722", "2023-06-30"))
+	exec(exportFile(2))
+	exec(`INSERT INTO ledger_stations (file_id, sheet_name, row_number, county_code, township_code, station_name, established_date, established_approx) VALUES
+		 (1, 's', 4, '140722', '140722100', 'A', DATE '2023-03-01', false),
+		 (1, 's', 5, '140722', '140722104', 'L', DATE '2023-04-01', false)`)
+	exec(`INSERT INTO sys_stations VALUES
+		 (2, 's', 2, 'SA', 'A', '140722', '140722100', DATE '2023-03-01', TIMESTAMP '2023-05-20 09:00:00', '运营中'),
+		 (2, 's', 3, 'S2', 'S', '140722', '140722200', DATE '2023-02-01', TIMESTAMP '2023-07-10 09:00:00', '运营中'),
+		 (2, 's', 4, 'H1', 'H1', '140723', '140723100', DATE '2023-01-10', TIMESTAMP '2023-01-15 09:00:00', '运营中'),
+		 (2, 's', 5, 'H2', 'H2', '140723', '140723101', DATE '2023-06-01', TIMESTAMP '2023-06-20 09:00:00', '运营中'),
+		 (2, 's', 6, 'H3', 'H3', '140723', '140723102', DATE '2022-05-01', TIMESTAMP '2022-05-02 09:00:00', '已撤销')`)
+	exec(`INSERT INTO sys_summaries VALUES
+		 (2, 'm', 2, 'SA', DATE '2023-06-01', TIMESTAMP '2023-07-01 10:00:00', '已提交'),
+		 (2, 'm', 3, 'H1', DATE '2023-06-01', TIMESTAMP '2023-07-03 10:00:00', '已提交')`)
+	recompute(t, db)
+	june := time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC)
+	county := func(asOf time.Time, code string) metrics.CountyTimeliness {
+		t.Helper()
+		rows, err := metrics.Timeliness(ctx, db, june, asOf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.CountyCode == code {
+				return r
+			}
+		}
+		t.Fatalf("no row of %s", code)
+		return metrics.CountyTimeliness{}
+	}
+	due := time.Date(2023, 7, 3, 0, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		code                       string
+		asOf                       time.Time
+		base, baseOn, owed, owedOn int
+	}{
+		{"140722", due, 2, 1, 2, 1},
+		{"140723", due, 2, 1, 2, 1},
+		{"140722", time.Date(2023, 7, 31, 0, 0, 0, 0, time.UTC), 3, 1, 3, 1},
+	} {
+		z := county(c.asOf, c.code)
+		if z.BaseinfoCounted != c.base || z.BaseinfoOnTime != c.baseOn || z.SummariesOwed != c.owed || z.SummariesOnTime != c.owedOn {
+			t.Errorf("%s as of %s: base %d of %d, summaries %d of %d; want %d of %d, %d of %d", c.code, c.asOf.Format(time.DateOnly),
+				z.BaseinfoOnTime, z.BaseinfoCounted, z.SummariesOnTime, z.SummariesOwed, c.baseOn, c.base, c.owedOn, c.owed)
+		}
+	}
+	// the station list says which owe and why
+	detail, err := metrics.StationDetail(ctx, db, june, due)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, s := range detail {
+		got[s.TownshipCode] = s.Ledger + " " + s.SummaryStatus
+	}
+	want := map[string]string{"140722100": "counted on_time", "140722104": "counted missing", "140723100": "system on_time", "140723101": "system missing"}
+	for tw, w := range want {
+		if got[tw] != w {
+			t.Errorf("%s: %q, want %q", tw, got[tw], w)
+		}
+	}
+	for _, tw := range []string{"140722200", "140723102"} {
+		if _, ok := got[tw]; ok {
+			t.Errorf("%s owes at 07-03 (%q): unknown then, or closed", tw, got[tw])
+		}
+	}
+}

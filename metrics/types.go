@@ -110,10 +110,12 @@ type StationTimeliness struct {
 	CountyCode, County, TownshipCode, Township, Stations string
 	Established                                          *time.Time // nil: the system gives no date
 	// Ledger is "counted" for a station of the current ledger established
-	// at the as-of date. Otherwise the township owes no base information or
-	// summary by the ledger, but its service records count in the county's
-	// rate: "listed" (the ledger lists it, not established at the date:
-	// 挂牌 later, or closed) or "not_listed" (the ledger leaves it out).
+	// at the as-of date, "system" for one the system's register knows and
+	// the ledger does not list: both owe base information and summaries
+	// (indicators.md, "Which stations owe"). Otherwise the township owes
+	// neither, but its service records count in the county's rate:
+	// "listed" (the ledger lists it, not established at the date: 挂牌
+	// later, or closed) or "not_listed" (the ledger leaves it out).
 	Ledger                       string
 	BaseinfoDue                  *time.Time // nil: not yet due
 	BaseinfoEntered              *time.Time

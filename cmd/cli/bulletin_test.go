@@ -735,3 +735,24 @@ func TestBulletinVersionIgnoresUnprintedFigures(t *testing.T) {
 		t.Errorf("exit %d, want version 1 and no restatement: %s", code, out)
 	}
 }
+
+// TestBulletinRestatementSaysWhy: a bulletin regenerated after only a
+// policy change (the warning line 80 → 90) is a new version whose 更正说明
+// names the rule and its values, not a correction of the data.
+func TestBulletinRestatementSaysWhy(t *testing.T) {
+	t.Parallel() // each on its own copy of the demo's database
+	d := loadDemo(t)
+	db := copyDemo(t, d)
+	if out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", t.TempDir()); code != 0 {
+		t.Fatal(out)
+	}
+	pol := strings.Replace(string(data.DefaultPolicyCSV()), "use_warning,80,", "use_warning,90,", 1)
+	path := filepath.Join(t.TempDir(), "policy.csv")
+	if err := os.WriteFile(path, []byte(pol), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, code := run("bulletin", "--db", db, "--month", "2023-11", "--out", t.TempDir(), "--policy", path)
+	if code != 0 || !strings.Contains(out, "第2版") || !strings.Contains(out, "因政策参数 use_warning 由 80 改为 90") || strings.Contains(out, "数据更正") {
+		t.Errorf("after a policy change only: exit %d, want version 2 restated for the policy value:\n%s", code, out)
+	}
+}

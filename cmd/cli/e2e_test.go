@@ -146,8 +146,28 @@ func timeliness(w *gen.World, county string, asOf time.Time, report time.Time, e
 		}
 		month, due = m, d
 	}
+	// The stations that owe (indicators.md "Which stations owe"): the
+	// ledger's in force and the system's known by asOf, by township; the
+	// ledger's 挂牌时间, else the system's 建站日期.
+	type owing struct {
+		*gen.Station
+		established time.Time
+	}
+	var owe []owing
+	inLedger := map[string]bool{}
 	for _, s := range w.LedgerStations(county, report) {
-		bdue := s.Established.AddDate(0, 0, 7)
+		inLedger[s.TownshipCode] = true
+		owe = append(owe, owing{s, s.Established.Time})
+	}
+	for _, s := range w.Stations {
+		if s.CountyCode == county && !inLedger[s.TownshipCode] && !s.NotInSystem && !s.BaseinfoEntered.IsZero() &&
+			s.BaseinfoEntered.Before(endOfDay) && !s.SystemEstablished().After(asOf) {
+			owe = append(owe, owing{s, s.SystemEstablished()})
+		}
+	}
+	for _, o := range owe {
+		s := o.Station
+		bdue := o.established.AddDate(0, 0, 7)
 		if bdue.Before(cutoff) {
 			bdue = cutoff
 		}
@@ -158,7 +178,7 @@ func timeliness(w *gen.World, county string, asOf time.Time, report time.Time, e
 				e.baseOnTime++
 			}
 		}
-		if month.IsZero() || s.Established.After(month.AddDate(0, 1, -1)) {
+		if month.IsZero() || o.established.After(month.AddDate(0, 1, -1)) {
 			continue
 		}
 		e.sumOwed++
@@ -1167,7 +1187,9 @@ func TestStationDetailAddsUp(t *testing.T) {
 			if l.SummaryStatus != "not_owed" {
 				c.SummariesOwed++
 			}
-			if l.Ledger == "not_listed" {
+			// a station the ledger leaves out: it owes by the system's
+			// register ("system") once known, else its services only count
+			if l.Ledger == "not_listed" || l.Ledger == "system" {
 				systemOnly[l.TownshipCode] += l.Services
 			}
 		}

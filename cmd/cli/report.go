@@ -455,6 +455,7 @@ func datetime(t *time.Time) any {
 
 var ledgerLabel = map[string]string{
 	"counted":    "已列",
+	"system":     "台账未列、系统有（按系统登记计）",
 	"listed":     "已列、当日未建成或已撤销（仅计服务记录）",
 	"not_listed": "台账未列（仅计服务记录）",
 }
@@ -468,7 +469,7 @@ var timelinessColumns = []column[metrics.StationTimeliness]{
 	{"baseinfo_due", "基础信息应录入", func(s metrics.StationTimeliness) any { return date(s.BaseinfoDue) }},
 	{"baseinfo_entered_at", "实际录入", func(s metrics.StationTimeliness) any { return datetime(s.BaseinfoEntered) }},
 	{"baseinfo", "基础信息", func(s metrics.StationTimeliness) any {
-		if s.Ledger != "counted" {
+		if s.Ledger != "counted" && s.Ledger != "system" {
 			return "不适用"
 		}
 		if s.BaseinfoOnTime != nil && !*s.BaseinfoOnTime && s.BaseinfoEntered == nil {

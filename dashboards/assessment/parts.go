@@ -106,7 +106,7 @@ func partTables(a *metrics.Assessment, ev Evidence) []table {
 		{"系统使用（" + num(r.SystemUse) + " 分）", "分值 × 各月系统使用得分的平均 ÷ 100；各月得分即当月通报的得分，按该月月度总结截止日计算；计入月份：" + strings.Join(months, "、") + "；当月无应报事项的县该月不计"},
 		{"服务量（" + num(r.ServiceVolume) + " 分）", "分值 × min(1, 各月站均服务量的平均 ÷ " + num(r.ServiceVolumeTarget) + ")；站均服务量 = 当月结束的服务记录（计算日前录入）÷ 月末运营站点；月末无运营站点或未报送台账的月份不计"},
 		{"阶段（" + num(r.Stages) + " 分）", "分值 × 提升及专业阶段站点 ÷ 已建站点"},
-		{"扣分", fmt.Sprintf("每个资金问题（超范围使用每笔一个，超支每县每年一个）扣 %s 分；自当年首份台账所在月起至计算日所在月，每个无台账的月份扣 %s 分；合计最多扣 %s 分", num(r.PerFundFlag), num(r.PerMissingLedgerMonth), num(r.DeductionCap))},
+		{"扣分", fmt.Sprintf("每个资金问题（超范围使用每笔一个，超支每县每年一个）扣 %s 分；自 %s 起（以后各年自 1 月起）至计算日前一个月（计算日为月末时含当月），每个无填报日期在该月的台账的月份扣 %s 分；合计最多扣 %s 分", num(r.PerFundFlag), ledgerFrom(r), num(r.PerMissingLedgerMonth), num(r.DeductionCap))},
 		{"总分", "各项得分之和减扣分，不低于 0；排名按全精度总分，同分同名次"},
 		{"口径", "详见 docs/indicators.md“年度目标考核”；分值、扣分和上限均取自政策参数文件（data/policy.csv 或 --policy）"},
 	}
@@ -136,3 +136,6 @@ func partTables(a *metrics.Assessment, ev Evidence) []table {
 		{name: "说明", title: title("说明"), note: "评分规则和参数。", header: []string{"项目", "内容"}, kinds: []kind{text, text}, rows: rules},
 	}
 }
+
+// ledgerFrom is the month from which a county owes a ledger every month.
+func ledgerFrom(r metrics.Rules) string { return r.LedgerMonthlyFrom.Format("2006年1月") }

@@ -94,10 +94,48 @@ func TestRestatement(t *testing.T) {
 	header := []string{"排名", "县（市、区）", "基础信息录入及时率", "服务记录录入及时率", "月度总结按时提交率", "系统使用得分", "较上月排名", "备注"}
 	v1, _ := json.Marshal([][][]string{{header, {"1", "榆次区", "90.0%", "80.0%", "70.0%", "78.00", "—", ""}}, {}})
 	v2, _ := json.Marshal([][][]string{{header, {"1", "榆次区", "90.0%", "80.0%", "75.0%", "80.00", "—", ""}}, {}})
-	got := restatement(string(v1), string(v2), 1)
-	for _, want := range []string{"本期通报为第2版", "榆次区月度总结按时提交率由70.0%更正为75.0%", "系统使用得分由78.00更正为80.00"} {
+	got := restatement(string(v1), string(v2), 1, "")
+	for _, want := range []string{"本期通报为第2版", "因县级台账或系统数据更正", "榆次区月度总结按时提交率由70.0%更正为75.0%", "系统使用得分由78.00更正为80.00"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("restatement %q lacks %q", got, want)
+		}
+	}
+}
+
+// TestChangeReason: a new version says what changed: the rules (a version
+// recorded before the rules were kept was computed by rules:1), a policy
+// value from what to what, or the files its figures now read; and only
+// what changed.
+func TestChangeReason(t *testing.T) {
+	str := func(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+	pol := func(w string) string { return `[["use_warning","` + w + `"],["use_weight_baseinfo","0.2"]]` }
+	src := func(names ...string) string {
+		var b []string
+		for _, n := range names {
+			b = append(b, `{"file_name":"`+n+`","sha256":"`+n+`"}`)
+		}
+		return "[" + strings.Join(b, ",") + "]"
+	}
+	cases := []struct {
+		prevRules, prevPolicy, prevSources, rules, policy, sources string
+		want, not                                                  []string
+	}{
+		{"", pol("80"), src("a.csv"), RulesVersion, pol("80"), src("a.csv"), []string{"计算口径调整", "台账所列与系统登记站点的并集"}, []string{"政策参数", "数据更正"}},
+		{RulesVersion, pol("80"), src("a.csv"), RulesVersion, pol("85"), src("a.csv"), []string{"政策参数 use_warning 由 80 改为 85"}, []string{"口径", "数据更正"}},
+		{RulesVersion, pol("80"), src("a.csv"), RulesVersion, pol("80"), src("a.csv", "b.xlsx"), []string{"数据更正（新依据的文件：b.xlsx）"}, []string{"口径", "政策参数"}},
+		{RulesVersion, pol("80"), src("a.csv"), RulesVersion, pol("80"), src("a.csv"), nil, []string{"口径", "政策参数", "数据更正"}},
+	}
+	for i, c := range cases {
+		got := changeReason(str(c.prevRules), str(c.prevPolicy), str(c.prevSources), c.rules, c.policy, c.sources)
+		for _, w := range c.want {
+			if !strings.Contains(got, w) {
+				t.Errorf("case %d: %q lacks %q", i, got, w)
+			}
+		}
+		for _, n := range c.not {
+			if strings.Contains(got, n) {
+				t.Errorf("case %d: %q says %q", i, got, n)
+			}
 		}
 	}
 }

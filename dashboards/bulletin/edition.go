@@ -341,7 +341,10 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 	// dashboard links the editions from there
 	// and the files the version's figures were read from when it was first
 	// recorded (sources_json), which its annex lists ever after
-	for _, col := range []string{"html_path", "pdf_path", "annex_path", "html_sha256", "pdf_sha256", "annex_sha256", "sources_json"} {
+	// and the rules and policy values its figures were computed by
+	// (rules_version, policy_json): a new version says which of these
+	// changed, or which files
+	for _, col := range []string{"html_path", "pdf_path", "annex_path", "html_sha256", "pdf_sha256", "annex_sha256", "sources_json", "rules_version", "policy_json"} {
 		if _, err := db.ExecContext(ctx, `ALTER TABLE bulletin_versions ADD COLUMN IF NOT EXISTS `+col+` VARCHAR`); err != nil {
 			return err
 		}
@@ -362,11 +365,15 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 	if err != nil {
 		return err
 	}
+	policy, err := json.Marshal(e.Policy)
+	if err != nil {
+		return err
+	}
 	var latest int
 	var latestSHA, latestTables string
-	var latestSources sql.NullString
-	err = db.QueryRowContext(ctx, `SELECT version, body_sha256, tables_json, sources_json FROM bulletin_versions
-		WHERE summary_month = ? ORDER BY version DESC LIMIT 1`, e.Month).Scan(&latest, &latestSHA, &latestTables, &latestSources)
+	var latestSources, latestRules, latestPolicy sql.NullString
+	err = db.QueryRowContext(ctx, `SELECT version, body_sha256, tables_json, sources_json, rules_version, policy_json FROM bulletin_versions
+		WHERE summary_month = ? ORDER BY version DESC LIMIT 1`, e.Month).Scan(&latest, &latestSHA, &latestTables, &latestSources, &latestRules, &latestPolicy)
 	if err == nil && !strings.HasPrefix(latestSHA, factsVersion+":") && sameData(latestTables, string(tables)) {
 		// recorded by an older sgz, same table data: the same version
 		if _, err := db.ExecContext(ctx, `UPDATE bulletin_versions SET body_sha256 = ? WHERE summary_month = ? AND version = ?`,
@@ -395,18 +402,87 @@ func (e *Edition) Record(ctx context.Context, db *sql.DB, now time.Time) error {
 		}
 		// The restatement of this version against the one before it.
 		var prev string
-		if err := db.QueryRowContext(ctx, `SELECT tables_json FROM bulletin_versions WHERE summary_month = ? AND version = ?`,
-			e.Month, latest-1).Scan(&prev); err == nil {
-			e.Restatement = restatement(prev, string(tables), latest-1)
+		var prevSources, prevRules, prevPolicy, thisRules, thisPolicy sql.NullString
+		if err := db.QueryRowContext(ctx, `SELECT p.tables_json, p.sources_json, p.rules_version, p.policy_json, t.rules_version, t.policy_json
+			FROM bulletin_versions p, bulletin_versions t
+			WHERE p.summary_month = ? AND p.version = ? AND t.summary_month = p.summary_month AND t.version = ?`,
+			e.Month, latest-1, latest).Scan(&prev, &prevSources, &prevRules, &prevPolicy, &thisRules, &thisPolicy); err == nil {
+			why := changeReason(prevRules, prevPolicy, prevSources, thisRules.String, thisPolicy.String, latestSources.String)
+			e.Restatement = restatement(prev, string(tables), latest-1, why)
 		}
 		return nil
 	default:
 		e.Version = latest + 1
-		e.Restatement = restatement(latestTables, string(tables), latest)
+		why := changeReason(latestRules, latestPolicy, latestSources, RulesVersion, string(policy), string(sources))
+		e.Restatement = restatement(latestTables, string(tables), latest, why)
 	}
-	_, err = db.ExecContext(ctx, `INSERT INTO bulletin_versions (summary_month, version, as_of, body_sha256, tables_json, recorded_at, sources_json)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, e.Month, e.Version, e.AsOf, sha, string(tables), now, string(sources))
+	_, err = db.ExecContext(ctx, `INSERT INTO bulletin_versions (summary_month, version, as_of, body_sha256, tables_json, recorded_at, sources_json, rules_version, policy_json)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.Month, e.Version, e.AsOf, sha, string(tables), now, string(sources), RulesVersion, string(policy))
 	return err
+}
+
+// RulesVersion names the rules the bulletin's figures are computed by; a
+// version recorded before it was kept was computed by "rules:1".
+const RulesVersion = "rules:2"
+
+// rulesChanges says what each change of the rules changed, for a
+// restatement.
+var rulesChanges = map[string]string{
+	"rules:2": "应报基础信息和月度总结的站点由县级台账所列站点改为台账所列与系统登记站点的并集（未报台账的县、台账漏列的站点同样应报，见 docs/indicators.md“系统使用”）",
+}
+
+// changeReason says why a version's figures differ from the one before:
+// the rules (which change), the policy values (which key, from what to
+// what) or the data (which files); "" when it cannot be told.
+func changeReason(prevRules, prevPolicy, prevSources sql.NullString, rules, policy, sources string) string {
+	var why []string
+	was := "rules:1"
+	if prevRules.Valid && prevRules.String != "" {
+		was = prevRules.String
+	}
+	if was != rules {
+		if c, ok := rulesChanges[rules]; ok {
+			why = append(why, "计算口径调整："+c)
+		} else {
+			why = append(why, "计算口径调整")
+		}
+	}
+	if prevPolicy.Valid && prevPolicy.String != "" {
+		var a, b [][2]string
+		if json.Unmarshal([]byte(prevPolicy.String), &a) == nil && json.Unmarshal([]byte(policy), &b) == nil {
+			old := map[string]string{}
+			for _, kv := range a {
+				old[kv[0]] = kv[1]
+			}
+			for _, kv := range b {
+				if v, ok := old[kv[0]]; ok && v != kv[1] {
+					why = append(why, fmt.Sprintf("政策参数 %s 由 %s 改为 %s", kv[0], v, kv[1]))
+				}
+			}
+		}
+	}
+	if prevSources.Valid && prevSources.String != "" {
+		var a, b []metrics.Source
+		if json.Unmarshal([]byte(prevSources.String), &a) == nil && json.Unmarshal([]byte(sources), &b) == nil {
+			had := map[string]bool{}
+			for _, x := range a {
+				had[x.FileName+"\x00"+x.SHA256] = true
+			}
+			var added []string
+			for _, x := range b {
+				if !had[x.FileName+"\x00"+x.SHA256] {
+					added = append(added, x.FileName)
+				}
+			}
+			if len(added) > 0 {
+				if len(added) > 5 {
+					added = append(added[:5], fmt.Sprintf("等 %d 个文件", len(added)))
+				}
+				why = append(why, "数据更正（新依据的文件："+strings.Join(added, "、")+"）")
+			}
+		}
+	}
+	return strings.Join(why, "；")
 }
 
 // RecordFiles notes where this version was written (absolute paths), so
@@ -444,7 +520,10 @@ func (e *Edition) RecordFiles(ctx context.Context, db *sql.DB, f Files) error {
 
 // restatement says, county by county, which figures of the ranking table
 // differ from an earlier version's.
-func restatement(before, after string, version int) string {
+func restatement(before, after string, version int, why string) string {
+	if why == "" {
+		why = "县级台账或系统数据更正"
+	}
 	var a, b [][][]string
 	if json.Unmarshal([]byte(before), &a) != nil || json.Unmarshal([]byte(after), &b) != nil {
 		return ""
@@ -471,7 +550,7 @@ func restatement(before, after string, version int) string {
 		}
 	}
 	if len(parts) == 0 {
-		return fmt.Sprintf("本期通报为第%d版，因县级台账或系统数据更正，正文所述情况较第%d版有变化（表1各项数据未变）。", version+1, version)
+		return fmt.Sprintf("本期通报为第%d版，因%s，正文所述情况较第%d版有变化（表1各项数据未变）。", version+1, why, version)
 	}
-	return fmt.Sprintf("本期通报为第%d版，因县级台账或系统数据更正，较第%d版有以下变化：%s。", version+1, version, strings.Join(parts, "；"))
+	return fmt.Sprintf("本期通报为第%d版，因%s，较第%d版有以下变化：%s。", version+1, why, version, strings.Join(parts, "；"))
 }

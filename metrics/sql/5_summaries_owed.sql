@@ -1,13 +1,13 @@
 -- summaries_owed(month_start, as_of): one row per township whose station,
--- established by the last day of the month (by the ledger current at
--- as_of), owes a monthly summary for that month, with its deadline
+-- established by the last day of the month, owes a monthly summary for that
+-- month (owing_stations at as_of: the ledger's and the system's), with its deadline
 -- (ref_summary_deadlines) and its first submission that was not returned
 -- (已退回 and 已撤回 are none) and was made by the end of as_of: on_time,
 -- late, or missing (indicators.md "Monthly summaries").
 CREATE OR REPLACE MACRO summaries_owed(month_start, as_of) AS TABLE
 WITH owed AS (
     SELECT county_code, township_code
-    FROM stations_asof(as_of)
+    FROM owing_stations(as_of)
     WHERE established_date <= last_day(CAST(month_start AS DATE))
 ),
 due AS (

@@ -1,6 +1,6 @@
--- baseinfo_asof(as_of): one row per township with an established station at
--- as_of (stations_asof, in scope or not) whose base-information deadline
--- has passed (indicators.md "System use timeliness", base information):
+-- baseinfo_asof(as_of): one row per township whose station owes base
+-- information at as_of (owing_stations: the ledger's and the system's, in
+-- scope or not) and whose base-information deadline has passed (indicators.md "System use timeliness", base information):
 -- due the later of policy.baseinfo_cutoff (2023-05-31, stations that
 -- already existed) and established + policy.baseinfo_grace_days (7, "建成后
 -- 一周内"); on time when the system's 信息录入时间 (the earliest of the
@@ -11,7 +11,7 @@ WITH stations AS (
     SELECT county_code, township_code, established_date,
            greatest(CAST(policy_text('baseinfo_cutoff') AS DATE),
                     established_date + CAST(policy_number('baseinfo_grace_days') AS INTEGER)) AS due_date
-    FROM stations_asof(as_of)
+    FROM owing_stations(as_of)
 ),
 entered AS (
     -- the township's open stations; its closed ones only when it has none
